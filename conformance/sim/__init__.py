@@ -1,0 +1,1 @@
+"""Simulation kernel: virtual clock, scheduler, radio medium, backhaul delay."""

@@ -1,0 +1,1 @@
+"""Twins of the smart meter, the HES and the terminals (reference and faulty)."""
