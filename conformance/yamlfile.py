@@ -25,7 +25,7 @@ class DocumentError(Exception):
         self.path, self.line, self.field = path, line, field
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+def yaml_line(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     """Walk the composed YAML tree along a pydantic error location."""
     line = node.start_mark.line + 1 if node is not None else None
     for key in loc:
@@ -66,4 +66,4 @@ def load_document(path: Path, model: type[Model]) -> Model:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         field = ".".join(str(p) for p in loc) or "(document)"
-        raise DocumentError(path, _line_of(node, loc), field, first["msg"]) from None
+        raise DocumentError(path, yaml_line(node, loc), field, first["msg"]) from None

@@ -1,0 +1,1 @@
+"""What the bench observes at the terminal's interfaces, decoded for the steps."""

@@ -1,0 +1,152 @@
+"""The air as a sniffer on the IoT route sees it, decoded layer by layer.
+
+Decoding happens here, from the bytes that were on the air, with the keys the bench's
+own smart meters issued: never from a twin's internal state (DESIGN.md rule 1). A frame
+that cannot be decoded is kept with the reason: it is a finding about its sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from conformance.protocols import pana, sixlowpan, wpan
+from conformance.protocols.errors import ProtocolError
+from conformance.sim.radio import AirRecord
+
+PANA_PORT = 716
+
+
+@dataclass(frozen=True)
+class AirFrame:
+    """One frame on the air with every layer the bench could decode."""
+
+    time: float
+    channel: int
+    rssi_dbm: float
+    raw: bytes = field(repr=False)
+    keys: tuple[bytes, ...] = field(repr=False, default=())
+
+    @cached_property
+    def _decoded(self) -> tuple[wpan.Frame | None, bool, str | None]:
+        try:
+            frame = wpan.decode(self.raw)
+        except ProtocolError as exc:
+            return None, False, f"undecodable 802.15.4 frame: {exc}"
+        if frame.security is None:
+            return frame, False, None
+        for key in self.keys:
+            try:
+                return wpan.unsecure(self.raw, key), True, None
+            except ProtocolError:
+                continue
+        return frame, False, "secured with a key the bench did not issue, or a bad MIC"
+
+    @property
+    def frame(self) -> wpan.Frame | None:
+        return self._decoded[0]
+
+    @property
+    def decrypted(self) -> bool:
+        return self._decoded[1]
+
+    @property
+    def error(self) -> str | None:
+        return self._decoded[2]
+
+    @property
+    def secured(self) -> bool:
+        return self.frame is not None and self.frame.security is not None
+
+    @property
+    def src(self) -> bytes | None:
+        src = self.frame.src_addr if self.frame else None
+        return src if isinstance(src, bytes) else None
+
+    @cached_property
+    def datagram(self) -> sixlowpan.UdpDatagram | None:
+        frame = self.frame
+        if frame is None or frame.frame_type is not wpan.FrameType.DATA:
+            return None
+        if frame.security is not None and not self.decrypted:
+            return None
+        try:
+            return sixlowpan.decode_udp(frame.payload, src_mac=frame.src_addr, dst_mac=frame.dst_addr)
+        except ProtocolError:
+            return None
+
+    @cached_property
+    def pana(self) -> pana.PanaMessage | None:
+        d = self.datagram
+        if d is None or PANA_PORT not in (d.src_port, d.dst_port):
+            return None
+        try:
+            return pana.decode(d.payload)
+        except ProtocolError:
+            return None
+
+    @property
+    def is_beacon_request(self) -> bool:
+        f = self.frame
+        return (
+            f is not None
+            and f.frame_type is wpan.FrameType.MAC_COMMAND
+            and f.command_id == wpan.CMD_ENHANCED_BEACON_REQUEST
+        )
+
+    @property
+    def is_application(self) -> bool:
+        """A UDP datagram that is not PANA, or a data frame the bench cannot read."""
+        f = self.frame
+        if f is None or f.frame_type is not wpan.FrameType.DATA:
+            return False
+        return self.pana is None
+
+    def summary(self) -> str:
+        """One line for the readable sequence attached to the report."""
+        if self.error and self.frame is None:
+            return f"undecodable ({self.error})"
+        f = self.frame
+        assert f is not None
+        if self.is_beacon_request:
+            return f"Enhanced Beacon Request, Pairing ID {_pairing(f)}"
+        if f.frame_type is wpan.FrameType.BEACON:
+            return f"Enhanced Beacon, PAN 0x{f.src_pan or 0:04X}, Pairing ID {_pairing(f)}"
+        if f.frame_type is wpan.FrameType.ACK:
+            return f"Ack seq {f.sequence_number}"
+        lock = "secured" if f.security else "PLAINTEXT"
+        if self.pana is not None:
+            return f"PANA {pana.message_name(self.pana)} seq {self.pana.sequence_number} ({lock})"
+        if self.datagram is not None:
+            d = self.datagram
+            return f"UDP {d.src_port}->{d.dst_port}, {len(d.payload)} octets ({lock})"
+        return f"{f.frame_type.name} frame ({lock}{', not decrypted' if self.error else ''})"
+
+
+def _pairing(frame: wpan.Frame) -> str:
+    try:
+        return repr(wpan.pairing_id_of(frame))
+    except ProtocolError as exc:
+        return f"malformed ({exc})"
+
+
+class AirLog:
+    """Every transmission, in order; decoded with the bench's current key ring."""
+
+    def __init__(self, key_ring: Callable[[], Iterable[bytes]]) -> None:
+        self._key_ring = key_ring
+        self.records: list[AirRecord] = []
+        self._frames: list[AirFrame] = []
+
+    def record(self, record: AirRecord) -> None:
+        self.records.append(record)
+
+    def frames(self) -> list[AirFrame]:
+        keys = tuple(self._key_ring())
+        for record in self.records[len(self._frames) :]:
+            self._frames.append(AirFrame(record.time, record.channel, record.rssi_dbm, record.frame, keys))
+        return self._frames
+
+    def sent_by(self, address: bytes) -> list[AirFrame]:
+        return [f for f in self.frames() if f.src == address]

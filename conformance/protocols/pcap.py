@@ -1,0 +1,197 @@
+"""Classic pcap files of IEEE 802.15.4 frames, so captures open in Wireshark.
+
+The writer uses LINKTYPE_IEEE802_15_4_TAP (283) by default: each record starts with the
+TAP header and TLVs of the IEEE 802.15.4 TAP Link Type Specification (Exegin, version 1.1,
+github.com/jkcko/ieee802.15.4-tap) carrying the FCS type, the received signal strength and
+the channel assignment, then the MPDU with its 2-octet FCS. LINKTYPE_IEEE802_15_4_NOFCS
+(230) is the fallback for tools that do not know TAP; it has no room for metadata and no
+FCS. The stream is the caller's: this module only turns records into octets and back.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass, replace
+from typing import BinaryIO
+
+from conformance.protocols.errors import BenchUsageError, DecodeError
+from conformance.protocols.wpan import compute_fcs
+
+LINKTYPE_IEEE802_15_4_WITHFCS = 195
+LINKTYPE_IEEE802_15_4_NOFCS = 230
+LINKTYPE_IEEE802_15_4_TAP = 283
+
+_MAGIC_USEC = 0xA1B2C3D4
+_MAGIC_NSEC = 0xA1B23C4D
+_SNAPLEN = 65535
+
+# TAP TLV types (TAP specification section 3).
+_TLV_FCS_TYPE = 0
+_TLV_RSS = 1
+_TLV_CHANNEL = 3
+_FCS_16_BIT = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PcapRecord:
+    """One captured frame.
+
+    ``frame`` is always an MPDU with its 2-octet FCS, ready for ``wpan.decode``: a NOFCS
+    capture has none on file, so the reader appends a freshly computed one. ``timestamp``
+    is the absolute time on file (the writer's ``epoch`` included). ``channel``,
+    ``channel_page`` and ``rssi_dbm`` come from TAP TLVs and are None when absent.
+    """
+
+    timestamp: float
+    frame: bytes
+    channel: int | None = None
+    rssi_dbm: float | None = None
+    channel_page: int | None = None
+
+
+def _tlv(tlv_type: int, value: bytes) -> bytes:
+    # TAP 2.1.2: the length counts the value only; the value is zero-padded to 32 bits.
+    padding = b"\x00" * (-len(value) % 4)
+    return struct.pack("<HH", tlv_type, len(value)) + value + padding
+
+
+class PcapWriter:
+    """Writes a pcap global header on creation and one record per :meth:`write`."""
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        *,
+        linktype: int = LINKTYPE_IEEE802_15_4_TAP,
+        epoch: float = 0.0,
+    ) -> None:
+        if linktype not in (LINKTYPE_IEEE802_15_4_TAP, LINKTYPE_IEEE802_15_4_NOFCS):
+            raise BenchUsageError(f"PcapWriter writes linktypes 283 (TAP) and 230, not {linktype}")
+        if not math.isfinite(epoch) or epoch < 0:
+            raise BenchUsageError(f"epoch must be a non-negative number of seconds, got {epoch}")
+        self._stream = stream
+        self.linktype = linktype
+        self.epoch = epoch
+        stream.write(struct.pack("<IHHiIII", _MAGIC_USEC, 2, 4, 0, 0, _SNAPLEN, linktype))
+
+    def write(
+        self,
+        *,
+        timestamp: float,
+        frame: bytes,
+        channel: int | None = None,
+        rssi_dbm: float | None = None,
+        channel_page: int = 9,
+    ) -> None:
+        """Append one MPDU (with its FCS) seen at virtual ``timestamp`` seconds.
+
+        Channel and RSSI go into TAP TLVs; the NOFCS linktype cannot carry them and they
+        are left out. Channel page 9 is the 920 MHz band of ARIB STD-T108.
+        """
+        if not isinstance(frame, bytes | bytearray) or len(frame) < 2:
+            raise BenchUsageError("frame must be the MPDU including its 2-octet FCS")
+        total = self.epoch + timestamp
+        if not math.isfinite(total) or total < 0:
+            raise BenchUsageError(f"timestamp {timestamp} is not a time after the epoch")
+        seconds, micros = divmod(round(total * 1_000_000), 1_000_000)
+        if self.linktype == LINKTYPE_IEEE802_15_4_NOFCS:
+            packet = bytes(frame[:-2])
+        else:
+            packet = self._tap_header(channel, rssi_dbm, channel_page) + bytes(frame)
+        if len(packet) > _SNAPLEN:
+            raise BenchUsageError(f"a {len(packet)}-octet record exceeds the snap length")
+        record = struct.pack("<IIII", seconds, micros, len(packet), len(packet)) + packet
+        self._stream.write(record)
+
+    @staticmethod
+    def _tap_header(channel: int | None, rssi_dbm: float | None, channel_page: int) -> bytes:
+        tlvs = _tlv(_TLV_FCS_TYPE, bytes([_FCS_16_BIT]))
+        if rssi_dbm is not None:
+            if not math.isfinite(rssi_dbm):
+                raise BenchUsageError(f"rssi_dbm must be finite, got {rssi_dbm}")
+            tlvs += _tlv(_TLV_RSS, struct.pack("<f", rssi_dbm))
+        if channel is not None:
+            if not (isinstance(channel, int) and 0 <= channel <= 0xFFFF):
+                raise BenchUsageError(f"channel must be in 0..65535, got {channel!r}")
+            if not (isinstance(channel_page, int) and 0 <= channel_page <= 0xFF):
+                raise BenchUsageError(f"channel_page must be in 0..255, got {channel_page!r}")
+            tlvs += _tlv(_TLV_CHANNEL, struct.pack("<HB", channel, channel_page))
+        # TAP 2.1.1: version 0, reserved 0, length of header and TLVs in octets.
+        return struct.pack("<BBH", 0, 0, 4 + len(tlvs)) + tlvs
+
+
+def _parse_tap(packet: bytes) -> PcapRecord:
+    """A TAP packet into a record with a zero timestamp (the caller sets it)."""
+    if len(packet) < 4:
+        raise DecodeError("TAP packet shorter than its header")
+    version, _reserved, length = struct.unpack_from("<BBH", packet)
+    if version != 0:
+        raise DecodeError(f"unknown TAP version {version}")
+    if length < 4 or length % 4 or length > len(packet):
+        raise DecodeError(f"bad TAP header length {length}")
+    channel = page = rssi = None
+    fcs_type = 0  # TAP 3.1: "FCS type none (0) is optional if no FCS is present"
+    offset = 4
+    while offset < length:  # offsets stay 32-bit aligned, so a TLV header always fits
+        tlv_type, tlv_length = struct.unpack_from("<HH", packet, offset)
+        value_end = offset + 4 + tlv_length
+        if value_end + (-tlv_length % 4) > length:
+            raise DecodeError(f"TAP TLV {tlv_type} runs past the TAP header")
+        value = packet[offset + 4 : value_end]
+        if tlv_type == _TLV_FCS_TYPE and tlv_length == 1:
+            fcs_type = value[0]
+        elif tlv_type == _TLV_RSS and tlv_length == 4:
+            (rssi,) = struct.unpack("<f", value)
+        elif tlv_type == _TLV_CHANNEL and tlv_length == 3:
+            channel, page = struct.unpack("<HB", value)
+        elif tlv_type in (_TLV_FCS_TYPE, _TLV_RSS, _TLV_CHANNEL):
+            raise DecodeError(f"TAP TLV {tlv_type} with bad length {tlv_length}")
+        offset = value_end + (-tlv_length % 4)
+    frame = packet[length:]
+    if fcs_type == 0:
+        frame += compute_fcs(frame)
+    elif fcs_type != _FCS_16_BIT:
+        raise DecodeError(f"TAP FCS type {fcs_type} is not the 16-bit CRC the bench models")
+    return PcapRecord(timestamp=0.0, frame=frame, channel=channel, rssi_dbm=rssi, channel_page=page)
+
+
+def read_pcap(data: bytes) -> tuple[int, list[PcapRecord]]:
+    """The linktype and the records of a classic pcap file (either byte order, µs or ns)."""
+    data = bytes(data)
+    if len(data) < 24:
+        raise DecodeError("pcap file shorter than its global header")
+    for order in "<>":
+        magic = struct.unpack_from(order + "I", data)[0]
+        if magic in (_MAGIC_USEC, _MAGIC_NSEC):
+            break
+    else:
+        raise DecodeError("not a pcap file (bad magic number)")
+    ticks = 1_000_000 if magic == _MAGIC_USEC else 1_000_000_000
+    linktype = struct.unpack_from(order + "I", data, 20)[0] & 0x0FFFFFFF
+    known = (LINKTYPE_IEEE802_15_4_TAP, LINKTYPE_IEEE802_15_4_NOFCS, LINKTYPE_IEEE802_15_4_WITHFCS)
+    if linktype not in known:
+        raise DecodeError(f"linktype {linktype} is not an IEEE 802.15.4 linktype")
+    records: list[PcapRecord] = []
+    offset = 24
+    while offset < len(data):
+        if len(data) - offset < 16:
+            raise DecodeError(f"truncated record header at offset {offset}")
+        seconds, fraction, captured, original = struct.unpack_from(order + "IIII", data, offset)
+        offset += 16
+        if captured != original:
+            raise DecodeError(f"record at offset {offset - 16} was truncated by the snap length")
+        if fraction >= ticks:
+            raise DecodeError(f"record at offset {offset - 16} has a bad sub-second field")
+        if len(data) - offset < captured:
+            raise DecodeError(f"truncated record data at offset {offset}")
+        packet = data[offset : offset + captured]
+        offset += captured
+        if linktype == LINKTYPE_IEEE802_15_4_TAP:
+            record = _parse_tap(packet)
+        elif linktype == LINKTYPE_IEEE802_15_4_NOFCS:
+            record = PcapRecord(timestamp=0.0, frame=packet + compute_fcs(packet))
+        else:
+            record = PcapRecord(timestamp=0.0, frame=packet)
+        records.append(replace(record, timestamp=seconds + fraction / ticks))
+    return linktype, records

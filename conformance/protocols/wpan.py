@@ -1,0 +1,764 @@
+"""IEEE 802.15.4-2015 MAC frames: header, Information Elements, auxiliary security, CCM*.
+
+Theory of operation. A :class:`Frame` is the MPDU as the standard draws it (7.2): Frame
+Control, Sequence Number, addressing fields, Auxiliary Security Header, Header IEs, then the
+MAC payload (Payload IEs, the Command ID of a MAC command frame, the payload proper) and
+the FCS. :func:`encode` and :func:`decode` are exact inverses for plaintext frames;
+:func:`secure` and :func:`unsecure` are exact inverses for secured frames (9.3). Secured
+frames follow the 2015 split of the MAC payload: Payload IEs and, for frame version 2, the
+Command ID are private (encrypted at levels 4-7); Header IEs are authenticated in the
+clear. :func:`decode` of a secured frame leaves the private payload and MIC as they came.
+
+Things the caller never handles, because the codec derives them:
+
+* the PAN ID Compression bit, from which PAN IDs are present (Table 7-2 for frame version
+  2, the 2006 rule of 7.2.1.5 for versions 0 and 1);
+* the Sequence Number Suppression and IE Present bits;
+* the termination IEs HT1, HT2 and the Payload Termination IE (7.4.1);
+* byte order: extended addresses are given in natural (printed, big-endian) order and go
+  on the air little-endian, like every multi-octet field of the MHR (7.2);
+* the FCS (7.2.10), which is always the 16-bit ITU-T CRC here: Wi-SUN HAN in Japan uses
+  the 2-octet FCS, and the 4-octet FCS of SUN PHYs is not modelled.
+
+Reserved bits are ignored on reception, as 7.2.1 requires, so a frame with reserved bits
+set decodes but does not re-encode to the same octets.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+from conformance.protocols.errors import BenchUsageError, DecodeError, IntegrityError
+
+BROADCAST_PAN = 0xFFFF
+BROADCAST_SHORT = 0xFFFF
+
+# Enhanced Beacon Request command (802.15.4-2015 Table 7-49).
+CMD_ENHANCED_BEACON_REQUEST = 0x07
+
+# Termination IEs (7.4.1; element IDs of 7.4.2, group ID of 7.4.3): the codec's business.
+_HT1 = 0x7E  # Header Termination 1: Payload IEs follow
+_HT2 = 0x7F  # Header Termination 2: the MAC payload follows, no Payload IEs
+_PT = 0xF  # Payload Termination group: the MAC payload follows the Payload IEs
+
+PAYLOAD_IE_GROUP_VENDOR = 0x2  # Payload IE group Vendor Specific (7.4.3)
+
+# The Pairing ID IE of TTC JJ-300.10 (the Japanese IoT-route / Wi-SUN HAN profile) is not
+# public. The bench models it as a Vendor Specific Payload IE whose content is this
+# identifier (least significant octet first, see vendor_payload_ie) followed by the Pairing
+# ID in ASCII. 0x02 in the first octet puts 02-4A-50 in the locally administered,
+# Administratively Assigned quadrant of IEEE 802c, so it cannot collide with an OUI or CID
+# assigned by the IEEE RA; 4A 50 is "JP". A model, not the real layout.
+PAIRING_ID_OUI = b"\x02JP"
+
+_MODE_NONE, _MODE_SHORT, _MODE_EXT = 0, 2, 3
+
+# Table 7-2 (frame version 2): (dst address kind, src address kind, dst PAN present,
+# src PAN present) -> PAN ID Compression. Combinations not in the table are not allowed.
+_TABLE_7_2: dict[tuple[str, str, bool, bool], int] = {
+    ("none", "none", False, False): 0,
+    ("none", "none", True, False): 1,
+    ("short", "none", True, False): 0,
+    ("ext", "none", True, False): 0,
+    ("short", "none", False, False): 1,
+    ("ext", "none", False, False): 1,
+    ("none", "short", False, True): 0,
+    ("none", "ext", False, True): 0,
+    ("none", "short", False, False): 1,
+    ("none", "ext", False, False): 1,
+    ("ext", "ext", True, False): 0,
+    ("ext", "ext", False, False): 1,
+    ("short", "short", True, True): 0,
+    ("short", "ext", True, True): 0,
+    ("ext", "short", True, True): 0,
+    ("short", "ext", True, False): 1,
+    ("ext", "short", True, False): 1,
+    ("short", "short", True, False): 1,
+}
+_TABLE_7_2_REVERSE = {
+    (dst, src, comp): (dst_pan, src_pan) for (dst, src, dst_pan, src_pan), comp in _TABLE_7_2.items()
+}
+_MODE_KIND = {_MODE_NONE: "none", _MODE_SHORT: "short", _MODE_EXT: "ext"}
+
+# MIC length in octets per security level (Table 9-6); levels 4-7 also encrypt.
+_MIC_LENGTH = {1: 4, 2: 8, 3: 16, 4: 0, 5: 4, 6: 8, 7: 16}
+_KEY_SOURCE_LENGTH = {0: 0, 1: 0, 2: 4, 3: 8}  # Key Source length per key identifier mode (9.4)
+
+
+class FrameType(IntEnum):
+    """Frame Type subfield (Table 7-1); multipurpose, fragment and extended are not modelled."""
+
+    BEACON = 0
+    DATA = 1
+    ACK = 2
+    MAC_COMMAND = 3
+
+
+def _as_bytes(value: object, what: str) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise BenchUsageError(f"{what} must be bytes, not {type(value).__name__}")
+
+
+def _check_int(value: object, what: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BenchUsageError(f"{what} must be an integer in {low}..{high}, got {value!r}")
+
+
+def _check_addr(value: object, what: str) -> int | bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value)
+        if len(value) != 8:
+            raise BenchUsageError(f"{what}: an extended address has 8 octets, got {len(value)}")
+        return value
+    _check_int(value, f"{what} (short address)", 0, 0xFFFF)
+    return value
+
+
+def _mode(addr: int | bytes | None) -> int:
+    if addr is None:
+        return _MODE_NONE
+    return _MODE_EXT if isinstance(addr, bytes) else _MODE_SHORT
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuxSecurityHeader:
+    """Auxiliary Security Header (9.4): level, key identifier mode, frame counter, key id.
+
+    ``key_index`` is required for key identifier modes 1-3 (1..255, 9.4) and must be
+    None for mode 0 (implicit key). ``key_source`` has 4 octets in mode 2 and 8 in mode 3.
+    Frame counter suppression and the ASN in the nonce (TSCH) are not modelled.
+    """
+
+    security_level: int = 5
+    key_id_mode: int = 1
+    frame_counter: int
+    key_index: int | None
+    key_source: bytes = b""
+
+    def __post_init__(self) -> None:
+        _check_int(self.security_level, "security_level", 1, 7)
+        _check_int(self.key_id_mode, "key_id_mode", 0, 3)
+        _check_int(self.frame_counter, "frame_counter", 0, 0xFFFFFFFF)
+        object.__setattr__(self, "key_source", _as_bytes(self.key_source, "key_source"))
+        if len(self.key_source) != _KEY_SOURCE_LENGTH[self.key_id_mode]:
+            raise BenchUsageError(
+                f"key identifier mode {self.key_id_mode} needs a key source of "
+                f"{_KEY_SOURCE_LENGTH[self.key_id_mode]} octets"
+            )
+        if self.key_id_mode == 0:
+            if self.key_index is not None:
+                raise BenchUsageError("key identifier mode 0 carries no key index")
+        else:
+            # 9.4 (Key Index): the value 0x00 is not allowed.
+            _check_int(self.key_index, "key_index", 1, 255)
+
+    @property
+    def mic_length(self) -> int:
+        return _MIC_LENGTH[self.security_level]
+
+    @property
+    def encrypted(self) -> bool:
+        return self.security_level >= 4  # the ENC bit of the level (Table 9-6)
+
+    def to_bytes(self) -> bytes:
+        control = self.security_level | self.key_id_mode << 3
+        out = struct.pack("<BI", control, self.frame_counter) + self.key_source
+        return out if self.key_index is None else out + bytes([self.key_index])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeaderIE:
+    """A Header IE (7.4.2); termination IEs 0x7E/0x7F are the codec's business."""
+
+    element_id: int
+    content: bytes = b""
+
+    def __post_init__(self) -> None:
+        _check_int(self.element_id, "element_id", 0, 0xFF)
+        if self.element_id in (_HT1, _HT2):
+            raise BenchUsageError("termination IEs are inserted by the codec (7.4.1)")
+        object.__setattr__(self, "content", _as_bytes(self.content, "content"))
+        if len(self.content) > 0x7F:
+            raise BenchUsageError("a Header IE carries at most 127 octets (7.4.2)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayloadIE:
+    """A Payload IE (7.4.3); the Payload Termination group 0xF is the codec's business."""
+
+    group_id: int
+    content: bytes = b""
+
+    def __post_init__(self) -> None:
+        _check_int(self.group_id, "group_id", 0, 0xE)
+        object.__setattr__(self, "content", _as_bytes(self.content, "content"))
+        if len(self.content) > 0x7FF:
+            raise BenchUsageError("a Payload IE carries at most 2047 octets (7.4.3)")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Frame:
+    """An IEEE 802.15.4 MPDU without its FCS.
+
+    ``src_pan`` is None when the PAN ID is compressed; the codec derives the PAN ID
+    Compression bit. A secured frame straight from :func:`decode` holds the still-encrypted
+    private payload including the MIC in ``payload``; for frame version 2 MAC commands the
+    Command ID is part of that private payload, so ``command_id`` is None until
+    :func:`unsecure` decrypts it.
+    """
+
+    frame_type: FrameType
+    sequence_number: int | None = 0
+    dst_pan: int | None
+    dst_addr: int | bytes | None
+    src_pan: int | None
+    src_addr: int | bytes | None
+    frame_pending: bool = False
+    ack_request: bool = False
+    frame_version: int = 2
+    security: AuxSecurityHeader | None = None
+    header_ies: tuple[HeaderIE, ...] = ()
+    payload_ies: tuple[PayloadIE, ...] = ()
+    command_id: int | None = None
+    payload: bytes = b""
+    _pan_id_compression: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "frame_type", FrameType(self.frame_type))
+        except ValueError as exc:
+            raise BenchUsageError(f"unsupported frame type {self.frame_type!r}") from exc
+        _check_int(self.frame_version, "frame_version", 0, 2)
+        if self.sequence_number is None:
+            if self.frame_version < 2:
+                raise BenchUsageError("sequence number suppression needs frame version 2")
+        else:
+            _check_int(self.sequence_number, "sequence_number", 0, 0xFF)
+        for name in ("dst_pan", "src_pan"):
+            if getattr(self, name) is not None:
+                _check_int(getattr(self, name), name, 0, 0xFFFF)
+        object.__setattr__(self, "dst_addr", _check_addr(self.dst_addr, "dst_addr"))
+        object.__setattr__(self, "src_addr", _check_addr(self.src_addr, "src_addr"))
+        object.__setattr__(self, "frame_pending", bool(self.frame_pending))
+        object.__setattr__(self, "ack_request", bool(self.ack_request))
+        if self.security is not None:
+            if not isinstance(self.security, AuxSecurityHeader):
+                raise BenchUsageError("security must be an AuxSecurityHeader")
+            if self.frame_version == 0:
+                raise BenchUsageError("802.15.4-2003 security (frame version 0) is not modelled")
+        object.__setattr__(self, "header_ies", tuple(self.header_ies))
+        object.__setattr__(self, "payload_ies", tuple(self.payload_ies))
+        if not all(isinstance(ie, HeaderIE) for ie in self.header_ies):
+            raise BenchUsageError("header_ies must hold HeaderIE objects")
+        if not all(isinstance(ie, PayloadIE) for ie in self.payload_ies):
+            raise BenchUsageError("payload_ies must hold PayloadIE objects")
+        if (self.header_ies or self.payload_ies) and self.frame_version < 2:
+            raise BenchUsageError("Information Elements need frame version 2 (7.2.1.7, 7.4)")
+        self._check_command_id()
+        object.__setattr__(self, "payload", _as_bytes(self.payload, "payload"))
+        object.__setattr__(self, "_pan_id_compression", self._derive_pan_id_compression())
+
+    def _check_command_id(self) -> None:
+        if self.frame_type is not FrameType.MAC_COMMAND:
+            if self.command_id is not None:
+                raise BenchUsageError("only MAC command frames carry a command_id")
+        elif self.command_id is not None:
+            _check_int(self.command_id, "command_id", 0, 0xFF)
+        elif self.security is None or self.frame_version < 2:
+            raise BenchUsageError("a MAC command frame needs a command_id")
+
+    def _derive_pan_id_compression(self) -> int:
+        dst_mode, src_mode = _mode(self.dst_addr), _mode(self.src_addr)
+        has_dst_pan, has_src_pan = self.dst_pan is not None, self.src_pan is not None
+        if self.frame_version == 2:
+            key = (_MODE_KIND[dst_mode], _MODE_KIND[src_mode], has_dst_pan, has_src_pan)
+            if key not in _TABLE_7_2:
+                raise BenchUsageError(
+                    f"no row of 802.15.4-2015 Table 7-2 has addresses {key[:2]} with "
+                    f"dst PAN {'present' if has_dst_pan else 'absent'} and src PAN "
+                    f"{'present' if has_src_pan else 'absent'}"
+                )
+            return _TABLE_7_2[key]
+        # 2006 rule (7.2.1.5): a PAN ID accompanies each address; the source PAN ID is
+        # left out (compressed) only when both addresses are present.
+        if has_dst_pan != (dst_mode != _MODE_NONE):
+            raise BenchUsageError("frame versions 0/1 carry a dst PAN exactly with a dst address")
+        if src_mode == _MODE_NONE:
+            if has_src_pan:
+                raise BenchUsageError("frame versions 0/1 carry no src PAN without a src address")
+            return 0
+        if has_src_pan:
+            return 0
+        if dst_mode == _MODE_NONE:
+            raise BenchUsageError("the src PAN can only be compressed when a dst address is present")
+        return 1
+
+
+def compute_fcs(mpdu_without_fcs: bytes) -> bytes:
+    """The 16-bit ITU-T CRC of 7.2.10 (x^16 + x^12 + x^5 + 1, LSB first), little-endian."""
+    crc = 0
+    for octet in mpdu_without_fcs:
+        crc ^= octet
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc.to_bytes(2, "little")
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _addr_bytes(addr: int | bytes) -> bytes:
+    return addr[::-1] if isinstance(addr, bytes) else addr.to_bytes(2, "little")
+
+
+def _ie_sections(frame: Frame) -> tuple[bytes, bytes]:
+    """Header IE octets (with termination) and Payload IE octets (with termination)."""
+    header = b"".join(
+        struct.pack("<H", len(ie.content) | ie.element_id << 7) + ie.content for ie in frame.header_ies
+    )
+    payload = b"".join(
+        struct.pack("<H", len(ie.content) | ie.group_id << 11 | 0x8000) + ie.content
+        for ie in frame.payload_ies
+    )
+    mac_payload_follows = frame.command_id is not None or bool(frame.payload)
+    # 7.4.1: HT1 ends the Header IEs when Payload IEs follow; HT2 ends them when the MAC
+    # payload follows directly; the Payload Termination IE ends the Payload IEs when the
+    # MAC payload follows. Terminations that the standard lets us omit are omitted, except
+    # that HT2 always ends the Header IEs of a secured frame: its MIC follows them.
+    if frame.payload_ies:
+        header += struct.pack("<H", _HT1 << 7)
+        if mac_payload_follows:
+            payload += struct.pack("<H", _PT << 11 | 0x8000)
+    elif frame.header_ies and (mac_payload_follows or frame.security is not None):
+        header += struct.pack("<H", _HT2 << 7)
+    return header, payload
+
+
+def _header(frame: Frame) -> bytes:
+    """MHR up to and including the Header IEs and their termination."""
+    header_ies, _ = _ie_sections(frame)
+    control = (
+        frame.frame_type
+        | (frame.security is not None) << 3
+        | frame.frame_pending << 4
+        | frame.ack_request << 5
+        | frame._pan_id_compression << 6
+        | (frame.sequence_number is None) << 8
+        | bool(frame.header_ies or frame.payload_ies) << 9
+        | _mode(frame.dst_addr) << 10
+        | frame.frame_version << 12
+        | _mode(frame.src_addr) << 14
+    )
+    out = bytearray(struct.pack("<H", control))
+    if frame.sequence_number is not None:
+        out.append(frame.sequence_number)
+    if frame.dst_pan is not None:
+        out += struct.pack("<H", frame.dst_pan)
+    if frame.dst_addr is not None:
+        out += _addr_bytes(frame.dst_addr)
+    if frame.src_pan is not None:
+        out += struct.pack("<H", frame.src_pan)
+    if frame.src_addr is not None:
+        out += _addr_bytes(frame.src_addr)
+    if frame.security is not None:
+        out += frame.security.to_bytes()
+    return bytes(out + header_ies)
+
+
+def _open_and_private(frame: Frame) -> tuple[bytes, bytes]:
+    """Split the MAC payload into the open part (in the clear) and the private part.
+
+    For frame version 1 the Command ID of a MAC command is sent in the clear and
+    authenticated (802.15.4-2011 Annex C.2.3 shows it); for frame version 2 it belongs to
+    the private payload, as do the Payload IEs (9.3.4). Wireshark 4.0 decrypts both that way.
+    """
+    _, payload_ies = _ie_sections(frame)
+    command = b"" if frame.command_id is None else bytes([frame.command_id])
+    if frame.frame_version < 2:
+        return command, frame.payload
+    return b"", payload_ies + command + frame.payload
+
+
+def encode(frame: Frame) -> bytes:
+    """The MPDU of a plaintext frame, FCS included."""
+    if frame.security is not None:
+        raise BenchUsageError("a frame with security is built with secure(frame, key)")
+    open_part, private = _open_and_private(frame)
+    mpdu = _header(frame) + open_part + private
+    return mpdu + compute_fcs(mpdu)
+
+
+def _nonce(src_addr: bytes, security: AuxSecurityHeader) -> bytes:
+    # CCM* nonce (9.3.2): source extended address, frame counter, security level, all
+    # big-endian, i.e. the extended address in its natural printed order.
+    return src_addr + struct.pack(">IB", security.frame_counter, security.security_level)
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, bytes) or len(key) != 16:
+        raise BenchUsageError("802.15.4 security uses a 16-octet AES-128 key")
+
+
+def _ctr_keystream_xor(key: bytes, nonce: bytes, data: bytes) -> bytes:
+    # CCM* with M = 0 (security level 4, Annex B): plain CTR encryption with the
+    # counter blocks A_i = flags(L-1 = 1) || nonce || i, starting at i = 1.
+    counter_block = b"\x01" + nonce + b"\x00\x01"
+    encryptor = Cipher(algorithms.AES(key), modes.CTR(counter_block)).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+def secure(frame: Frame, key: bytes) -> bytes:
+    """The MPDU of ``frame`` protected with CCM* as 802.15.4-2015 9.3.4 describes, FCS included.
+
+    The AAD is the MHR with the Auxiliary Security Header and the Header IEs (and, before
+    2015, the Command ID); the private payload is encrypted when the level has ENC.
+    """
+    _check_key(key)
+    security = frame.security
+    if security is None:
+        raise BenchUsageError("secure() needs frame.security (the Auxiliary Security Header)")
+    if not isinstance(frame.src_addr, bytes):
+        raise BenchUsageError("the CCM* nonce needs an extended source address (9.3.2)")
+    if frame.frame_type is FrameType.MAC_COMMAND and frame.command_id is None:
+        raise BenchUsageError("a MAC command frame needs a command_id")
+    open_part, private = _open_and_private(frame)
+    aad = _header(frame) + open_part
+    nonce = _nonce(frame.src_addr, security)
+    mic = security.mic_length
+    if not security.encrypted:
+        protected = private + AESCCM(key, tag_length=mic).encrypt(nonce, b"", aad + private)
+    elif mic == 0:
+        protected = _ctr_keystream_xor(key, nonce, private)
+    else:
+        protected = AESCCM(key, tag_length=mic).encrypt(nonce, private, aad)
+    mpdu = aad + protected
+    return mpdu + compute_fcs(mpdu)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+class _Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    @property
+    def remaining(self) -> int:
+        return len(self.data) - self.pos
+
+    def take(self, n: int, what: str) -> bytes:
+        if self.remaining < n:
+            raise DecodeError(f"frame ends inside the {what}")
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+    def u8(self, what: str) -> int:
+        return self.take(1, what)[0]
+
+    def u16(self, what: str) -> int:
+        return int.from_bytes(self.take(2, what), "little")
+
+    def addr(self, mode: int, what: str) -> int | bytes:
+        if mode == _MODE_SHORT:
+            return self.u16(what)
+        return self.take(8, what)[::-1]
+
+    def rest(self) -> bytes:
+        chunk = self.data[self.pos :]
+        self.pos = len(self.data)
+        return chunk
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    fields: dict[str, object]  # Frame keyword arguments parsed so far
+    security: AuxSecurityHeader | None
+    src_addr: int | bytes | None
+    private_offset: int  # where the private payload starts (end of the AAD)
+    payload_ies_follow: bool  # an HT1 was seen: Payload IEs start the private payload
+    body: bytes  # the MPDU without its FCS
+
+
+def _parse_aux_security(reader: _Reader) -> AuxSecurityHeader:
+    control = reader.u8("security control field")
+    level, key_id_mode = control & 7, control >> 3 & 3
+    if control & 0x20:
+        raise DecodeError("frame counter suppression (9.4) is not supported")
+    if control & 0x40:
+        raise DecodeError("an ASN in the nonce (TSCH, 9.4) is not supported")
+    if level == 0:
+        raise DecodeError("the Security Enabled bit is set but the security level is 0")
+    counter = int.from_bytes(reader.take(4, "frame counter"), "little")
+    key_source = reader.take(_KEY_SOURCE_LENGTH[key_id_mode], "key source")
+    key_index = None if key_id_mode == 0 else reader.u8("key index")
+    if key_index == 0:
+        raise DecodeError("key index 0x00 is not allowed (9.4)")
+    return AuxSecurityHeader(
+        security_level=level,
+        key_id_mode=key_id_mode,
+        frame_counter=counter,
+        key_index=key_index,
+        key_source=key_source,
+    )
+
+
+def _parse_header_ies(reader: _Reader) -> tuple[list[HeaderIE], bool]:
+    """Header IEs up to HT1/HT2 or the end of the frame; True when Payload IEs follow."""
+    ies: list[HeaderIE] = []
+    while reader.remaining:
+        descriptor = reader.u16("Header IE descriptor")
+        if descriptor & 0x8000:
+            raise DecodeError("a Payload IE descriptor where a Header IE was expected")
+        element_id, length = descriptor >> 7 & 0xFF, descriptor & 0x7F
+        content = reader.take(length, f"Header IE 0x{element_id:02x}")
+        if element_id in (_HT1, _HT2):
+            return ies, element_id == _HT1
+        ies.append(HeaderIE(element_id=element_id, content=content))
+    return ies, False
+
+
+def _parse_payload_ies(reader: _Reader) -> list[PayloadIE]:
+    ies: list[PayloadIE] = []
+    while reader.remaining:
+        descriptor = reader.u16("Payload IE descriptor")
+        if not descriptor & 0x8000:
+            raise DecodeError("a Header IE descriptor where a Payload IE was expected")
+        group_id, length = descriptor >> 11 & 0xF, descriptor & 0x7FF
+        content = reader.take(length, f"Payload IE group 0x{group_id:x}")
+        if group_id == _PT:
+            break
+        ies.append(PayloadIE(group_id=group_id, content=content))
+    return ies
+
+
+def _parse(data: bytes) -> _Parsed:
+    """Everything up to the private payload; checks the FCS."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise BenchUsageError("decode() takes bytes")
+    data = bytes(data)
+    if len(data) < 4:
+        raise DecodeError(f"{len(data)} octets is shorter than a Frame Control field and FCS")
+    body, fcs = data[:-2], data[-2:]
+    if compute_fcs(body) != fcs:
+        raise DecodeError("bad FCS")
+    reader = _Reader(body)
+    control = reader.u16("Frame Control field")
+    try:
+        frame_type = FrameType(control & 7)
+    except ValueError:
+        raise DecodeError(f"unsupported frame type {control & 7}") from None
+    version = control >> 12 & 3
+    dst_mode, src_mode = control >> 10 & 3, control >> 14 & 3
+    if version == 3:
+        raise DecodeError("reserved frame version 3")
+    if version == 0 and control & 0x08:
+        raise DecodeError("802.15.4-2003 security (frame version 0) is not supported")
+    if 1 in (dst_mode, src_mode):
+        raise DecodeError("reserved addressing mode 1")
+    compression = control >> 6 & 1
+    suppressed = version == 2 and bool(control & 0x100)
+    ie_present = version == 2 and bool(control & 0x200)
+    if version == 2:
+        dst_pan_present, src_pan_present = _TABLE_7_2_REVERSE[
+            (_MODE_KIND[dst_mode], _MODE_KIND[src_mode], compression)
+        ]
+    else:
+        if compression and not (dst_mode and src_mode):
+            raise DecodeError("PAN ID compression without both addresses (2006 rule, 7.2.1.5)")
+        dst_pan_present, src_pan_present = bool(dst_mode), bool(src_mode) and not compression
+    fields: dict[str, object] = {
+        "frame_type": frame_type,
+        "frame_version": version,
+        "frame_pending": bool(control & 0x10),
+        "ack_request": bool(control & 0x20),
+        "sequence_number": None if suppressed else reader.u8("sequence number"),
+        "dst_pan": reader.u16("destination PAN ID") if dst_pan_present else None,
+        "dst_addr": reader.addr(dst_mode, "destination address") if dst_mode else None,
+        "src_pan": reader.u16("source PAN ID") if src_pan_present else None,
+    }
+    src_addr = reader.addr(src_mode, "source address") if src_mode else None
+    security = _parse_aux_security(reader) if control & 0x08 else None
+    fields.update(src_addr=src_addr, security=security)
+    payload_ies_follow = False
+    if ie_present:
+        header_ies, payload_ies_follow = _parse_header_ies(reader)
+        fields["header_ies"] = tuple(header_ies)
+    if frame_type is FrameType.MAC_COMMAND and version < 2:
+        fields["command_id"] = reader.u8("Command ID")  # open payload before 2015
+    return _Parsed(fields, security, src_addr, reader.pos, payload_ies_follow, body)
+
+
+def _finish(parsed: _Parsed, private: bytes) -> Frame:
+    """Parse a plaintext private payload into the rest of the frame."""
+    fields = dict(parsed.fields)
+    reader = _Reader(private)
+    if parsed.payload_ies_follow:
+        fields["payload_ies"] = tuple(_parse_payload_ies(reader))
+    if fields["frame_type"] is FrameType.MAC_COMMAND and "command_id" not in fields:
+        fields["command_id"] = reader.u8("Command ID")
+    fields["payload"] = reader.rest()
+    return _build(fields)
+
+
+def _build(fields: dict[str, object]) -> Frame:
+    # Every field was range-checked while parsing; a refusal here means the octets broke a
+    # rule of the standard the parser does not check on its own, so it is the peer's fault.
+    try:
+        return Frame(**fields)  # type: ignore[arg-type]
+    except BenchUsageError as exc:
+        raise DecodeError(str(exc)) from exc
+
+
+def decode(data: bytes) -> Frame:
+    """Parse an MPDU (FCS included); a secured frame keeps its private payload encrypted."""
+    parsed = _parse(data)
+    private = parsed.body[parsed.private_offset :]
+    if parsed.security is None:
+        return _finish(parsed, private)
+    return _build({**parsed.fields, "payload": private})
+
+
+def unsecure(data: bytes, key: bytes) -> Frame:
+    """Verify and decrypt a secured MPDU; the result keeps ``security`` for counter checks.
+
+    A frame without security raises IntegrityError: a caller that asks for unsecure()
+    expects protection, and a plaintext frame where protection is required is a finding
+    about the peer, not a parse failure. Use :func:`decode` to inspect any frame.
+    """
+    _check_key(key)
+    parsed = _parse(data)
+    security, src_addr = parsed.security, parsed.src_addr
+    if security is None:
+        raise IntegrityError("frame is not secured")
+    if not isinstance(src_addr, bytes):
+        raise DecodeError("a secured frame without an extended source address: no nonce (9.3.2)")
+    aad, protected = parsed.body[: parsed.private_offset], parsed.body[parsed.private_offset :]
+    mic = security.mic_length
+    if len(protected) < mic:
+        raise DecodeError(f"the payload is shorter than the {mic}-octet MIC")
+    nonce = _nonce(src_addr, security)
+    try:
+        if not security.encrypted:
+            private = protected[: len(protected) - mic]
+            AESCCM(key, tag_length=mic).decrypt(nonce, protected[len(private) :], aad + private)
+        elif mic == 0:
+            private = _ctr_keystream_xor(key, nonce, protected)
+        else:
+            private = AESCCM(key, tag_length=mic).decrypt(nonce, protected, aad)
+    except InvalidTag:
+        raise IntegrityError("MIC does not verify (wrong key, or the frame was altered)") from None
+    return _finish(parsed, private)
+
+
+# --------------------------------------------------------------------------- IEs and frames
+
+
+def vendor_payload_ie(oui: bytes, data: bytes) -> PayloadIE:
+    """A Vendor Specific Payload IE (group 0x2, 7.4.3): the OUI, then vendor data.
+
+    ``oui`` is given in natural order (``b"\x4a\x19\x1b"`` for 4A-19-1B) and, like every
+    multi-octet MAC field, goes on the air least significant octet first: ZigBee's OUI
+    4A-19-1B is sent as 1B 19 4A, and Wireshark dissects the field that way.
+    """
+    oui = _as_bytes(oui, "oui")
+    if len(oui) != 3:
+        raise BenchUsageError("an OUI has 3 octets")
+    return PayloadIE(group_id=PAYLOAD_IE_GROUP_VENDOR, content=oui[::-1] + _as_bytes(data, "data"))
+
+
+def pairing_id_ie(pairing_id: str) -> PayloadIE:
+    """The bench's model of the Pairing ID IE (see PAIRING_ID_OUI).
+
+    Only ASCII is enforced: faulty terminal twins must be able to send ill-formed IDs, and
+    whether an ID has the ``IOT`` + 5 characters form is for the steps to judge.
+    """
+    if not isinstance(pairing_id, str) or not pairing_id.isascii() or not pairing_id:
+        raise BenchUsageError(f"a Pairing ID is a non-empty ASCII string, got {pairing_id!r}")
+    return vendor_payload_ie(PAIRING_ID_OUI, pairing_id.encode("ascii"))
+
+
+def pairing_id_of(frame: Frame) -> str | None:
+    """The Pairing ID a frame carries, None without the IE; DecodeError if not ASCII."""
+    for ie in frame.payload_ies:
+        if ie.group_id == PAYLOAD_IE_GROUP_VENDOR and ie.content[:3] == PAIRING_ID_OUI[::-1]:
+            try:
+                return ie.content[3:].decode("ascii")
+            except UnicodeDecodeError:
+                raise DecodeError("the Pairing ID IE does not hold ASCII") from None
+    return None
+
+
+def enhanced_beacon_request(*, sequence_number: int, src_addr: bytes, pairing_id: str) -> Frame:
+    """Enhanced Beacon Request (7.5.10) to the broadcast address, with the Pairing ID IE."""
+    return Frame(
+        frame_type=FrameType.MAC_COMMAND,
+        sequence_number=sequence_number,
+        dst_pan=BROADCAST_PAN,
+        dst_addr=BROADCAST_SHORT,
+        src_pan=None,
+        src_addr=src_addr,
+        payload_ies=(pairing_id_ie(pairing_id),),
+        command_id=CMD_ENHANCED_BEACON_REQUEST,
+    )
+
+
+def enhanced_beacon(*, sequence_number: int, src_addr: bytes, pan_id: int, pairing_id: str | None) -> Frame:
+    """Enhanced Beacon (7.3.1.2): frame version 2, source PAN and extended address only."""
+    return Frame(
+        frame_type=FrameType.BEACON,
+        sequence_number=sequence_number,
+        dst_pan=None,
+        dst_addr=None,
+        src_pan=pan_id,
+        src_addr=src_addr,
+        payload_ies=() if pairing_id is None else (pairing_id_ie(pairing_id),),
+    )
+
+
+def data_frame(
+    *,
+    sequence_number: int,
+    pan_id: int,
+    src_addr: bytes,
+    dst_addr: int | bytes,
+    payload: bytes,
+    ack_request: bool = False,
+) -> Frame:
+    """A version 2 data frame inside one PAN (source PAN ID compressed)."""
+    return Frame(
+        frame_type=FrameType.DATA,
+        sequence_number=sequence_number,
+        dst_pan=pan_id,
+        dst_addr=dst_addr,
+        src_pan=None,
+        src_addr=src_addr,
+        ack_request=ack_request,
+        payload=payload,
+    )
+
+
+def ack(*, sequence_number: int, frame_pending: bool = False) -> Frame:
+    """Imm-Ack (7.3.3) in the 2003/2006-compatible form, frame version 0."""
+    return Frame(
+        frame_type=FrameType.ACK,
+        sequence_number=sequence_number,
+        dst_pan=None,
+        dst_addr=None,
+        src_pan=None,
+        src_addr=None,
+        frame_pending=frame_pending,
+        frame_version=0,
+    )

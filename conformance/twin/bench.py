@@ -1,0 +1,177 @@
+"""The twin profile: every interface of ``conformance.interfaces`` backed by twins on
+virtual time. The device under test is the reference terminal twin or a faulty one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conformance.errors import BenchError
+from conformance.ics import Declaration
+from conformance.interfaces import MeterSetup
+from conformance.observe.air import AirLog
+from conformance.protocols import wpan
+from conformance.route_events import RouteEventLog
+from conformance.sim.radio import CHANNELS, RadioMedium
+from conformance.sim.randomness import stream
+from conformance.sim.scheduler import Scheduler
+from conformance.twin.hes import HeadEndSystem
+from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
+from conformance.twin.smart_meter import MeterConfig, SmartMeter
+
+TERMINAL_PORT = "terminal"
+NEIGHBOUR_PORT = "neighbour terminal"
+# Locally administered EUI-64s for the bench's own twins (bit 1 of the first octet set).
+METER_ADDRESS_BASE = 0x02_12_34_00_00_00_00_00
+NEIGHBOUR_ADDRESS = bytes.fromhex("02123400000000FE")
+
+
+class VirtualClock:
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+
+    def now(self) -> float:
+        return self._scheduler.now
+
+    def wait(self, seconds: float) -> None:
+        self._scheduler.run_until(self._scheduler.now + seconds)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        return self._scheduler.run_until_true(condition, self._scheduler.now + timeout)
+
+
+class TwinTerminal:
+    """Power control of the terminal twin; its internals are not an interface."""
+
+    def __init__(self, dut: ReferenceTerminal) -> None:
+        self._dut = dut
+
+    def power_on(self) -> None:
+        self._dut.power_on()
+
+    def power_off(self) -> None:
+        self._dut.power_off()
+
+
+class TwinIotRoute:
+    def __init__(self, scheduler: Scheduler, medium: RadioMedium, seed: int) -> None:
+        self._scheduler = scheduler
+        self._medium = medium
+        self._seed = seed
+        self.hes = HeadEndSystem()
+        self.events = RouteEventLog()
+        self.meters: dict[str, SmartMeter] = {}
+        self._issued_keys: list[bytes] = []
+        self._air = AirLog(lambda: self._issued_keys)
+        medium.add_monitor(self._air.record)
+
+    @property
+    def air(self) -> AirLog:
+        return self._air
+
+    def add_meter(self, setup: MeterSetup) -> None:
+        if setup.name in self.meters:
+            raise BenchError(f"smart meter {setup.name!r} is defined twice in the scenario")
+        index = len(self.meters)
+        channel = setup.channel if setup.channel is not None else CHANNELS[(7 + 9 * index) % len(CHANNELS)]
+        config = MeterConfig(
+            name=setup.name,
+            address=(METER_ADDRESS_BASE + index + 1).to_bytes(8, "big"),
+            pan_id=0x1000 + index,
+            channel=channel,
+            pairing_id=setup.pairing_id,
+        )
+        meter = SmartMeter(
+            scheduler=self._scheduler,
+            medium=self._medium,
+            rng=stream(self._seed, f"meter {setup.name}"),
+            config=config,
+            hes=self.hes,
+            events=self.events,
+        )
+        meter.occupied_by_others = setup.occupied
+        self._medium.set_link(setup.name, TERMINAL_PORT, rssi_dbm=setup.rssi_dbm)
+        self.meters[setup.name] = meter
+        self._issued_keys.append(meter.group_key)
+
+    def _meter(self, name: str) -> SmartMeter:
+        try:
+            return self.meters[name]
+        except KeyError:
+            raise BenchError(f"the scenario has no smart meter named {name!r}") from None
+
+    def meter_address(self, name: str) -> bytes:
+        return self._meter(name).config.address
+
+    def meter_name(self, address: bytes) -> str | None:
+        return next((n for n, m in self.meters.items() if m.config.address == address), None)
+
+    def provision(self, authentication_id: str, password: str) -> None:
+        self.hes.register(authentication_id, password)
+
+    def set_frame_loss(self, probability: float) -> None:
+        self._medium.background_loss = probability
+
+    def free_slot(self, meter: str) -> None:
+        self._meter(meter).free_slot()
+
+    def neighbour_scans(self, pairing_id: str, every_s: float) -> None:
+        """A terminal of another operator keeps probing its own meters' channels, so
+        meters with that Pairing ID keep beaconing where the DUT can hear them."""
+        channels = sorted(
+            {m.config.channel for m in self.meters.values() if m.config.pairing_id == pairing_id}
+        )
+        if not channels:
+            raise BenchError(f"no smart meter in the scenario has Pairing ID {pairing_id!r}")
+        port = self._medium.attach(NEIGHBOUR_PORT, lambda *frame: None)
+        sequence = 0
+
+        def probe() -> None:
+            nonlocal sequence
+            for channel in channels:
+                sequence = (sequence + 1) % 256
+                port.tune(channel)
+                request = wpan.enhanced_beacon_request(
+                    sequence_number=sequence, src_addr=NEIGHBOUR_ADDRESS, pairing_id=pairing_id
+                )
+                port.transmit(wpan.encode(request))
+            self._scheduler.call_later(every_s, probe)
+
+        probe()
+
+    def secrets(self) -> list[str]:
+        return self.hes.secrets()
+
+    def address_book(self) -> dict[bytes, str]:
+        names = {m.config.address: name for name, m in self.meters.items()}
+        names[NEIGHBOUR_ADDRESS] = "neighbour terminal"
+        return names
+
+    @property
+    def issued_keys(self) -> list[bytes]:
+        return list(self._issued_keys)
+
+
+class TwinBench:
+    profile = "twin"
+
+    def __init__(self, *, seed: int, declaration: Declaration, dut_factory: type[ReferenceTerminal]) -> None:
+        self.seed = seed
+        self.declaration = declaration
+        self.scheduler = Scheduler()
+        self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
+        self.clock = VirtualClock(self.scheduler)
+        self.route = TwinIotRoute(self.scheduler, self.medium, seed)
+        credentials = declaration.credentials
+        self.route.provision(credentials.authentication_id, credentials.password.get_secret_value())
+        dut = dut_factory(
+            scheduler=self.scheduler,
+            medium=self.medium,
+            rng=stream(seed, "terminal"),
+            config=TerminalConfig.from_declaration(declaration),
+            name=TERMINAL_PORT,
+        )
+        self.terminal = TwinTerminal(dut)
+
+    def close(self) -> None:
+        self.terminal.power_off()

@@ -1,0 +1,216 @@
+"""The twins' link layer: IEEE 802.15.4 framing with acknowledgement and retries,
+CCM* security with per-sender frame counters and replay rejection, and 6LoWPAN/UDP
+on top. The smart meter twin and every terminal twin use it, so both ends of the
+IoT route put the same real frames on the air.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from conformance.protocols import sixlowpan, wpan
+from conformance.protocols.errors import ProtocolError
+from conformance.sim.radio import RadioMedium
+from conformance.sim.scheduler import Scheduler, Timer
+
+# 802.15.4-2015 8.4.3: macAckWaitDuration and macMaxFrameRetries, rounded for the SUN PHY.
+ACK_WAIT_S = 0.03
+MAX_FRAME_RETRIES = 3
+TURNAROUND_S = 0.001  # aTurnaroundTime, rounded
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A UDP datagram that arrived, with what the link layer knows about it."""
+
+    datagram: sixlowpan.UdpDatagram
+    src_mac: bytes
+    secured: bool
+    key_index: int | None
+    rssi_dbm: float
+
+
+@dataclass(slots=True)
+class _Pending:
+    raw: bytes
+    sequence_number: int
+    tries: int = 0
+    timer: Timer | None = None
+
+
+class LinkLayer:
+    """One node's radio interface on the simulated medium."""
+
+    def __init__(
+        self,
+        *,
+        scheduler: Scheduler,
+        medium: RadioMedium,
+        name: str,
+        address: bytes,
+        channel: int,
+        rng: random.Random,
+    ) -> None:
+        self._scheduler = scheduler
+        self.address = address
+        self.port = medium.attach(name, self._receive, channel=channel)
+        self.pan_id: int | None = None
+        self.keys: dict[int, bytes] = {}
+        self.tx_key_index: int | None = None
+        self.frame_counter = 0
+        self._sequence = rng.randrange(256)
+        self._rx_counters: dict[bytes, int] = {}
+        self._last_sequence: dict[bytes, int] = {}
+        self._queue: deque[_Pending] = deque()
+        self._pending: _Pending | None = None
+        # Upper layers install these; a node that does not care leaves them as no-ops.
+        self.on_beacon: Callable[[wpan.Frame, float, int], None] = lambda frame, rssi, channel: None
+        self.on_command: Callable[[wpan.Frame, float, int], None] = lambda frame, rssi, channel: None
+        self.on_udp: Callable[[Inbound], None] = lambda inbound: None
+        self.on_rejected: Callable[[bytes, str], None] = lambda raw, reason: None
+
+    # -- sending -------------------------------------------------------------------
+
+    def next_sequence(self) -> int:
+        self._sequence = (self._sequence + 1) % 256
+        return self._sequence
+
+    def broadcast(self, frame: wpan.Frame) -> None:
+        self.port.transmit(wpan.encode(frame))
+
+    def send_udp(self, dst_mac: bytes, datagram: sixlowpan.UdpDatagram, *, secure: bool) -> None:
+        """Queue a unicast datagram; secured with the current transmit key when asked."""
+        frame = wpan.data_frame(
+            sequence_number=self.next_sequence(),
+            pan_id=self.pan_id if self.pan_id is not None else wpan.BROADCAST_PAN,
+            src_addr=self.address,
+            dst_addr=dst_mac,
+            payload=sixlowpan.encode_udp(datagram, src_mac=self.address, dst_mac=dst_mac),
+            ack_request=True,
+        )
+        self.send_frame(frame, secure=secure)
+
+    def send_frame(self, frame: wpan.Frame, *, secure: bool) -> None:
+        self._enqueue(self.encode_for_air(frame, secure=secure), frame.sequence_number or 0)
+
+    def encode_for_air(self, frame: wpan.Frame, *, secure: bool) -> bytes:
+        if not secure:
+            return wpan.encode(frame)
+        if self.tx_key_index is None:
+            raise RuntimeError("secured transmission requested before a key was installed")
+        header = wpan.AuxSecurityHeader(frame_counter=self.frame_counter, key_index=self.tx_key_index)
+        self.frame_counter += 1
+        return wpan.secure(dataclasses.replace(frame, security=header), self.keys[self.tx_key_index])
+
+    def _enqueue(self, raw: bytes, sequence_number: int) -> None:
+        self._queue.append(_Pending(raw, sequence_number))
+        if self._pending is None:
+            self._next()
+
+    def _next(self) -> None:
+        self._pending = self._queue.popleft() if self._queue else None
+        if self._pending is not None:
+            self._attempt()
+
+    def _attempt(self) -> None:
+        pending = self._pending
+        assert pending is not None
+        pending.tries += 1
+        self.port.transmit(pending.raw)
+        pending.timer = self._scheduler.call_later(ACK_WAIT_S, self._ack_timeout)
+
+    def _ack_timeout(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        if pending.tries <= MAX_FRAME_RETRIES:
+            self._attempt()
+        else:
+            self._next()  # No ACK: the upper layer's own timers (PANA) recover.
+
+    # -- receiving -----------------------------------------------------------------
+
+    def _receive(self, raw: bytes, rssi_dbm: float, channel: int) -> None:
+        try:
+            frame = wpan.decode(raw)
+        except ProtocolError as exc:
+            self.on_rejected(raw, f"undecodable frame: {exc}")
+            return
+        if frame.frame_type is wpan.FrameType.ACK:
+            self._acknowledged(frame.sequence_number)
+        elif frame.frame_type is wpan.FrameType.BEACON:
+            self.on_beacon(frame, rssi_dbm, channel)
+        elif frame.frame_type is wpan.FrameType.MAC_COMMAND:
+            self.on_command(frame, rssi_dbm, channel)
+        elif frame.frame_type is wpan.FrameType.DATA and frame.dst_addr in (
+            self.address,
+            wpan.BROADCAST_SHORT,
+        ):
+            self._receive_data(raw, frame, rssi_dbm)
+
+    def _acknowledged(self, sequence_number: int | None) -> None:
+        pending = self._pending
+        if pending is not None and pending.sequence_number == sequence_number:
+            if pending.timer is not None:
+                pending.timer.cancel()
+            self._next()
+
+    def _receive_data(self, raw: bytes, frame: wpan.Frame, rssi_dbm: float) -> None:
+        src = frame.src_addr
+        if not isinstance(src, bytes):
+            self.on_rejected(raw, "data frame without an extended source address")
+            return
+        if frame.ack_request:
+            ack = wpan.encode(wpan.ack(sequence_number=frame.sequence_number or 0))
+            self._scheduler.call_later(TURNAROUND_S, self.port.transmit, ack)
+        # A retransmission whose ACK was lost carries the same sequence number (8.2.20).
+        if self._last_sequence.get(src) == frame.sequence_number:
+            return
+        self._last_sequence[src] = frame.sequence_number or 0
+        if frame.security is not None:
+            frame = self._unsecure(raw, frame, src)
+            if frame is None:
+                return
+        try:
+            datagram = sixlowpan.decode_udp(frame.payload, src_mac=src, dst_mac=self.address)
+        except ProtocolError as exc:
+            self.on_rejected(raw, f"undecodable 6LoWPAN/UDP payload: {exc}")
+            return
+        key_index = frame.security.key_index if frame.security else None
+        self.on_udp(Inbound(datagram, src, frame.security is not None, key_index, rssi_dbm))
+
+    def _unsecure(self, raw: bytes, frame: wpan.Frame, src: bytes) -> wpan.Frame | None:
+        """Verify and decrypt, enforcing strictly increasing counters per sender (9.2.5)."""
+        assert frame.security is not None
+        key = self.keys.get(frame.security.key_index)
+        if key is None:
+            self.on_rejected(raw, f"secured with unknown key index {frame.security.key_index}")
+            return None
+        try:
+            plain = wpan.unsecure(raw, key)
+        except ProtocolError as exc:
+            self.on_rejected(raw, f"security check failed: {exc}")
+            return None
+        counter = plain.security.frame_counter if plain.security else 0
+        if counter <= self._rx_counters.get(src, -1):
+            self.on_rejected(raw, f"replayed frame counter {counter}")
+            return None
+        self._rx_counters[src] = counter
+        return plain
+
+    def forget_peer(self, src: bytes) -> None:
+        """Drop a peer's replay state (its session ended; a new key starts new counters)."""
+        self._rx_counters.pop(src, None)
+        self._last_sequence.pop(src, None)
+
+    def close(self) -> None:
+        """Power off: stop transmitting and drop everything queued."""
+        self.port.detach()
+        if self._pending is not None and self._pending.timer is not None:
+            self._pending.timer.cancel()
+        self._pending = None
+        self._queue.clear()

@@ -1,0 +1,274 @@
+"""The reference terminal twin: a wireless terminal (無線端末) that does what the
+guidelines ask, used as the device under test of the twin profile.
+
+Join procedure (NAT seed 2-3):
+① active scan: on every channel of the band, an Enhanced Beacon Request carrying the
+  Pairing ID; only smart meters with the same Pairing ID answer;
+② choose, among the answering meters, the one with the best signal, and start the
+  device authentication (PANA/EAP-PSK) at once (THK seed ch. 13: 「物理層接続後、
+  速やかにPANA認証」); install the HAN group key it delivers and secure every frame after.
+A refused or failed attempt moves on to the next meter heard, then rescans with an
+exponential back-off capped by the declared retry interval (NAT-2.1-A).
+
+Faulty twins (``faults.py``) subclass this and override one policy method each, so a
+fault is a small, readable difference from the reference.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.ics import Declaration
+from conformance.protocols import eap_psk, sixlowpan, wpan
+from conformance.protocols.errors import ProtocolError
+from conformance.protocols.pana_session import (
+    Authenticated,
+    AuthenticationFailed,
+    GroupKeyUpdated,
+    PacSession,
+    RetransmissionExhausted,
+    SessionTerminated,
+)
+from conformance.sim.radio import CHANNELS, RadioMedium
+from conformance.sim.scheduler import Scheduler
+from conformance.twin.credentials import psk_from_password
+from conformance.twin.link import Inbound, LinkLayer
+from conformance.twin.session_driver import SessionDriver
+from conformance.twin.smart_meter import PANA_PORT
+
+DLMS_PORT = 4059  # IANA "DLMS/COSEM" UDP port, the application port of the IoT route
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TerminalConfig:
+    address: bytes
+    authentication_id: str
+    password: str
+    pairing_id: str
+    retry_interval_max_s: float
+
+    @classmethod
+    def from_declaration(cls, declaration: Declaration) -> TerminalConfig:
+        return cls(
+            address=declaration.identity.eui64,
+            authentication_id=declaration.credentials.authentication_id,
+            password=declaration.credentials.password.get_secret_value(),
+            pairing_id=declaration.credentials.pairing_id,
+            retry_interval_max_s=declaration.join.retry_interval_max_s,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A smart meter heard during the active scan."""
+
+    address: bytes
+    channel: int
+    pan_id: int
+    rssi_dbm: float
+
+
+class ReferenceTerminal:
+    boot_time_s = 2.0
+    scan_dwell_s = 0.3  # per channel: 28 channels take 8.4 s
+    pana_start_delay_s = 0.02
+    first_backoff_s = 30.0
+
+    def __init__(
+        self,
+        *,
+        scheduler: Scheduler,
+        medium: RadioMedium,
+        rng: random.Random,
+        config: TerminalConfig,
+        name: str = "terminal",
+    ) -> None:
+        self.config = config
+        self.name = name
+        self._scheduler = scheduler
+        self._medium = medium
+        self._rng = rng
+        self._generation = 0
+        self.link: LinkLayer | None = None
+        self.state = "off"
+        self._candidates: dict[bytes, Candidate] = {}
+        self._untried: list[Candidate] = []
+        self._avoid_until: dict[bytes, float] = {}
+        self._failures = 0
+        self._session: SessionDriver | None = None
+        self.meter: Candidate | None = None
+
+    # -- power -----------------------------------------------------------------------
+
+    def power_on(self) -> None:
+        if self.state != "off":
+            return
+        self._generation += 1
+        self.link = LinkLayer(
+            scheduler=self._scheduler,
+            medium=self._medium,
+            name=self.name,
+            address=self.config.address,
+            channel=CHANNELS[0],
+            rng=self._rng,
+        )
+        self.link.on_beacon = self._on_beacon
+        self.link.on_udp = self._on_udp
+        self.state = "booting"
+        self._later(self.boot_time_s, self.start_join)
+
+    def power_off(self) -> None:
+        self._generation += 1  # every callback scheduled before now becomes stale
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self.link is not None:
+            self.link.close()
+            self.link = None
+        self.state = "off"
+        self.meter = None
+
+    def _later(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
+        generation = self._generation
+
+        def fire() -> None:
+            if generation == self._generation:
+                callback(*args)
+
+        self._scheduler.call_later(delay, fire)
+
+    # -- ① active scan -------------------------------------------------------------
+
+    def start_join(self) -> None:
+        self.state = "scanning"
+        self._candidates = {}
+        self._scan_channel(0)
+
+    def _scan_channel(self, index: int) -> None:
+        assert self.link is not None
+        if index == len(CHANNELS):
+            self._scan_done()
+            return
+        self.link.port.tune(CHANNELS[index])
+        self.link.broadcast(self.beacon_request())
+        self._later(self.scan_dwell_s, self._scan_channel, index + 1)
+
+    def beacon_request(self) -> wpan.Frame:
+        assert self.link is not None
+        return wpan.enhanced_beacon_request(
+            sequence_number=self.link.next_sequence(),
+            src_addr=self.config.address,
+            pairing_id=self.config.pairing_id,
+        )
+
+    def _on_beacon(self, frame: wpan.Frame, rssi_dbm: float, channel: int) -> None:
+        if self.state != "scanning" or not isinstance(frame.src_addr, bytes) or frame.src_pan is None:
+            return
+        if self.accepts_beacon(frame):
+            self._candidates[frame.src_addr] = Candidate(frame.src_addr, channel, frame.src_pan, rssi_dbm)
+
+    def accepts_beacon(self, frame: wpan.Frame) -> bool:
+        """Only meters that echo our Pairing ID are candidates."""
+        try:
+            return wpan.pairing_id_of(frame) == self.config.pairing_id
+        except ProtocolError:
+            return False
+
+    def _scan_done(self) -> None:
+        now = self._scheduler.now
+        heard = [c for c in self._candidates.values() if self._avoid_until.get(c.address, 0.0) <= now]
+        self._untried = self.rank_meters(heard)
+        self._try_next_meter()
+
+    def rank_meters(self, candidates: list[Candidate]) -> list[Candidate]:
+        """② best signal first (「電波強度等の最も良い条件の電力SMを選定」)."""
+        return sorted(candidates, key=lambda c: c.rssi_dbm, reverse=True)
+
+    def _try_next_meter(self) -> None:
+        if not self._untried:
+            self._back_off()
+            return
+        self.meter = self._untried.pop(0)
+        assert self.link is not None
+        self.link.port.tune(self.meter.channel)
+        self.link.pan_id = self.meter.pan_id
+        self.state = "authenticating"
+        self._later(self.pana_start_delay_s, self.start_pana)
+
+    def _back_off(self) -> None:
+        self.state = "backing off"
+        delay = min(self.first_backoff_s * 2**self._failures, self.config.retry_interval_max_s)
+        self._failures += 1
+        self._later(delay, self.start_join)
+
+    # -- ② authentication ----------------------------------------------------------
+
+    def start_pana(self) -> None:
+        peer = eap_psk.EapPskPeer(
+            id_p=self.config.authentication_id.encode("ascii"),
+            psk=psk_from_password(self.config.password),
+            randbytes=self._rng.randbytes,
+        )
+        machine = PacSession(eap_peer=peer, randbytes=self._rng.randbytes)
+        self._session = SessionDriver(self._scheduler, machine, self._send_pana, self._on_session_event)
+        self._session.feed(machine.start(self._scheduler.now))
+
+    def _send_pana(self, message: bytes) -> None:
+        self.send_udp(PANA_PORT, PANA_PORT, message)
+
+    def send_udp(self, src_port: int, dst_port: int, payload: bytes) -> None:
+        """Send to the chosen meter, secured as soon as a group key is installed."""
+        assert self.link is not None and self.meter is not None
+        datagram = sixlowpan.UdpDatagram(
+            src=sixlowpan.mac_to_link_local(self.config.address),
+            dst=sixlowpan.mac_to_link_local(self.meter.address),
+            src_port=src_port,
+            dst_port=dst_port,
+            payload=payload,
+        )
+        self.link.send_udp(self.meter.address, datagram, secure=self.link.tx_key_index is not None)
+
+    def _on_udp(self, inbound: Inbound) -> None:
+        if inbound.datagram.dst_port == PANA_PORT and self._session is not None:
+            self._session.feed(self._session.machine.receive(inbound.datagram.payload, self._scheduler.now))
+
+    def _on_session_event(self, event: object) -> None:
+        if isinstance(event, Authenticated | GroupKeyUpdated):
+            self.install_group_key(event.group_key_index, event.group_key)
+        if isinstance(event, Authenticated):
+            self.state = "joined"
+            self._failures = 0
+            self.on_joined()
+        elif isinstance(event, AuthenticationFailed | RetransmissionExhausted):
+            self.on_authentication_failed(str(event))
+        elif isinstance(event, SessionTerminated):
+            self._drop_session()
+            self._later(self.boot_time_s, self.start_join)
+
+    def install_group_key(self, key_index: int, key: bytes) -> None:
+        assert self.link is not None
+        self.link.keys[key_index] = key
+        self.link.tx_key_index = key_index
+
+    def on_joined(self) -> None:
+        """Hook for the application (metering) once the terminal is on the network."""
+
+    def on_authentication_failed(self, reason: str) -> None:
+        """Avoid this meter for a back-off period; try the next one heard."""
+        assert self.meter is not None
+        self._drop_session()
+        delay = min(self.first_backoff_s * 2**self._failures, self.config.retry_interval_max_s)
+        self._avoid_until[self.meter.address] = self._scheduler.now + delay
+        self._try_next_meter()
+
+    def _drop_session(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self.link is not None:
+            self.link.keys.clear()
+            self.link.tx_key_index = None
+        self.state = "idle"

@@ -1,0 +1,243 @@
+"""Twin of the power-company smart meter's IoT-route side (電力SM).
+
+It is the PAN coordinator and the PANA authentication agent (PAA) of the IoT route:
+* answers an Enhanced Beacon Request only when its Pairing ID matches (NAT seed 2-3 ①:
+  「Pairing IDの一致した電力SMは無線端末に応答を返す」);
+* authenticates terminals with PANA/EAP-PSK against the credentials the HES holds and
+  hands the HAN group key to each (THK seed ch. 13);
+* serves at most ``capacity`` terminals (NAT seed 2-1: 「最大4台程度を想定」) and refuses more;
+* reports everything it observes of a terminal as route events, which the steps judge.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from conformance.protocols import eap_psk, pana, sixlowpan, wpan
+from conformance.protocols.errors import ProtocolError
+from conformance.protocols.pana_session import PaaSession, PaaState, PeerAuthenticated, PeerRejected
+from conformance.route_events import (
+    AuthenticationRejected,
+    DatagramReceived,
+    FrameDiscarded,
+    PanaStarted,
+    RouteEventLog,
+    SessionEnded,
+    TerminalAuthenticated,
+    TerminalRefused,
+)
+from conformance.sim.radio import RadioMedium
+from conformance.sim.scheduler import Scheduler
+from conformance.twin.hes import HeadEndSystem
+from conformance.twin.link import Inbound, LinkLayer
+from conformance.twin.session_driver import SessionDriver
+
+PANA_PORT = 716  # RFC 5191 §6.1
+DEFAULT_CAPACITY = 4
+EB_RESPONSE_JITTER_S = (0.005, 0.05)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeterConfig:
+    name: str
+    address: bytes
+    pan_id: int
+    channel: int
+    pairing_id: str
+    capacity: int = DEFAULT_CAPACITY
+    session_lifetime_s: int = 3600
+    group_key_index: int = 1
+
+
+class SmartMeter:
+    def __init__(
+        self,
+        *,
+        scheduler: Scheduler,
+        medium: RadioMedium,
+        rng: random.Random,
+        config: MeterConfig,
+        hes: HeadEndSystem,
+        events: RouteEventLog,
+    ) -> None:
+        self.config = config
+        self._scheduler = scheduler
+        self._rng = rng
+        self._hes = hes
+        self._events = events
+        self.group_key = rng.randbytes(16)
+        self.link = LinkLayer(
+            scheduler=scheduler,
+            medium=medium,
+            name=config.name,
+            address=config.address,
+            channel=config.channel,
+            rng=rng,
+        )
+        self.link.pan_id = config.pan_id
+        self.link.keys[config.group_key_index] = self.group_key
+        self.link.tx_key_index = config.group_key_index
+        self.link.on_command = self._on_command
+        self.link.on_udp = self._on_udp
+        self.link.on_rejected = self._on_rejected
+        self._sessions: dict[bytes, SessionDriver] = {}
+        self.authenticated: set[bytes] = set()
+        # Slots taken by other utilities' terminals that the bench does not model.
+        self.occupied_by_others = 0
+        self._next_session_id = rng.randrange(1, 2**31)
+
+    @property
+    def free_slots(self) -> int:
+        return self.config.capacity - self.occupied_by_others - len(self.authenticated)
+
+    # -- discovery -----------------------------------------------------------------
+
+    def _on_command(self, frame: wpan.Frame, rssi_dbm: float, channel: int) -> None:
+        if frame.command_id != wpan.CMD_ENHANCED_BEACON_REQUEST:
+            return
+        try:
+            requested = wpan.pairing_id_of(frame)
+        except ProtocolError:
+            requested = None
+        if requested != self.config.pairing_id:
+            return
+        delay = self._rng.uniform(*EB_RESPONSE_JITTER_S)
+        self._scheduler.call_later(delay, self._send_beacon)
+
+    def _send_beacon(self) -> None:
+        beacon = wpan.enhanced_beacon(
+            sequence_number=self.link.next_sequence(),
+            src_addr=self.config.address,
+            pan_id=self.config.pan_id,
+            pairing_id=self.config.pairing_id,
+        )
+        self.link.broadcast(beacon)
+
+    # -- authentication ------------------------------------------------------------
+
+    def _on_udp(self, inbound: Inbound) -> None:
+        src = inbound.src_mac
+        d = inbound.datagram
+        self._events.append(
+            DatagramReceived(
+                time=self._scheduler.now,
+                meter=self.config.name,
+                terminal=src,
+                secured=inbound.secured,
+                src_port=d.src_port,
+                dst_port=d.dst_port,
+                payload=d.payload,
+                from_authenticated=src in self.authenticated,
+            )
+        )
+        if d.dst_port == PANA_PORT:
+            self._on_pana(src, d.payload)
+
+    def _on_pana(self, src: bytes, payload: bytes) -> None:
+        driver = self._sessions.get(src)
+        if driver is None or driver.closed or driver.machine.state is PaaState.CLOSED:
+            try:
+                message = pana.decode(payload)
+            except ProtocolError as exc:
+                self._discard(src, f"undecodable PANA message: {exc}")
+                return
+            if message.message_type is not pana.MessageType.PCI:
+                self._discard(src, f"{pana.message_name(message)} without a PANA session")
+                return
+            self._events.append(PanaStarted(time=self._scheduler.now, meter=self.config.name, terminal=src))
+            driver = self._open_session(src)
+        driver.feed(driver.machine.receive(payload, self._scheduler.now))
+
+    def _open_session(self, src: bytes) -> SessionDriver:
+        server = eap_psk.EapPskServer(
+            id_s=self.config.name.encode(),
+            psk_for=self._hes.psk_for,
+            randbytes=self._rng.randbytes,
+        )
+        self._next_session_id += 1
+        machine = PaaSession(
+            session_id=self._next_session_id,
+            eap_server=server,
+            randbytes=self._rng.randbytes,
+            session_lifetime=self.config.session_lifetime_s,
+            group_key=lambda: (self.config.group_key_index, self.group_key),
+            key_id=self._next_session_id & 0xFFFFFFFF,
+            authorize=lambda peer_id: self._authorize(src),
+        )
+        driver = SessionDriver(
+            self._scheduler,
+            machine,
+            send=lambda message: self._send_pana(src, message),
+            on_event=lambda event: self._on_session_event(src, event),
+        )
+        self._sessions[src] = driver
+        return driver
+
+    def _send_pana(self, dst: bytes, message: bytes) -> None:
+        datagram = sixlowpan.UdpDatagram(
+            src=sixlowpan.mac_to_link_local(self.config.address),
+            dst=sixlowpan.mac_to_link_local(dst),
+            src_port=PANA_PORT,
+            dst_port=PANA_PORT,
+            payload=message,
+        )
+        # The final PAR carries the key the terminal does not have yet: PANA goes in
+        # the clear until the terminal is authenticated, secured afterwards.
+        self.link.send_udp(dst, datagram, secure=dst in self.authenticated)
+
+    def _on_session_event(self, src: bytes, event: object) -> None:
+        now, name = self._scheduler.now, self.config.name
+        if isinstance(event, PeerAuthenticated):
+            self.authenticated.add(src)
+            self.link.forget_peer(src)
+            peer_id = (event.peer_id or b"").decode("ascii", "replace")
+            self._hes.record_join(now, peer_id, name)
+            self._events.append(
+                TerminalAuthenticated(time=now, meter=name, terminal=src, terminal_id=peer_id)
+            )
+        elif isinstance(event, PeerRejected):
+            self._events.append(
+                AuthenticationRejected(time=now, meter=name, terminal=src, reason=event.reason)
+            )
+        elif type(event).__name__ == "SessionTerminated":
+            self._events.append(SessionEnded(time=now, meter=name, terminal=src, cause=str(event)))
+            self._close(src)
+
+    def _authorize(self, src: bytes) -> bool:
+        """A full meter refuses with PANA_AUTHORIZATION_REJECTED after EAP succeeds."""
+        if self.free_slots > 0 or src in self.authenticated:
+            return True
+        reason = f"no free slot ({self.config.capacity} terminals served)"
+        self._events.append(
+            TerminalRefused(time=self._scheduler.now, meter=self.config.name, terminal=src, reason=reason)
+        )
+        return False
+
+    def _close(self, src: bytes) -> None:
+        driver = self._sessions.pop(src, None)
+        if driver is not None:
+            driver.close()
+        self.authenticated.discard(src)
+
+    def _discard(self, src: bytes, reason: str) -> None:
+        self._events.append(
+            FrameDiscarded(time=self._scheduler.now, meter=self.config.name, terminal=src, reason=reason)
+        )
+
+    def _on_rejected(self, raw: bytes, reason: str) -> None:
+        src = _source_of(raw)
+        self._discard(src, reason)
+
+    def free_slot(self) -> None:
+        """Another utility's terminal leaves (the bench frees a slot, NAT-2.1-A)."""
+        self.occupied_by_others = max(0, self.occupied_by_others - 1)
+
+
+def _source_of(raw: bytes) -> bytes:
+    """Best effort: the source address of a frame the link layer rejected."""
+    try:
+        src = wpan.decode(raw).src_addr
+    except ProtocolError:
+        return b""
+    return src if isinstance(src, bytes) else b""

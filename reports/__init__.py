@@ -1,0 +1,1 @@
+"""Report generation: Allure run metadata, categories, and later the HTML report."""

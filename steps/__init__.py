@@ -1,0 +1,1 @@
+"""Step libraries: thin, declarative steps that delegate to the bench's interfaces."""

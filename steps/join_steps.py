@@ -1,0 +1,298 @@
+"""Steps of the joining features (features/join/).
+
+Each step is a few lines over the bench's interfaces; verdicts come from what the smart
+meters observed and what was on the air, never from the terminal twin's state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from conformance.errors import BenchError, TerminalFailure
+from conformance.interfaces import Bench, MeterSetup
+from conformance.measurements import FULL_METER_ATTEMPTS, JOIN_TIME, PANA_START_DELAY
+from conformance.observe.air import AirLog
+from conformance.protocols import wpan
+from conformance.route_events import (
+    DatagramReceived,
+    PanaStarted,
+    TerminalAuthenticated,
+    TerminalRefused,
+)
+from conformance.twin.smart_meter import PANA_PORT
+from fixtures.evidence import Evidence
+
+# NAT seed 2-3: 「"IOT"+一送コード(2桁)+一送自由コード(3桁)」, ASCII 0-9 and A-Z, 8 characters.
+PAIRING_ID_FORMAT = re.compile(r"^IOT[0-9A-Z]{2}[0-9A-Z]{3}$")
+# A join is watched for twice its limit, so a late terminal's actual time is reported.
+OBSERVATION_FACTOR = 2.0
+
+
+def _terminal(bench: Bench) -> bytes:
+    return bench.declaration.identity.eui64
+
+
+def _declared_pairing_id(bench: Bench) -> str:
+    return bench.declaration.credentials.pairing_id
+
+
+def _air(bench: Bench) -> AirLog:
+    if bench.route.air is None:
+        pytest.skip(f"the {bench.profile} profile has no sniffer on the IoT route")
+    return bench.route.air
+
+
+def _authenticated(bench: Bench) -> TerminalAuthenticated | None:
+    return bench.route.events.first(TerminalAuthenticated, terminal=_terminal(bench))
+
+
+# -- Given -----------------------------------------------------------------------------
+
+
+@given(parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID'))
+def meter_with_pairing_id(bench: Bench, name: str) -> None:
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=_declared_pairing_id(bench)))
+
+
+@given(parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID at {rssi:g} dBm'))
+def meter_at_rssi(bench: Bench, name: str, rssi: float) -> None:
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=_declared_pairing_id(bench), rssi_dbm=rssi))
+
+
+FULL_METER = (
+    'a smart meter "{name}" with the terminal\'s Pairing ID at {rssi:g} dBm, '
+    "already serving {count:d} terminals"
+)
+
+
+@given(parsers.parse(FULL_METER))
+def full_meter(bench: Bench, name: str, rssi: float, count: int) -> None:
+    setup = MeterSetup(name=name, pairing_id=_declared_pairing_id(bench), rssi_dbm=rssi, occupied=count)
+    bench.route.add_meter(setup)
+
+
+@given("these smart meters:")
+def meters_from_table(bench: Bench, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    expected = ["name", "pairing id", "rssi (dBm)"]
+    if header != expected:
+        raise BenchError(f"smart meter table needs the columns {expected}, not {header}")
+    for name, pairing_id, rssi in rows:
+        pid = _declared_pairing_id(bench) if pairing_id == "declared" else pairing_id
+        bench.route.add_meter(MeterSetup(name=name, pairing_id=pid, rssi_dbm=float(rssi)))
+
+
+@given(parsers.parse('a neighbouring terminal keeps scanning for Pairing ID "{pairing_id}"'))
+def neighbour_scanning(bench: Bench, pairing_id: str) -> None:
+    bench.route.neighbour_scans(pairing_id, every_s=0.2)
+
+
+@given(parsers.parse("the IoT route loses {percent:d} % of frames"))
+def frame_loss(bench: Bench, percent: int) -> None:
+    bench.route.set_frame_loss(percent / 100)
+
+
+@given("the SM system holds another password for the terminal")
+def wrong_password(bench: Bench) -> None:
+    credentials = bench.declaration.credentials
+    bench.route.provision(
+        credentials.authentication_id, "not-" + credentials.password.get_secret_value()[::-1]
+    )
+
+
+# -- When ------------------------------------------------------------------------------
+
+
+@when("the terminal is powered on", target_fixture="powered_on_at")
+def power_on(bench: Bench) -> float:
+    bench.terminal.power_on()
+    return bench.clock.now()
+
+
+@when(parsers.parse("{minutes:d} minutes pass"), target_fixture="window")
+def minutes_pass(bench: Bench, minutes: int) -> tuple[float, float]:
+    start = bench.clock.now()
+    bench.clock.wait(minutes * 60)
+    return start, bench.clock.now()
+
+
+@when(parsers.parse('one of the terminals on "{meter}" leaves'), target_fixture="slot_freed_at")
+def slot_freed(bench: Bench, meter: str) -> float:
+    bench.route.free_slot(meter)
+    return bench.clock.now()
+
+
+# -- Then ------------------------------------------------------------------------------
+
+
+def _judge_join(bench: Bench, evidence: Evidence, meter: str, since: float, limit_s: float) -> None:
+    bench.clock.wait_until(
+        lambda: _authenticated(bench) is not None, since + limit_s * OBSERVATION_FACTOR - bench.clock.now()
+    )
+    event = _authenticated(bench)
+    elapsed = None if event is None else event.time - since
+    limit = JOIN_TIME if limit_s == JOIN_TIME.high else replace(JOIN_TIME, high=limit_s)
+    evidence.measure(limit, elapsed, note=f"expected smart meter {meter}")
+    assert event is not None
+    if event.meter != meter:
+        raise TerminalFailure(f"the terminal was authenticated by {event.meter}, not by {meter}")
+
+
+@then(parsers.parse('the terminal is authenticated by "{meter}" within {seconds:g} seconds of power-on'))
+def authenticated_within(
+    bench: Bench, evidence: Evidence, powered_on_at: float, meter: str, seconds: float
+) -> None:
+    if seconds != JOIN_TIME.high:
+        raise BenchError(f"the feature says {seconds:g} s but the join limit is {JOIN_TIME.high:g} s")
+    _judge_join(bench, evidence, meter, powered_on_at, seconds)
+
+
+@then(
+    parsers.parse(
+        'the terminal is authenticated by "{meter}" within its declared retry interval plus 90 seconds'
+    )
+)
+def authenticated_after_slot_freed(
+    bench: Bench, evidence: Evidence, slot_freed_at: float, meter: str
+) -> None:
+    retry = bench.declaration.join.retry_interval_max_s
+    _judge_join(bench, evidence, meter, slot_freed_at, retry + JOIN_TIME.high)
+
+
+@then(parsers.parse('"{meter}" refuses the terminal'))
+def meter_refuses(bench: Bench, powered_on_at: float, meter: str) -> None:
+    def refused() -> bool:
+        return any(
+            e.meter == meter for e in bench.route.events.of(TerminalRefused, terminal=_terminal(bench))
+        )
+
+    if not bench.clock.wait_until(refused, powered_on_at + JOIN_TIME.high - bench.clock.now()):
+        raise TerminalFailure(f"the terminal never tried {meter}, the strongest meter with its Pairing ID")
+
+
+@then(parsers.parse('the terminal never started authentication with "{meter}"'))
+def never_tried(bench: Bench, meter: str) -> None:
+    attempts = [e for e in bench.route.events.of(PanaStarted, terminal=_terminal(bench)) if e.meter == meter]
+    if attempts:
+        raise TerminalFailure(f"the terminal started PANA with {meter} at t={attempts[0].time:.3f} s")
+
+
+@then("the terminal has sent Enhanced Beacon Requests")
+def sent_beacon_requests(bench: Bench) -> None:
+    if not [f for f in _air(bench).sent_by(_terminal(bench)) if f.is_beacon_request]:
+        raise TerminalFailure("no Enhanced Beacon Request from the terminal was seen on the air")
+
+
+@then("every Enhanced Beacon Request from the terminal carries the declared Pairing ID")
+def beacon_requests_carry_pairing_id(bench: Bench) -> None:
+    declared = _declared_pairing_id(bench)
+    for frame in (f for f in _air(bench).sent_by(_terminal(bench)) if f.is_beacon_request):
+        try:
+            carried = wpan.pairing_id_of(frame.frame)
+        except Exception as exc:  # a malformed IE is the terminal's fault: report it as such
+            raise TerminalFailure(
+                f"Enhanced Beacon Request at t={frame.time:.3f} s: malformed Pairing ID IE ({exc})"
+            ) from None
+        if carried != declared:
+            raise TerminalFailure(
+                f"Enhanced Beacon Request at t={frame.time:.3f} s on channel {frame.channel} carries "
+                f"Pairing ID {carried!r}, declared {declared!r}"
+            )
+
+
+@then("the Pairing ID on the air has the guideline's format")
+def pairing_id_format(bench: Bench) -> None:
+    seen = set()
+    for frame in (f for f in _air(bench).sent_by(_terminal(bench)) if f.is_beacon_request):
+        seen.add(wpan.pairing_id_of(frame.frame))
+    if not seen:
+        raise TerminalFailure("no Enhanced Beacon Request carried a Pairing ID")
+    for pairing_id in sorted(seen, key=str):
+        if pairing_id is None or not PAIRING_ID_FORMAT.match(pairing_id):
+            raise TerminalFailure(
+                f'Pairing ID {pairing_id!r} is not "IOT" + 2 + 3 characters of 0-9 A-Z (NAT seed 2-3)'
+            )
+
+
+@then(parsers.parse("PANA started within {seconds:g} seconds of the end of the active scan"))
+def pana_started_promptly(bench: Bench, evidence: Evidence, seconds: float) -> None:
+    if seconds != PANA_START_DELAY.high:
+        raise BenchError(f"the feature says {seconds:g} s but the limit is {PANA_START_DELAY.high:g} s")
+    started = bench.route.events.first(PanaStarted, terminal=_terminal(bench))
+    if started is None:
+        evidence.measure(PANA_START_DELAY, None, note="the terminal never started PANA")
+        return
+    # The scan ends with the terminal's last Enhanced Beacon Request: it must compare
+    # every answering meter before it may choose (NAT seed 2-3 ②).
+    requests = [
+        f.time
+        for f in _air(bench).sent_by(_terminal(bench))
+        if f.is_beacon_request and f.time <= started.time
+    ]
+    if not requests:
+        raise TerminalFailure(f"the terminal started PANA with {started.meter} without an active scan")
+    evidence.measure(PANA_START_DELAY, started.time - requests[-1])
+
+
+def _application_from_terminal(bench: Bench, before: float | None = None) -> list[str]:
+    """Application traffic the terminal sent, from the meters' and the sniffer's view."""
+    terminal = _terminal(bench)
+    found = [
+        f"t={e.time:.3f} s: {e.meter} received UDP {e.src_port}->{e.dst_port}"
+        for e in bench.route.events.of(DatagramReceived, terminal=terminal)
+        if e.dst_port != PANA_PORT and (before is None or e.time < before)
+    ]
+    if bench.route.air is not None:
+        found += [
+            f"t={f.time:.3f} s: on the air, {f.summary()}"
+            for f in bench.route.air.sent_by(terminal)
+            if f.is_application and (before is None or f.time < before)
+        ]
+    return found
+
+
+@then("the terminal sent no application data before it was authenticated")
+def no_data_before_authentication(bench: Bench) -> None:
+    event = _authenticated(bench)
+    early = _application_from_terminal(bench, before=None if event is None else event.time)
+    if early:
+        raise TerminalFailure(
+            "application data before PANA authentication completed: " + "; ".join(early[:3])
+        )
+
+
+@then("the terminal sent no application data")
+def no_application_data(bench: Bench) -> None:
+    sent = _application_from_terminal(bench)
+    if sent:
+        raise TerminalFailure("application data from an unauthenticated terminal: " + "; ".join(sent[:3]))
+
+
+@then("the smart meters never authenticated the terminal")
+def never_authenticated(bench: Bench) -> None:
+    event = _authenticated(bench)
+    if event is not None:
+        raise TerminalFailure(f"{event.meter} authenticated the terminal at t={event.time:.3f} s")
+
+
+@then(
+    parsers.parse(
+        'the terminal made at most {count:d} authentication attempts on "{meter}" in those 10 minutes'
+    )
+)
+def bounded_attempts(
+    bench: Bench, evidence: Evidence, window: tuple[float, float], meter: str, count: int
+) -> None:
+    if count != FULL_METER_ATTEMPTS.high:
+        raise BenchError(f"the feature says {count} attempts but the limit is {FULL_METER_ATTEMPTS.high:g}")
+    start, end = window
+    attempts = [
+        e
+        for e in bench.route.events.of(PanaStarted, terminal=_terminal(bench))
+        if e.meter == meter and start <= e.time <= end
+    ]
+    evidence.measure(FULL_METER_ATTEMPTS, len(attempts))
