@@ -74,9 +74,10 @@ class DelaysPana(ReferenceTerminal):
 
 
 class HammersFullMeter(ReferenceTerminal):
-    """Retries a refusing meter at once, forever, and never looks for another."""
+    """Retries a refusing meter every 5 s, forever, and never looks for another
+    (about ten times the attempts a sensible back-off makes)."""
 
-    first_backoff_s = 0.5
+    first_backoff_s = 5.0
 
     def on_authentication_failed(self, reason: str) -> None:
         assert self.meter is not None

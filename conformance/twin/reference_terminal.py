@@ -74,6 +74,10 @@ class Candidate:
 class ReferenceTerminal:
     boot_time_s = 2.0
     scan_dwell_s = 0.3  # per channel: 28 channels take 8.4 s
+    # Two requests per channel: on a lossy channel a lost request or beacon costs a
+    # retry within the dwell, not a whole new scan.
+    requests_per_channel = 2
+    max_rescan_pause_s = 60.0
     pana_start_delay_s = 0.02
     first_backoff_s = 30.0
 
@@ -98,6 +102,7 @@ class ReferenceTerminal:
         self._untried: list[Candidate] = []
         self._avoid_until: dict[bytes, float] = {}
         self._failures = 0
+        self._empty_scans = 0
         self._session: SessionDriver | None = None
         self.meter: Candidate | None = None
 
@@ -153,8 +158,14 @@ class ReferenceTerminal:
             self._scan_done()
             return
         self.link.port.tune(CHANNELS[index])
-        self.link.broadcast(self.beacon_request())
+        gap = self.scan_dwell_s / self.requests_per_channel
+        for attempt in range(self.requests_per_channel):
+            self._later(attempt * gap, self._request_beacons)
         self._later(self.scan_dwell_s, self._scan_channel, index + 1)
+
+    def _request_beacons(self) -> None:
+        assert self.link is not None
+        self.link.broadcast(self.beacon_request())
 
     def beacon_request(self) -> wpan.Frame:
         assert self.link is not None
@@ -181,7 +192,16 @@ class ReferenceTerminal:
         now = self._scheduler.now
         heard = [c for c in self._candidates.values() if self._avoid_until.get(c.address, 0.0) <= now]
         self._untried = self.rank_meters(heard)
-        self._try_next_meter()
+        if self._candidates:
+            self._empty_scans = 0
+            self._try_next_meter()
+            return
+        # Nothing answered (no meter in range, or every beacon lost): scan again soon,
+        # pausing longer each time so an empty neighbourhood is not flooded.
+        pause = min(2.0**self._empty_scans, self.max_rescan_pause_s)
+        self._empty_scans += 1
+        self.state = "rescanning"
+        self._later(pause, self.start_join)
 
     def rank_meters(self, candidates: list[Candidate]) -> list[Candidate]:
         """② best signal first (「電波強度等の最も良い条件の電力SMを選定」)."""

@@ -1,0 +1,109 @@
+"""The README's conformance run, end to end: every join scenario passes against the
+reference twin, each Allure result carries its capture and sequence, the captures
+dissect in tshark without a malformed packet, and no secret reaches the results.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.ics import load_declaration
+from conformance.interfaces import MeterSetup
+from conformance.protocols.pcap import LINKTYPE_IEEE802_15_4_TAP, read_pcap
+from conformance.twin.bench import TwinBench
+from conformance.twin.credentials import psk_from_password
+from conformance.twin.faults import terminal_class
+from tests.tshark import run_tshark
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = 7
+METER_NAMES = ("SM-1", "SM-A", "SM-B", "SM-C")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("conformance")
+    command = [
+        sys.executable, "-m", "pytest", "features", "--profile", "twin", "--seed", str(SEED),
+        "--alluredir", str(out / "allure-results"), "--verdicts-json", str(out / "verdicts.json"),
+        "-p", "no:cacheprovider", "-q",
+    ]  # fmt: skip
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    subprocess.run(
+        [sys.executable, "-m", "reports.environment", str(out / "allure-results"), "--seed", str(SEED)],
+        cwd=ROOT,
+        check=True,
+    )
+    return out
+
+
+def _scenario_results(results: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in (results / "allure-results").glob("*-result.json")]
+
+
+def test_every_join_scenario_passes_with_its_evidence(results: Path) -> None:
+    scenarios = _scenario_results(results)
+    assert len(scenarios) >= 9
+    for result in scenarios:
+        assert result["status"] == "passed", result["name"]
+        labels = {(label["name"], label["value"]) for label in result["labels"]}
+        names = {name for name, _ in labels}
+        assert {"epic", "feature", "story", "severity"} <= names, result["name"]
+        attachments = {a["name"]: a for a in result.get("attachments", [])}
+        assert "air capture (IEEE 802.15.4 TAP)" in attachments, result["name"]
+        assert "sequence" in attachments, result["name"]
+        assert attachments["air capture (IEEE 802.15.4 TAP)"]["source"].endswith(".pcap")
+
+
+def test_the_seed_and_terminal_are_recorded(results: Path) -> None:
+    environment = (results / "allure-results" / "environment.properties").read_text()
+    assert f"seed={SEED}" in environment
+    assert "terminal.model=Reference terminal twin" in environment
+    verdicts = json.loads((results / "verdicts.json").read_text())
+    assert {v["seed"] for v in verdicts} == {SEED}
+    assert all(v["verdict"] == "pass" for v in verdicts)
+
+
+def test_the_captures_dissect_in_tshark_without_malformed_packets(
+    results: Path, tshark: str, tmp_path: Path
+) -> None:
+    captures = sorted((results / "allure-results").glob("*.pcap"))
+    assert captures
+    for capture in captures:
+        linktype, records = read_pcap(capture.read_bytes())
+        assert linktype == LINKTYPE_IEEE802_15_4_TAP and records
+        blocks = run_tshark(tshark, capture, config_dir=tmp_path)
+        assert len(blocks) == len(records)
+        text = "".join(blocks)
+        assert "Malformed" not in text, capture.name
+        assert "Expert Info (Error" not in text, capture.name
+        if "PANA" in text:  # the wrong-password and full-meter runs carry EAP-PSK too
+            assert "Extensible Authentication Protocol" in text
+
+
+def _secrets() -> list[bytes]:
+    """Everything the run must not reveal: the password, the PSK and the group keys."""
+    declaration = load_declaration()
+    password = declaration.credentials.password.get_secret_value()
+    bench = TwinBench(seed=SEED, declaration=declaration, dut_factory=terminal_class("reference"))
+    keys = []
+    for name in METER_NAMES:
+        bench.route.add_meter(MeterSetup(name=name, pairing_id="IOT00901"))
+        keys.append(bench.route.meters[name].group_key)
+    raw = [password.encode(), psk_from_password(password), *keys]
+    return raw + [k.hex().encode() for k in raw[1:]] + [k.hex().upper().encode() for k in raw[1:]]
+
+
+def test_no_secret_appears_in_any_result_file(results: Path) -> None:
+    secrets = _secrets()
+    for path in results.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            leaked = [s for s in secrets if s in content]
+            assert not leaked, f"{path.name} reveals a secret"
