@@ -46,6 +46,7 @@ class MeterSetup:
     rssi_dbm: float = -60.0
     occupied: int = 0  # slots already taken by terminals the scenario does not model
     channel: int | None = None  # None: the bench picks one
+    session_lifetime_s: int = 3600  # PANA Session-Lifetime the meter grants
 
 
 class IotRouteSide(Protocol):

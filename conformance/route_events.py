@@ -34,6 +34,11 @@ class TerminalAuthenticated(RouteEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TerminalReauthenticated(RouteEvent):
+    """The terminal renewed its PANA session before the lifetime ran out (RFC 5191 §4.3)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuthenticationRejected(RouteEvent):
     reason: str
 

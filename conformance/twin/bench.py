@@ -80,6 +80,7 @@ class TwinIotRoute:
             pan_id=0x1000 + index,
             channel=channel,
             pairing_id=setup.pairing_id,
+            session_lifetime_s=setup.session_lifetime_s,
         )
         meter = SmartMeter(
             scheduler=self._scheduler,

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 
 from conformance.protocols import eap_psk, pana, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
-from conformance.protocols.pana_session import PaaSession, PaaState, PeerAuthenticated, PeerRejected
+from conformance.protocols.pana_session import (
+    MessageDiscarded,
+    PaaSession,
+    PaaState,
+    PeerAuthenticated,
+    PeerReauthenticated,
+    PeerRejected,
+    RetransmissionExhausted,
+    SessionTerminated,
+)
 from conformance.route_events import (
     AuthenticationRejected,
     DatagramReceived,
@@ -25,6 +34,7 @@ from conformance.route_events import (
     RouteEventLog,
     SessionEnded,
     TerminalAuthenticated,
+    TerminalReauthenticated,
     TerminalRefused,
 )
 from conformance.sim.radio import RadioMedium
@@ -136,6 +146,14 @@ class SmartMeter:
 
     def _on_pana(self, src: bytes, payload: bytes) -> None:
         driver = self._sessions.get(src)
+        if driver is not None and _is_restart(driver, payload):
+            # RFC 5191 §4.1 lets a PaC start over with a PCI; a terminal that rebooted
+            # does. The old session and its replay state go; a new one begins.
+            self._events.append(
+                SessionEnded(time=self._scheduler.now, meter=self.config.name, terminal=src, cause="new PCI")
+            )
+            self._close(src)
+            driver = None
         if driver is None or driver.closed or driver.machine.state is PaaState.CLOSED:
             try:
                 message = pana.decode(payload)
@@ -146,6 +164,7 @@ class SmartMeter:
                 self._discard(src, f"{pana.message_name(message)} without a PANA session")
                 return
             self._events.append(PanaStarted(time=self._scheduler.now, meter=self.config.name, terminal=src))
+            self.link.forget_peer(src)
             driver = self._open_session(src)
         driver.feed(driver.machine.receive(payload, self._scheduler.now))
 
@@ -190,18 +209,23 @@ class SmartMeter:
         now, name = self._scheduler.now, self.config.name
         if isinstance(event, PeerAuthenticated):
             self.authenticated.add(src)
-            self.link.forget_peer(src)
             peer_id = (event.peer_id or b"").decode("ascii", "replace")
             self._hes.record_join(now, peer_id, name)
             self._events.append(
                 TerminalAuthenticated(time=now, meter=name, terminal=src, terminal_id=peer_id)
             )
+        elif isinstance(event, PeerReauthenticated):
+            self._events.append(TerminalReauthenticated(time=now, meter=name, terminal=src))
         elif isinstance(event, PeerRejected):
             self._events.append(
                 AuthenticationRejected(time=now, meter=name, terminal=src, reason=event.reason)
             )
-        elif type(event).__name__ == "SessionTerminated":
-            self._events.append(SessionEnded(time=now, meter=name, terminal=src, cause=str(event)))
+        elif isinstance(event, MessageDiscarded):
+            # RFC 5191 §5.2: an invalid PANA message is discarded; for the bench it is a finding.
+            self._discard(src, f"PANA {event.message_name} discarded: {event.reason}")
+        elif isinstance(event, SessionTerminated | RetransmissionExhausted):
+            cause = f"termination cause {event.cause}" if isinstance(event, SessionTerminated) else str(event)
+            self._events.append(SessionEnded(time=now, meter=name, terminal=src, cause=cause))
             self._close(src)
 
     def _authorize(self, src: bytes) -> bool:
@@ -232,6 +256,16 @@ class SmartMeter:
     def free_slot(self) -> None:
         """Another utility's terminal leaves (the bench frees a slot, NAT-2.1-A)."""
         self.occupied_by_others = max(0, self.occupied_by_others - 1)
+
+
+def _is_restart(driver: SessionDriver, payload: bytes) -> bool:
+    """A PCI reaching a session past its opening handshake."""
+    if driver.closed or driver.machine.state in (PaaState.INITIAL, PaaState.WAIT_PAN_START, PaaState.CLOSED):
+        return False
+    try:
+        return pana.decode(payload).message_type is pana.MessageType.PCI
+    except ProtocolError:
+        return False
 
 
 def _source_of(raw: bytes) -> bytes:
