@@ -69,6 +69,10 @@ class IotRouteSide(Protocol):
 
     def set_frame_loss(self, probability: float) -> None: ...
 
+    def inject(self, frame: bytes, *, meter: str) -> None:
+        """Transmit raw octets on ``meter``'s channel (attacks, replays, floods)."""
+        ...
+
     def free_slot(self, meter: str) -> None: ...
 
     def neighbour_scans(self, pairing_id: str, every_s: float) -> None:

@@ -12,7 +12,7 @@ from conformance.interfaces import MeterSetup
 from conformance.observe.air import AirLog
 from conformance.protocols import wpan
 from conformance.route_events import RouteEventLog
-from conformance.sim.radio import CHANNELS, RadioMedium
+from conformance.sim.radio import CHANNELS, RadioMedium, RadioPort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes import HeadEndSystem
@@ -24,6 +24,7 @@ NEIGHBOUR_PORT = "neighbour terminal"
 # Locally administered EUI-64s for the bench's own twins (bit 1 of the first octet set).
 METER_ADDRESS_BASE = 0x02_12_34_00_00_00_00_00
 NEIGHBOUR_ADDRESS = bytes.fromhex("02123400000000FE")
+INJECTOR_ADDRESS = bytes.fromhex("02123400000000FD")  # source of forged frames that name no one
 
 
 class VirtualClock:
@@ -62,6 +63,7 @@ class TwinIotRoute:
         self.events = RouteEventLog()
         self.meters: dict[str, SmartMeter] = {}
         self._issued_keys: list[bytes] = []
+        self._injector: RadioPort | None = None
         self._air = AirLog(lambda: self._issued_keys)
         medium.add_monitor(self._air.record)
 
@@ -140,12 +142,21 @@ class TwinIotRoute:
 
         probe()
 
+    def inject(self, frame: bytes, *, meter: str) -> None:
+        """Put raw octets on the air on ``meter``'s channel from a radio of the bench's:
+        the attacker, the replayer and the flood generator of the link-security features."""
+        if self._injector is None:
+            self._injector = self._medium.attach("bench injector", lambda *frame: None)
+        self._injector.tune(self._meter(meter).config.channel)
+        self._injector.transmit(frame)
+
     def secrets(self) -> list[str]:
         return self.hes.secrets()
 
     def address_book(self) -> dict[bytes, str]:
         names = {m.config.address: name for name, m in self.meters.items()}
         names[NEIGHBOUR_ADDRESS] = "neighbour terminal"
+        names[INJECTOR_ADDRESS] = "bench injector"
         return names
 
     @property
