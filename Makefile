@@ -20,12 +20,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# tshark checks the captures (tests/protocols/test_tshark_decodes.py, tests/features).
+# tshark dissects the captures; hostapd and eapol_test (wpa_supplicant) are the EAP-PSK
+# interoperability peers (tests/protocols/test_tshark_decodes.py, tests/interop).
 system-deps:
-	@command -v tshark >/dev/null || { \
-	  echo "installing tshark from Debian"; \
+	@command -v tshark >/dev/null && command -v hostapd >/dev/null && command -v eapol_test >/dev/null || { \
+	  echo "installing tshark, hostapd and eapoltest from Debian"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tshark >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tshark hostapd eapoltest >/dev/null; }
 
 conformance: $(STAMP)
 	rm -rf $(OUT)/allure-results

@@ -7,4 +7,5 @@ pytest_plugins = [
     "fixtures.evidence",
     "fixtures.verdicts",
     "steps.join_steps",
+    "steps.link_security_steps",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from conformance.ics import Declaration
@@ -47,6 +48,27 @@ class MeterSetup:
     occupied: int = 0  # slots already taken by terminals the scenario does not model
     channel: int | None = None  # None: the bench picks one
     session_lifetime_s: int = 3600  # PANA Session-Lifetime the meter grants
+    offers_weak_integrity: bool = False  # also offer AUTH_HMAC_SHA1_96 in PAR(S)
+
+
+class Protection(StrEnum):
+    """How the bench protects (or forges) a frame it sends the terminal."""
+
+    SECURED = "properly secured"
+    PLAINTEXT = "in plaintext"
+    BAD_MIC = "with a bad MIC"
+    WRONG_KEY = "under a wrong key"
+    REPLAYED = "replayed with an old frame counter"
+    STRANGER = "from an unauthenticated address"
+
+
+@dataclass(frozen=True, slots=True)
+class EchoProbe:
+    """An ICMPv6 Echo Request the bench sent the terminal, to see whether it answers."""
+
+    identifier: int
+    sequence: int
+    sent_at: float  # when the frame under test went on the air
 
 
 class IotRouteSide(Protocol):
@@ -71,6 +93,23 @@ class IotRouteSide(Protocol):
 
     def inject(self, frame: bytes, *, meter: str) -> None:
         """Transmit raw octets on ``meter``'s channel (attacks, replays, floods)."""
+        ...
+
+    def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
+        """Send the terminal an ICMPv6 Echo Request under ``protection``."""
+        ...
+
+    def renew_group_key(self, meter: str) -> None:
+        """Distribute a new HAN group key and switch to it."""
+        ...
+
+    def terminate_session(self, meter: str, terminal: bytes) -> None:
+        """End the terminal's PANA session from the network side."""
+        ...
+
+    def issued_keys(self, meter: str | None = None) -> list[bytes]:
+        """The group keys the side (or one meter) handed out: secrets, for decryption
+        and leak scans only."""
         ...
 
     def free_slot(self, meter: str) -> None: ...

@@ -9,6 +9,7 @@ import pytest
 from pytest_bdd import scenarios
 
 scenarios("join")
+scenarios("link_security")
 
 
 @pytest.fixture(autouse=True)

@@ -9,22 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-import pytest
 from pytest_bdd import given, parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
 from conformance.interfaces import Bench, MeterSetup
 from conformance.measurements import FULL_METER_ATTEMPTS, JOIN_TIME, PANA_START_DELAY
-from conformance.observe.air import AirLog
 from conformance.protocols import wpan
 from conformance.route_events import (
     DatagramReceived,
     PanaStarted,
-    TerminalAuthenticated,
     TerminalRefused,
 )
 from conformance.twin.smart_meter import PANA_PORT
 from fixtures.evidence import Evidence
+from steps.common import air_of, declared_pairing_id, first_authentication, terminal_address
 
 # NAT seed 2-3: 「"IOT"+一送コード(2桁)+一送自由コード(3桁)」, ASCII 0-9 and A-Z, 8 characters.
 PAIRING_ID_FORMAT = re.compile(r"^IOT[0-9A-Z]{2}[0-9A-Z]{3}$")
@@ -32,35 +30,17 @@ PAIRING_ID_FORMAT = re.compile(r"^IOT[0-9A-Z]{2}[0-9A-Z]{3}$")
 OBSERVATION_FACTOR = 2.0
 
 
-def _terminal(bench: Bench) -> bytes:
-    return bench.declaration.identity.eui64
-
-
-def _declared_pairing_id(bench: Bench) -> str:
-    return bench.declaration.credentials.pairing_id
-
-
-def _air(bench: Bench) -> AirLog:
-    if bench.route.air is None:
-        pytest.skip(f"the {bench.profile} profile has no sniffer on the IoT route")
-    return bench.route.air
-
-
-def _authenticated(bench: Bench) -> TerminalAuthenticated | None:
-    return bench.route.events.first(TerminalAuthenticated, terminal=_terminal(bench))
-
-
 # -- Given -----------------------------------------------------------------------------
 
 
 @given(parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID'))
 def meter_with_pairing_id(bench: Bench, name: str) -> None:
-    bench.route.add_meter(MeterSetup(name=name, pairing_id=_declared_pairing_id(bench)))
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=declared_pairing_id(bench)))
 
 
 @given(parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID at {rssi:g} dBm'))
 def meter_at_rssi(bench: Bench, name: str, rssi: float) -> None:
-    bench.route.add_meter(MeterSetup(name=name, pairing_id=_declared_pairing_id(bench), rssi_dbm=rssi))
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=declared_pairing_id(bench), rssi_dbm=rssi))
 
 
 FULL_METER = (
@@ -71,7 +51,7 @@ FULL_METER = (
 
 @given(parsers.parse(FULL_METER))
 def full_meter(bench: Bench, name: str, rssi: float, count: int) -> None:
-    setup = MeterSetup(name=name, pairing_id=_declared_pairing_id(bench), rssi_dbm=rssi, occupied=count)
+    setup = MeterSetup(name=name, pairing_id=declared_pairing_id(bench), rssi_dbm=rssi, occupied=count)
     bench.route.add_meter(setup)
 
 
@@ -82,7 +62,7 @@ def meters_from_table(bench: Bench, datatable: list[list[str]]) -> None:
     if header != expected:
         raise BenchError(f"smart meter table needs the columns {expected}, not {header}")
     for name, pairing_id, rssi in rows:
-        pid = _declared_pairing_id(bench) if pairing_id == "declared" else pairing_id
+        pid = declared_pairing_id(bench) if pairing_id == "declared" else pairing_id
         bench.route.add_meter(MeterSetup(name=name, pairing_id=pid, rssi_dbm=float(rssi)))
 
 
@@ -131,9 +111,10 @@ def slot_freed(bench: Bench, meter: str) -> float:
 
 def _judge_join(bench: Bench, evidence: Evidence, meter: str, since: float, limit_s: float) -> None:
     bench.clock.wait_until(
-        lambda: _authenticated(bench) is not None, since + limit_s * OBSERVATION_FACTOR - bench.clock.now()
+        lambda: first_authentication(bench) is not None,
+        since + limit_s * OBSERVATION_FACTOR - bench.clock.now(),
     )
-    event = _authenticated(bench)
+    event = first_authentication(bench)
     elapsed = None if event is None else event.time - since
     limit = JOIN_TIME if limit_s == JOIN_TIME.high else replace(JOIN_TIME, high=limit_s)
     evidence.measure(limit, elapsed, note=f"expected smart meter {meter}")
@@ -167,7 +148,7 @@ def authenticated_after_slot_freed(
 def meter_refuses(bench: Bench, powered_on_at: float, meter: str) -> None:
     def refused() -> bool:
         return any(
-            e.meter == meter for e in bench.route.events.of(TerminalRefused, terminal=_terminal(bench))
+            e.meter == meter for e in bench.route.events.of(TerminalRefused, terminal=terminal_address(bench))
         )
 
     if not bench.clock.wait_until(refused, powered_on_at + JOIN_TIME.high - bench.clock.now()):
@@ -176,21 +157,23 @@ def meter_refuses(bench: Bench, powered_on_at: float, meter: str) -> None:
 
 @then(parsers.parse('the terminal never started authentication with "{meter}"'))
 def never_tried(bench: Bench, meter: str) -> None:
-    attempts = [e for e in bench.route.events.of(PanaStarted, terminal=_terminal(bench)) if e.meter == meter]
+    attempts = [
+        e for e in bench.route.events.of(PanaStarted, terminal=terminal_address(bench)) if e.meter == meter
+    ]
     if attempts:
         raise TerminalFailure(f"the terminal started PANA with {meter} at t={attempts[0].time:.3f} s")
 
 
 @then("the terminal has sent Enhanced Beacon Requests")
 def sent_beacon_requests(bench: Bench) -> None:
-    if not [f for f in _air(bench).sent_by(_terminal(bench)) if f.is_beacon_request]:
+    if not [f for f in air_of(bench).sent_by(terminal_address(bench)) if f.is_beacon_request]:
         raise TerminalFailure("no Enhanced Beacon Request from the terminal was seen on the air")
 
 
 @then("every Enhanced Beacon Request from the terminal carries the declared Pairing ID")
 def beacon_requests_carry_pairing_id(bench: Bench) -> None:
-    declared = _declared_pairing_id(bench)
-    for frame in (f for f in _air(bench).sent_by(_terminal(bench)) if f.is_beacon_request):
+    declared = declared_pairing_id(bench)
+    for frame in (f for f in air_of(bench).sent_by(terminal_address(bench)) if f.is_beacon_request):
         try:
             carried = wpan.pairing_id_of(frame.frame)
         except Exception as exc:  # a malformed IE is the terminal's fault: report it as such
@@ -207,7 +190,7 @@ def beacon_requests_carry_pairing_id(bench: Bench) -> None:
 @then("the Pairing ID on the air has the guideline's format")
 def pairing_id_format(bench: Bench) -> None:
     seen = set()
-    for frame in (f for f in _air(bench).sent_by(_terminal(bench)) if f.is_beacon_request):
+    for frame in (f for f in air_of(bench).sent_by(terminal_address(bench)) if f.is_beacon_request):
         seen.add(wpan.pairing_id_of(frame.frame))
     if not seen:
         raise TerminalFailure("no Enhanced Beacon Request carried a Pairing ID")
@@ -222,7 +205,7 @@ def pairing_id_format(bench: Bench) -> None:
 def pana_started_promptly(bench: Bench, evidence: Evidence, seconds: float) -> None:
     if seconds != PANA_START_DELAY.high:
         raise BenchError(f"the feature says {seconds:g} s but the limit is {PANA_START_DELAY.high:g} s")
-    started = bench.route.events.first(PanaStarted, terminal=_terminal(bench))
+    started = bench.route.events.first(PanaStarted, terminal=terminal_address(bench))
     if started is None:
         evidence.measure(PANA_START_DELAY, None, note="the terminal never started PANA")
         return
@@ -230,7 +213,7 @@ def pana_started_promptly(bench: Bench, evidence: Evidence, seconds: float) -> N
     # every answering meter before it may choose (NAT seed 2-3 ②).
     requests = [
         f.time
-        for f in _air(bench).sent_by(_terminal(bench))
+        for f in air_of(bench).sent_by(terminal_address(bench))
         if f.is_beacon_request and f.time <= started.time
     ]
     if not requests:
@@ -240,7 +223,7 @@ def pana_started_promptly(bench: Bench, evidence: Evidence, seconds: float) -> N
 
 def _application_from_terminal(bench: Bench, before: float | None = None) -> list[str]:
     """Application traffic the terminal sent, from the meters' and the sniffer's view."""
-    terminal = _terminal(bench)
+    terminal = terminal_address(bench)
     found = [
         f"t={e.time:.3f} s: {e.meter} received UDP {e.src_port}->{e.dst_port}"
         for e in bench.route.events.of(DatagramReceived, terminal=terminal)
@@ -257,7 +240,7 @@ def _application_from_terminal(bench: Bench, before: float | None = None) -> lis
 
 @then("the terminal sent no application data before it was authenticated")
 def no_data_before_authentication(bench: Bench) -> None:
-    event = _authenticated(bench)
+    event = first_authentication(bench)
     early = _application_from_terminal(bench, before=None if event is None else event.time)
     if early:
         raise TerminalFailure(
@@ -274,7 +257,7 @@ def no_application_data(bench: Bench) -> None:
 
 @then("the smart meters never authenticated the terminal")
 def never_authenticated(bench: Bench) -> None:
-    event = _authenticated(bench)
+    event = first_authentication(bench)
     if event is not None:
         raise TerminalFailure(f"{event.meter} authenticated the terminal at t={event.time:.3f} s")
 
@@ -292,7 +275,7 @@ def bounded_attempts(
     start, end = window
     attempts = [
         e
-        for e in bench.route.events.of(PanaStarted, terminal=_terminal(bench))
+        for e in bench.route.events.of(PanaStarted, terminal=terminal_address(bench))
         if e.meter == meter and start <= e.time <= end
     ]
     evidence.measure(FULL_METER_ATTEMPTS, len(attempts))

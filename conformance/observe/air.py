@@ -16,6 +16,7 @@ from conformance.protocols.errors import ProtocolError
 from conformance.sim.radio import AirRecord
 
 PANA_PORT = 716
+_ICMP_NAMES = {sixlowpan.ECHO_REQUEST: "Echo Request", sixlowpan.ECHO_REPLY: "Echo Reply"}
 
 
 @dataclass(frozen=True)
@@ -65,16 +66,26 @@ class AirFrame:
         return src if isinstance(src, bytes) else None
 
     @cached_property
-    def datagram(self) -> sixlowpan.UdpDatagram | None:
+    def packet(self) -> sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message | None:
         frame = self.frame
         if frame is None or frame.frame_type is not wpan.FrameType.DATA:
             return None
         if frame.security is not None and not self.decrypted:
             return None
         try:
-            return sixlowpan.decode_udp(frame.payload, src_mac=frame.src_addr, dst_mac=frame.dst_addr)
+            return sixlowpan.decode_ipv6(frame.payload, src_mac=frame.src_addr, dst_mac=frame.dst_addr)
         except ProtocolError:
             return None
+
+    @property
+    def datagram(self) -> sixlowpan.UdpDatagram | None:
+        packet = self.packet
+        return packet if isinstance(packet, sixlowpan.UdpDatagram) else None
+
+    @property
+    def icmp(self) -> sixlowpan.Icmpv6Message | None:
+        packet = self.packet
+        return packet if isinstance(packet, sixlowpan.Icmpv6Message) else None
 
     @cached_property
     def pana(self) -> pana.PanaMessage | None:
@@ -121,6 +132,8 @@ class AirFrame:
         if self.datagram is not None:
             d = self.datagram
             return f"UDP {d.src_port}->{d.dst_port}, {len(d.payload)} octets ({lock})"
+        if self.icmp is not None:
+            return f"ICMPv6 {_ICMP_NAMES.get(self.icmp.type, self.icmp.type)} ({lock})"
         return f"{f.frame_type.name} frame ({lock}{', not decrypted' if self.error else ''})"
 
 
@@ -150,3 +163,14 @@ class AirLog:
 
     def sent_by(self, address: bytes) -> list[AirFrame]:
         return [f for f in self.frames() if f.src == address]
+
+    def echo_replies(self, sender: bytes, identifier: int, sequence: int, *, since: float) -> list[AirFrame]:
+        """Echo Replies ``sender`` put on the air for one probe, from ``since`` on."""
+        found = []
+        for frame in self.sent_by(sender):
+            message = frame.icmp
+            if frame.time < since or message is None or message.type != sixlowpan.ECHO_REPLY:
+                continue
+            if sixlowpan.echo_fields(message)[:2] == (identifier, sequence):
+                found.append(frame)
+        return found

@@ -8,14 +8,16 @@ from collections.abc import Callable
 
 from conformance.errors import BenchError
 from conformance.ics import Declaration
-from conformance.interfaces import MeterSetup
+from conformance.interfaces import EchoProbe, MeterSetup, Protection
 from conformance.observe.air import AirLog
 from conformance.protocols import wpan
+from conformance.protocols.pana import IntegrityAlgorithm
 from conformance.route_events import RouteEventLog
 from conformance.sim.radio import CHANNELS, RadioMedium, RadioPort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes import HeadEndSystem
+from conformance.twin.probes import EchoProber
 from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
 from conformance.twin.smart_meter import MeterConfig, SmartMeter
 
@@ -62,10 +64,10 @@ class TwinIotRoute:
         self.hes = HeadEndSystem()
         self.events = RouteEventLog()
         self.meters: dict[str, SmartMeter] = {}
-        self._issued_keys: list[bytes] = []
         self._injector: RadioPort | None = None
-        self._air = AirLog(lambda: self._issued_keys)
+        self._air = AirLog(self.issued_keys)
         medium.add_monitor(self._air.record)
+        self._prober = EchoProber(scheduler, stream(seed, "prober"), self._inject_on, INJECTOR_ADDRESS)
 
     @property
     def air(self) -> AirLog:
@@ -83,6 +85,11 @@ class TwinIotRoute:
             channel=channel,
             pairing_id=setup.pairing_id,
             session_lifetime_s=setup.session_lifetime_s,
+            integrity_algorithms=(
+                (IntegrityAlgorithm.AUTH_HMAC_SHA2_256_128, IntegrityAlgorithm.AUTH_HMAC_SHA1_96)
+                if setup.offers_weak_integrity
+                else (IntegrityAlgorithm.AUTH_HMAC_SHA2_256_128,)
+            ),
         )
         meter = SmartMeter(
             scheduler=self._scheduler,
@@ -95,7 +102,6 @@ class TwinIotRoute:
         meter.occupied_by_others = setup.occupied
         self._medium.set_link(setup.name, TERMINAL_PORT, rssi_dbm=setup.rssi_dbm)
         self.meters[setup.name] = meter
-        self._issued_keys.append(meter.group_key)
 
     def _meter(self, name: str) -> SmartMeter:
         try:
@@ -150,6 +156,18 @@ class TwinIotRoute:
         self._injector.tune(self._meter(meter).config.channel)
         self._injector.transmit(frame)
 
+    def _inject_on(self, frame: bytes, meter: str) -> None:
+        self.inject(frame, meter=meter)
+
+    def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
+        return self._prober.probe(self._meter(meter), terminal, protection)
+
+    def renew_group_key(self, meter: str) -> None:
+        self._meter(meter).renew_group_key()
+
+    def terminate_session(self, meter: str, terminal: bytes) -> None:
+        self._meter(meter).terminate(terminal)
+
     def secrets(self) -> list[str]:
         return self.hes.secrets()
 
@@ -159,9 +177,11 @@ class TwinIotRoute:
         names[INJECTOR_ADDRESS] = "bench injector"
         return names
 
-    @property
-    def issued_keys(self) -> list[bytes]:
-        return list(self._issued_keys)
+    def issued_keys(self, meter: str | None = None) -> list[bytes]:
+        """The group keys the bench's meters (or one of them) handed out: the sniffer
+        decrypts with these, the leak scanners look for them."""
+        meters = self.meters.values() if meter is None else [self._meter(meter)]
+        return [key for m in meters for key in m.issued_keys]
 
 
 class TwinBench:

@@ -25,9 +25,9 @@ TURNAROUND_S = 0.001  # aTurnaroundTime, rounded
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A UDP datagram that arrived, with what the link layer knows about it."""
+    """An IPv6 packet (UDP or ICMPv6) that arrived, with what the link layer knows of it."""
 
-    datagram: sixlowpan.UdpDatagram
+    packet: sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message
     src_mac: bytes
     secured: bool
     key_index: int | None
@@ -70,7 +70,7 @@ class LinkLayer:
         # Upper layers install these; a node that does not care leaves them as no-ops.
         self.on_beacon: Callable[[wpan.Frame, float, int], None] = lambda frame, rssi, channel: None
         self.on_command: Callable[[wpan.Frame, float, int], None] = lambda frame, rssi, channel: None
-        self.on_udp: Callable[[Inbound], None] = lambda inbound: None
+        self.on_packet: Callable[[Inbound], None] = lambda inbound: None
         self.on_rejected: Callable[[bytes, str], None] = lambda raw, reason: None
 
     # -- sending -------------------------------------------------------------------
@@ -84,15 +84,22 @@ class LinkLayer:
 
     def send_udp(self, dst_mac: bytes, datagram: sixlowpan.UdpDatagram, *, secure: bool) -> None:
         """Queue a unicast datagram; secured with the current transmit key when asked."""
-        frame = wpan.data_frame(
+        payload = sixlowpan.encode_udp(datagram, src_mac=self.address, dst_mac=dst_mac)
+        self.send_frame(self.data_frame(dst_mac, payload), secure=secure)
+
+    def send_icmpv6(self, dst_mac: bytes, message: sixlowpan.Icmpv6Message, *, secure: bool) -> None:
+        payload = sixlowpan.encode_icmpv6(message, src_mac=self.address, dst_mac=dst_mac)
+        self.send_frame(self.data_frame(dst_mac, payload), secure=secure)
+
+    def data_frame(self, dst_mac: bytes, payload: bytes) -> wpan.Frame:
+        return wpan.data_frame(
             sequence_number=self.next_sequence(),
             pan_id=self.pan_id if self.pan_id is not None else wpan.BROADCAST_PAN,
             src_addr=self.address,
             dst_addr=dst_mac,
-            payload=sixlowpan.encode_udp(datagram, src_mac=self.address, dst_mac=dst_mac),
+            payload=payload,
             ack_request=True,
         )
-        self.send_frame(frame, secure=secure)
 
     def send_frame(self, frame: wpan.Frame, *, secure: bool) -> None:
         self._enqueue(self.encode_for_air(frame, secure=secure), frame.sequence_number or 0)
@@ -102,8 +109,7 @@ class LinkLayer:
             return wpan.encode(frame)
         if self.tx_key_index is None:
             raise RuntimeError("secured transmission requested before a key was installed")
-        header = wpan.AuxSecurityHeader(frame_counter=self.frame_counter, key_index=self.tx_key_index)
-        self.frame_counter += 1
+        header = wpan.AuxSecurityHeader(frame_counter=self.next_frame_counter(), key_index=self.tx_key_index)
         return wpan.secure(dataclasses.replace(frame, security=header), self.keys[self.tx_key_index])
 
     def _enqueue(self, raw: bytes, sequence_number: int) -> None:
@@ -176,12 +182,12 @@ class LinkLayer:
             if frame is None:
                 return
         try:
-            datagram = sixlowpan.decode_udp(frame.payload, src_mac=src, dst_mac=self.address)
+            packet = sixlowpan.decode_ipv6(frame.payload, src_mac=src, dst_mac=self.address)
         except ProtocolError as exc:
-            self.on_rejected(raw, f"undecodable 6LoWPAN/UDP payload: {exc}")
+            self.on_rejected(raw, f"undecodable 6LoWPAN payload: {exc}")
             return
         key_index = frame.security.key_index if frame.security else None
-        self.on_udp(Inbound(datagram, src, frame.security is not None, key_index, rssi_dbm))
+        self.on_packet(Inbound(packet, src, frame.security is not None, key_index, rssi_dbm))
 
     def _unsecure(self, raw: bytes, frame: wpan.Frame, src: bytes) -> wpan.Frame | None:
         """Verify and decrypt, enforcing strictly increasing counters per sender (9.2.5)."""
@@ -191,16 +197,30 @@ class LinkLayer:
             self.on_rejected(raw, f"secured with unknown key index {frame.security.key_index}")
             return None
         try:
-            plain = wpan.unsecure(raw, key)
+            plain = self.verify_and_decrypt(raw, key)
         except ProtocolError as exc:
             self.on_rejected(raw, f"security check failed: {exc}")
             return None
         counter = plain.security.frame_counter if plain.security else 0
-        if counter <= self._rx_counters.get(src, -1):
+        if self.is_replay(src, counter):
             self.on_rejected(raw, f"replayed frame counter {counter}")
             return None
         self._rx_counters[src] = counter
         return plain
+
+    # The two checks below are separate methods so that faulty terminal twins can
+    # weaken exactly one of them (faults.py).
+
+    def verify_and_decrypt(self, raw: bytes, key: bytes) -> wpan.Frame:
+        return wpan.unsecure(raw, key)
+
+    def is_replay(self, src: bytes, counter: int) -> bool:
+        return counter <= self._rx_counters.get(src, -1)
+
+    def next_frame_counter(self) -> int:
+        counter = self.frame_counter
+        self.frame_counter += 1
+        return counter
 
     def forget_peer(self, src: bytes) -> None:
         """Drop a peer's replay state (its session ended; a new key starts new counters)."""

@@ -112,16 +112,9 @@ class ReferenceTerminal:
         if self.state != "off":
             return
         self._generation += 1
-        self.link = LinkLayer(
-            scheduler=self._scheduler,
-            medium=self._medium,
-            name=self.name,
-            address=self.config.address,
-            channel=CHANNELS[0],
-            rng=self._rng,
-        )
+        self.link = self.make_link()
         self.link.on_beacon = self._on_beacon
-        self.link.on_udp = self._on_udp
+        self.link.on_packet = self._on_packet
         self.state = "booting"
         self._later(self.boot_time_s, self.start_join)
 
@@ -135,6 +128,19 @@ class ReferenceTerminal:
             self.link = None
         self.state = "off"
         self.meter = None
+
+    def make_link(self) -> LinkLayer:
+        return LinkLayer(**self._link_arguments())
+
+    def _link_arguments(self) -> dict[str, Any]:
+        return {
+            "scheduler": self._scheduler,
+            "medium": self._medium,
+            "name": self.name,
+            "address": self.config.address,
+            "channel": CHANNELS[0],
+            "rng": self._rng,
+        }
 
     def _later(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
         generation = self._generation
@@ -232,9 +238,12 @@ class ReferenceTerminal:
             psk=psk_from_password(self.config.password),
             randbytes=self._rng.randbytes,
         )
-        machine = PacSession(eap_peer=peer, randbytes=self._rng.randbytes)
+        machine = self.make_pana_session(peer)
         self._session = SessionDriver(self._scheduler, machine, self._send_pana, self._on_session_event)
         self._session.feed(machine.start(self._scheduler.now))
+
+    def make_pana_session(self, peer: eap_psk.EapPskPeer) -> PacSession:
+        return PacSession(eap_peer=peer, randbytes=self._rng.randbytes)
 
     def _send_pana(self, message: bytes) -> None:
         self.send_udp(PANA_PORT, PANA_PORT, message)
@@ -251,14 +260,34 @@ class ReferenceTerminal:
         )
         self.link.send_udp(self.meter.address, datagram, secure=self.link.tx_key_index is not None)
 
-    def _on_udp(self, inbound: Inbound) -> None:
-        if inbound.datagram.dst_port == PANA_PORT and self._session is not None:
-            self._session.feed(self._session.machine.receive(inbound.datagram.payload, self._scheduler.now))
+    def _on_packet(self, inbound: Inbound) -> None:
+        if not self.accepts(inbound):
+            return
+        packet = inbound.packet
+        if isinstance(packet, sixlowpan.Icmpv6Message):
+            if packet.type == sixlowpan.ECHO_REQUEST:  # RFC 4443 §4.1: every node answers
+                self.send_icmpv6(inbound.src_mac, sixlowpan.echo_reply_to(packet))
+        elif packet.dst_port == PANA_PORT and self._session is not None:
+            self._session.feed(self._session.machine.receive(packet.payload, self._scheduler.now))
+
+    def accepts(self, inbound: Inbound) -> bool:
+        """Reception policy (NAT-3.1-R3): only the chosen meter is a peer; PANA may come in
+        the clear (it protects itself with AUTH), everything else must be link-secured."""
+        if self.meter is None or inbound.src_mac != self.meter.address:
+            return False
+        packet = inbound.packet
+        is_pana = isinstance(packet, sixlowpan.UdpDatagram) and packet.dst_port == PANA_PORT
+        return is_pana or inbound.secured
+
+    def send_icmpv6(self, dst_mac: bytes, message: sixlowpan.Icmpv6Message) -> None:
+        assert self.link is not None
+        self.link.send_icmpv6(dst_mac, message, secure=self.link.tx_key_index is not None)
 
     def _on_session_event(self, event: object) -> None:
-        if isinstance(event, Authenticated | GroupKeyUpdated):
+        if isinstance(event, GroupKeyUpdated):
+            self.install_group_key(event.key_index, event.key)
+        elif isinstance(event, Authenticated):
             self.install_group_key(event.group_key_index, event.group_key)
-        if isinstance(event, Authenticated):
             self.state = "joined"
             self._failures = 0
             self.on_joined()

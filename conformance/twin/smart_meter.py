@@ -4,8 +4,10 @@ It is the PAN coordinator and the PANA authentication agent (PAA) of the IoT rou
 * answers an Enhanced Beacon Request only when its Pairing ID matches (NAT seed 2-3 ①:
   「Pairing IDの一致した電力SMは無線端末に応答を返す」);
 * authenticates terminals with PANA/EAP-PSK against the credentials the HES holds and
-  hands the HAN group key to each (THK seed ch. 13);
+  hands the HAN group key to each (THK seed ch. 13: 「PANAにて交換された鍵 (HAN group key)
+  を利用してMAC暗号 (AES-CCM) でのフレーム暗号化」);
 * serves at most ``capacity`` terminals (NAT seed 2-1: 「最大4台程度を想定」) and refuses more;
+* can renew the group key, terminate a session and answer or send ICMPv6 echoes;
 * reports everything it observes of a terminal as route events, which the steps judge.
 """
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from conformance.protocols import eap_psk, pana, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
+from conformance.protocols.pana import IntegrityAlgorithm
 from conformance.protocols.pana_session import (
     MessageDiscarded,
     PaaSession,
@@ -46,6 +49,9 @@ from conformance.twin.session_driver import SessionDriver
 PANA_PORT = 716  # RFC 5191 §6.1
 DEFAULT_CAPACITY = 4
 EB_RESPONSE_JITTER_S = (0.005, 0.05)
+# After a group-key update the old key is still accepted for this long, so frames in
+# flight and terminals that are a little late do not lose traffic.
+OLD_KEY_GRACE_S = 30.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +63,9 @@ class MeterConfig:
     pairing_id: str
     capacity: int = DEFAULT_CAPACITY
     session_lifetime_s: int = 3600
-    group_key_index: int = 1
+    # What the PAA offers in PAR(S); a probing meter also offers a weak algorithm to see
+    # whether the terminal would take it (RFC 5191 §4.1: the PaC picks one).
+    integrity_algorithms: tuple[int, ...] = (IntegrityAlgorithm.AUTH_HMAC_SHA2_256_128,)
 
 
 class SmartMeter:
@@ -76,7 +84,9 @@ class SmartMeter:
         self._rng = rng
         self._hes = hes
         self._events = events
+        self.group_key_index = 1
         self.group_key = rng.randbytes(16)
+        self.issued_keys = [self.group_key]
         self.link = LinkLayer(
             scheduler=scheduler,
             medium=medium,
@@ -86,10 +96,10 @@ class SmartMeter:
             rng=rng,
         )
         self.link.pan_id = config.pan_id
-        self.link.keys[config.group_key_index] = self.group_key
-        self.link.tx_key_index = config.group_key_index
+        self.link.keys[self.group_key_index] = self.group_key
+        self.link.tx_key_index = self.group_key_index
         self.link.on_command = self._on_command
-        self.link.on_udp = self._on_udp
+        self.link.on_packet = self._on_packet
         self.link.on_rejected = self._on_rejected
         self._sessions: dict[bytes, SessionDriver] = {}
         self.authenticated: set[bytes] = set()
@@ -124,25 +134,30 @@ class SmartMeter:
         )
         self.link.broadcast(beacon)
 
-    # -- authentication ------------------------------------------------------------
+    # -- what arrives ----------------------------------------------------------------
 
-    def _on_udp(self, inbound: Inbound) -> None:
-        src = inbound.src_mac
-        d = inbound.datagram
+    def _on_packet(self, inbound: Inbound) -> None:
+        src, packet = inbound.src_mac, inbound.packet
+        if isinstance(packet, sixlowpan.Icmpv6Message):
+            if packet.type == sixlowpan.ECHO_REQUEST and inbound.secured and src in self.authenticated:
+                self.link.send_icmpv6(src, sixlowpan.echo_reply_to(packet), secure=True)
+            return
         self._events.append(
             DatagramReceived(
                 time=self._scheduler.now,
                 meter=self.config.name,
                 terminal=src,
                 secured=inbound.secured,
-                src_port=d.src_port,
-                dst_port=d.dst_port,
-                payload=d.payload,
+                src_port=packet.src_port,
+                dst_port=packet.dst_port,
+                payload=packet.payload,
                 from_authenticated=src in self.authenticated,
             )
         )
-        if d.dst_port == PANA_PORT:
-            self._on_pana(src, d.payload)
+        if packet.dst_port == PANA_PORT:
+            self._on_pana(src, packet.payload)
+
+    # -- authentication ------------------------------------------------------------
 
     def _on_pana(self, src: bytes, payload: bytes) -> None:
         driver = self._sessions.get(src)
@@ -180,8 +195,9 @@ class SmartMeter:
             eap_server=server,
             randbytes=self._rng.randbytes,
             session_lifetime=self.config.session_lifetime_s,
-            group_key=lambda: (self.config.group_key_index, self.group_key),
+            group_key=lambda: (self.group_key_index, self.group_key),
             key_id=self._next_session_id & 0xFFFFFFFF,
+            integrity_algorithms=self.config.integrity_algorithms,
             authorize=lambda peer_id: self._authorize(src),
         )
         driver = SessionDriver(
@@ -244,14 +260,45 @@ class SmartMeter:
             driver.close()
         self.authenticated.discard(src)
 
+    # -- operations the bench drives -----------------------------------------------
+
+    def renew_group_key(self) -> None:
+        """Distribute a new HAN group key to every authenticated terminal (PNR(P) with
+        the key in an Encryption-Encap), switch to it, and retire the old one later."""
+        old_index = self.group_key_index
+        self.group_key_index = 2 if old_index == 1 else 1
+        self.group_key = self._rng.randbytes(16)
+        self.issued_keys.append(self.group_key)
+        self.link.keys[self.group_key_index] = self.group_key
+        for src in sorted(self.authenticated):
+            driver = self._sessions[src]
+            if driver.machine.state is PaaState.OPEN:
+                driver.feed(driver.machine.push_group_key(self._scheduler.now))
+        self.link.tx_key_index = self.group_key_index
+        self._scheduler.call_later(OLD_KEY_GRACE_S, self._retire_key, old_index)
+
+    def _retire_key(self, index: int) -> None:
+        if index != self.group_key_index:
+            self.link.keys.pop(index, None)
+
+    def terminate(self, terminal: bytes) -> None:
+        """End the terminal's PANA session from the network side (PTR, RFC 5191 §4.4)."""
+        driver = self._sessions.get(terminal)
+        if driver is None or driver.machine.state is not PaaState.OPEN:
+            return
+        driver.feed(driver.machine.terminate(self._scheduler.now))
+        # From the PTR on, the meter no longer serves the terminal (NAT-3.4-CUT).
+        self.authenticated.discard(terminal)
+
+    # -- findings ----------------------------------------------------------------------
+
     def _discard(self, src: bytes, reason: str) -> None:
         self._events.append(
             FrameDiscarded(time=self._scheduler.now, meter=self.config.name, terminal=src, reason=reason)
         )
 
     def _on_rejected(self, raw: bytes, reason: str) -> None:
-        src = _source_of(raw)
-        self._discard(src, reason)
+        self._discard(_source_of(raw), reason)
 
     def free_slot(self) -> None:
         """Another utility's terminal leaves (the bench frees a slot, NAT-2.1-A)."""

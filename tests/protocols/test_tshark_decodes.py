@@ -203,3 +203,42 @@ def test_wpan_golden_vectors_dissect_cleanly(tshark: str, tmp_path: Path) -> Non
         _assert_clean(block)
         if frame.security is not None:
             assert f"Frame Counter: {frame.security.frame_counter}" in block, name
+
+
+def test_echo_request_and_reply_dissect_as_pings(tshark: str, tmp_path: Path) -> None:
+    request = sixlowpan.echo_request(
+        src=sixlowpan.mac_to_link_local(METER),
+        dst=sixlowpan.mac_to_link_local(TERMINAL),
+        identifier=0x4A50,
+        sequence=7,
+        data=b"IoT-route",
+    )
+    reply = sixlowpan.echo_reply_to(request)
+    frames = [
+        wpan.encode(
+            wpan.data_frame(
+                sequence_number=number,
+                pan_id=PAN_ID,
+                src_addr=src,
+                dst_addr=dst,
+                payload=sixlowpan.encode_icmpv6(message, src_mac=src, dst_mac=dst),
+                ack_request=True,
+            )
+        )
+        for number, (message, src, dst) in enumerate([(request, METER, TERMINAL), (reply, TERMINAL, METER)])
+    ]
+    capture = _write(tmp_path / "ping.pcap", frames)
+    blocks = run_tshark(tshark, capture, config_dir=tmp_path)
+    assert len(blocks) == 2
+    for message, kind, block in zip((request, reply), ("request", "reply"), blocks, strict=True):
+        _assert_clean(block)
+        ipv6 = block[block.index("Internet Protocol Version 6") :]
+        src, dst = (ipaddress.IPv6Address(a).compressed for a in (message.src, message.dst))
+        assert f"Source Address: {src}\n" in ipv6 and f"Destination Address: {dst}\n" in ipv6, block
+        assert "Next Header: ICMPv6 (58)" in ipv6 and "Hop Limit: 64\n" in ipv6, block
+        assert f"Type: Echo (ping) {kind} ({message.type})" in ipv6, block
+        assert "[Checksum Status: Good]" in ipv6, block
+        assert "Identifier: 0x4a50" in ipv6 and "Sequence: 7\n" in ipv6, block
+        assert "Data: " + b"IoT-route".hex() in ipv6, block
+    # Wireshark pairs them by addresses, identifier and sequence (one pass: only backwards).
+    assert "[Response To: 1]" in blocks[1], blocks[1]

@@ -25,7 +25,7 @@ class LinkPair:
         self.b = self._end("b", B, seed)
         self.received: list[Inbound] = []
         self.rejected: list[str] = []
-        self.b.on_udp = self.received.append
+        self.b.on_packet = self.received.append
         self.b.on_rejected = lambda raw, reason: self.rejected.append(reason)
         self.aired: list[bytes] = []
         self.medium.add_monitor(lambda record: self.aired.append(record.frame))
@@ -59,7 +59,7 @@ class LinkPair:
 def test_a_secured_datagram_arrives_once_with_its_key_index() -> None:
     pair = LinkPair()
     pair.send(b"reading", secure=True)
-    assert [(r.datagram.payload, r.secured, r.key_index) for r in pair.received] == [(b"reading", True, 1)]
+    assert [(r.packet.payload, r.secured, r.key_index) for r in pair.received] == [(b"reading", True, 1)]
 
 
 def test_lost_frames_are_retried_and_duplicates_suppressed() -> None:
@@ -82,7 +82,7 @@ def test_a_replayed_frame_is_rejected() -> None:
     replay = wpan.secure(dataclasses.replace(frame, sequence_number=200), KEY)
     pair.medium.attach("replayer", lambda *a: None, channel=40).transmit(replay)
     pair.scheduler.run_until(pair.scheduler.now + 1.0)
-    assert [r.datagram.payload for r in pair.received] == [b"first", b"second"]
+    assert [r.packet.payload for r in pair.received] == [b"first", b"second"]
     assert any("replayed frame counter" in reason for reason in pair.rejected)
 
 
