@@ -18,20 +18,19 @@ from conformance.protocols.pcap import LINKTYPE_IEEE802_15_4_TAP, read_pcap
 from conformance.twin.bench import TwinBench
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.faults import terminal_class
+from fixtures.evidence import REVEALED_KEYS
 from tests.tshark import run_tshark
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
-METER_NAMES = ("SM-1", "SM-A", "SM-B", "SM-C")
+METER_NAMES = ("SM-1", "SM-A", "SM-B", "SM-C", "SM-2")
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("conformance")
+def _conformance_run(out: Path, *extra: str) -> Path:
     command = [
         sys.executable, "-m", "pytest", "features", "--profile", "twin", "--seed", str(SEED),
         "--alluredir", str(out / "allure-results"), "--verdicts-json", str(out / "verdicts.json"),
-        "-p", "no:cacheprovider", "-q",
+        "-p", "no:cacheprovider", "-q", *extra,
     ]  # fmt: skip
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
@@ -41,6 +40,35 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return out
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run as `make conformance` makes it: no key is revealed."""
+    return _conformance_run(tmp_path_factory.mktemp("conformance"))
+
+
+@pytest.fixture(scope="module")
+def revealed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same run with --reveal-group-keys, as a user decrypting in Wireshark would."""
+    return _conformance_run(tmp_path_factory.mktemp("revealed"), "--reveal-group-keys")
+
+
+def _evidence(results: Path) -> list[tuple[str, Path, Path | None]]:
+    """(scenario, capture, revealed key table or None) for every scenario result."""
+    found = []
+    for result in _scenario_results(results):
+        files = {a["name"]: results / "allure-results" / a["source"] for a in result.get("attachments", [])}
+        found.append((result["name"], files["air capture (IEEE 802.15.4 TAP)"], files.get(REVEALED_KEYS)))
+    return found
+
+
+def _revealed_keys(revealed: Path) -> set[bytes]:
+    keys = set()
+    for _, _, table in _evidence(revealed):
+        assert table is not None
+        keys |= {bytes.fromhex(line.split('"')[1]) for line in table.read_text().splitlines()}
+    return keys
 
 
 def _scenario_results(results: Path) -> list[dict]:
@@ -87,6 +115,38 @@ def test_the_captures_dissect_in_tshark_without_malformed_packets(
             assert "Extensible Authentication Protocol" in text
 
 
+def test_with_the_revealed_keys_every_terminal_frame_decrypts_and_verifies(
+    revealed: Path, tshark: str, tmp_path: Path
+) -> None:
+    terminal = ":".join(f"{octet:02x}" for octet in load_declaration().identity.eui64)
+    eap_psk_seen = False
+    for scenario, capture, table in _evidence(revealed):
+        assert table is not None, scenario
+        lines = table.read_text().splitlines()
+        keys = [(bytes.fromhex(line.split('"')[1]), int(line.split('"')[3])) for line in lines]
+        for number, block in enumerate(run_tshark(tshark, capture, keys=keys, config_dir=tmp_path), start=1):
+            where = f"{scenario}: frame {number}"
+            assert "Malformed" not in block, where
+            if f"Source: {terminal}" not in block:
+                continue  # the bench's forged frames (wrong key, bad MIC) stay undecryptable on purpose
+            assert "Expert Info (Error" not in block and "Expert Info (Warning" not in block, (
+                f"{where}\n{block}"
+            )
+            if "Security Enabled: True" in block:
+                # Wireshark names the key that decrypted the frame and verified its MIC.
+                assert "[Key Number:" in block, f"{where} did not decrypt\n{block}"
+            eap_psk_seen |= "EAP-PSK MAC_P" in block
+    assert eap_psk_seen, "no capture showed the terminal's EAP-PSK message 2"
+
+
+def test_without_the_option_the_captures_do_not_decrypt(results: Path, tshark: str, tmp_path: Path) -> None:
+    """Control for the test above: decryption needs the keys, which only the option reveals."""
+    _, capture, table = next(e for e in _evidence(results) if "echo" in e[0] or "secured" in e[0])
+    assert table is None
+    blocks = run_tshark(tshark, capture, config_dir=tmp_path)
+    assert any("can't decrypt" in b for b in blocks)
+
+
 def _secrets() -> list[bytes]:
     """Everything the run must not reveal: the password, the PSK and the group keys."""
     declaration = load_declaration()
@@ -100,8 +160,10 @@ def _secrets() -> list[bytes]:
     return raw + [k.hex().encode() for k in raw[1:]] + [k.hex().upper().encode() for k in raw[1:]]
 
 
-def test_no_secret_appears_in_any_result_file(results: Path) -> None:
-    secrets = _secrets()
+def test_no_secret_appears_in_any_result_file(results: Path, revealed: Path) -> None:
+    keys = _revealed_keys(revealed)
+    assert keys >= set(_secrets()[2 : 2 + len(METER_NAMES)])  # the reveal shows the real keys
+    secrets = _secrets() + list(keys) + [k.hex().encode() for k in keys]
     for path in results.rglob("*"):
         if path.is_file():
             content = path.read_bytes()
