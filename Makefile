@@ -40,7 +40,7 @@ test: $(STAMP) system-deps
 	$(BIN)/pytest tests -p no:cacheprovider
 
 matrix: $(STAMP)
-	$(BIN)/pytest features --dut all --seeds 20 -q --tb=no -p no:cacheprovider --verdicts-json $(OUT)/matrix.json || true
+	$(BIN)/pytest features --dut all --seeds 20 -q --tb=no -rN -p no:cacheprovider --verdicts-json $(OUT)/matrix.json || true
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -173,14 +173,15 @@ class LinkLayer:
         if frame.ack_request:
             ack = wpan.encode(wpan.ack(sequence_number=frame.sequence_number or 0))
             self._scheduler.call_later(TURNAROUND_S, self.port.transmit, ack)
-        # A retransmission whose ACK was lost carries the same sequence number (8.2.20).
-        if self._last_sequence.get(src) == frame.sequence_number:
-            return
-        self._last_sequence[src] = frame.sequence_number or 0
         if frame.security is not None:
             frame = self._unsecure(raw, frame, src)
             if frame is None:
                 return
+        # A retransmission whose ACK was lost carries the same sequence number (8.2.20).
+        # Checked only once security passed, so a forged frame cannot suppress a real one.
+        if self._last_sequence.get(src) == frame.sequence_number:
+            return
+        self._last_sequence[src] = frame.sequence_number or 0
         try:
             packet = sixlowpan.decode_ipv6(frame.payload, src_mac=src, dst_mac=self.address)
         except ProtocolError as exc:
@@ -202,6 +203,8 @@ class LinkLayer:
             self.on_rejected(raw, f"security check failed: {exc}")
             return None
         counter = plain.security.frame_counter if plain.security else 0
+        if self._last_sequence.get(src) == plain.sequence_number and self._rx_counters.get(src) == counter:
+            return None  # the same frame again: a MAC retransmission, not an attack
         if self.is_replay(src, counter):
             self.on_rejected(raw, f"replayed frame counter {counter}")
             return None

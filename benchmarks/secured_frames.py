@@ -1,0 +1,184 @@
+"""How fast the bench secures and unsecures 802.15.4 frames, against raw AES-CCM.
+
+The bench's path (``wpan.secure``: MHR, CCM*, FCS; ``wpan.unsecure``: FCS check, parse,
+CCM*, a ``Frame``) runs over data frames carrying 6LoWPAN/UDP payloads of typical sizes.
+The baseline is ``cryptography``'s AES-CCM alone on the very same nonces, AAD and
+plaintexts, one ``AESCCM`` object reused: the crypto a codec cannot avoid. The ratio
+bench/raw is the figure to watch; half the raw rate or better is the aim.
+
+    python -m benchmarks.secured_frames [--frames N] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import struct
+import time
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+from conformance.protocols import sixlowpan, wpan
+
+KEY = bytes.fromhex("c0c1c2c3c4c5c6c7c8c9cacbcccdcecf")
+TERMINAL = bytes.fromhex("001D129F35000A01")
+METER = bytes.fromhex("0212340000000001")
+PAN_ID = 0x1000
+# MAC payload sizes (IPHC + UDP NHC + UDP data): a short reading, a PANA message with
+# EAP-PSK, a long one (a 143-octet MPDU: more than the 127 octets of the 2006 PHYs, which
+# the SUN PHY of Wi-SUN HAN carries).
+PAYLOAD_SIZES = (40, 80, 110)
+MIC_LENGTH = 4  # security level 5, ENC-MIC-32 (9.4, Table 9-6), what the twins use
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Case:
+    """One secured frame, as the bench sees it and as raw CCM sees it."""
+
+    frame: wpan.Frame
+    raw: bytes  # the MPDU with FCS, from wpan.secure
+    nonce: bytes
+    aad: bytes
+    plaintext: bytes
+    ciphertext: bytes  # encrypted payload and MIC
+
+
+def _udp_payload(src: bytes, dst: bytes, size: int, seed: int) -> bytes:
+    """A 6LoWPAN/UDP MAC payload of exactly ``size`` octets (DLMS port, full compression)."""
+
+    def encode(data: bytes) -> bytes:
+        datagram = sixlowpan.UdpDatagram(
+            src=sixlowpan.mac_to_link_local(src),
+            dst=sixlowpan.mac_to_link_local(dst),
+            src_port=4059,
+            dst_port=4059,
+            payload=data,
+        )
+        return sixlowpan.encode_udp(datagram, src_mac=src, dst_mac=dst)
+
+    overhead = len(encode(b""))
+    data = bytes((seed * 31 + i) & 0xFF for i in range(size - overhead))
+    payload = encode(data)
+    if len(payload) != size:
+        raise RuntimeError(f"a {size}-octet 6LoWPAN payload came out as {len(payload)} octets")
+    return payload
+
+
+def _mhr(src: bytes, dst: bytes, sequence: int, counter: int) -> bytes:
+    """The AAD, written out from 7.2 and 9.4 rather than taken from the codec."""
+    # Data, Security Enabled, AR, dst and src extended, frame version 2; PAN ID
+    # Compression 0: with two extended addresses the dst PAN alone says so (Table 7-2).
+    control = 0b001 | 1 << 3 | 1 << 5 | 0b11 << 10 | 0b10 << 12 | 0b11 << 14
+    level_5_key_id_mode_1 = 5 | 1 << 3
+    return (
+        struct.pack("<HBH", control, sequence, PAN_ID)
+        + dst[::-1]
+        + src[::-1]
+        + struct.pack("<BIB", level_5_key_id_mode_1, counter, 1)
+    )
+
+
+def build_cases(count: int) -> list[Case]:
+    """``count`` data frames, both directions, the three payload sizes in turn."""
+    cases = []
+    ccm = AESCCM(KEY, tag_length=MIC_LENGTH)
+    for n in range(count):
+        src, dst = (TERMINAL, METER) if n % 2 else (METER, TERMINAL)
+        size = PAYLOAD_SIZES[n % len(PAYLOAD_SIZES)]
+        sequence, counter = n % 256, 1000 + n
+        frame = wpan.data_frame(
+            sequence_number=sequence,
+            pan_id=PAN_ID,
+            src_addr=src,
+            dst_addr=dst,
+            payload=_udp_payload(src, dst, size, n),
+            ack_request=True,
+        )
+        frame = dataclasses.replace(
+            frame, security=wpan.AuxSecurityHeader(frame_counter=counter, key_index=1)
+        )
+        # CCM* nonce (9.3.2): source EUI-64, frame counter, security level, big-endian.
+        nonce = src + struct.pack(">IB", counter, 5)
+        aad = _mhr(src, dst, sequence, counter)
+        ciphertext = ccm.encrypt(nonce, frame.payload, aad)
+        raw = wpan.secure(frame, KEY)
+        if raw[:-2] != aad + ciphertext:
+            raise RuntimeError("the raw baseline does not build the frame the bench builds")
+        cases.append(Case(frame, raw, nonce, aad, frame.payload, ciphertext))
+    return cases
+
+
+def measure(cases: list[Case], repeat: int) -> dict[str, tuple[float, float]]:
+    """(best, median) frames per second of each path over ``repeat`` rounds.
+
+    Each round times the four paths one after the other, so a busy machine slows the
+    bench and the baseline alike and the ratio stays meaningful.
+    """
+    ccm = AESCCM(KEY, tag_length=MIC_LENGTH)
+    frames = [c.frame for c in cases]
+    raws = [c.raw for c in cases]
+    encrypt_args = [(c.nonce, c.plaintext, c.aad) for c in cases]
+    decrypt_args = [(c.nonce, c.ciphertext, c.aad) for c in cases]
+    secure, unsecure = wpan.secure, wpan.unsecure
+    encrypt, decrypt = ccm.encrypt, ccm.decrypt
+
+    def bench_encode() -> None:
+        for frame in frames:
+            secure(frame, KEY)
+
+    def raw_encrypt() -> None:
+        for nonce, plaintext, aad in encrypt_args:
+            encrypt(nonce, plaintext, aad)
+
+    def bench_decode() -> None:
+        for raw in raws:
+            unsecure(raw, KEY)
+
+    def raw_decrypt() -> None:
+        for nonce, ciphertext, aad in decrypt_args:
+            decrypt(nonce, ciphertext, aad)
+
+    paths: dict[str, Callable[[], None]] = {
+        "bench encode": bench_encode,
+        "raw encrypt": raw_encrypt,
+        "bench decode": bench_decode,
+        "raw decrypt": raw_decrypt,
+    }
+    for run in paths.values():
+        run()  # warm-up
+    rates: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(repeat):
+        for name, run in paths.items():
+            started = time.perf_counter()
+            run()
+            rates[name].append(len(cases) / (time.perf_counter() - started))
+    return {name: (max(r), statistics.median(r)) for name, r in rates.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=3000, help="frames per timed run")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per figure")
+    args, _ = parser.parse_known_args()
+
+    cases = build_cases(args.frames)
+    octets = statistics.mean(len(c.raw) for c in cases)
+    print(
+        f"secured frames: {args.frames} data frames, MAC payloads {'/'.join(map(str, PAYLOAD_SIZES))} "
+        f"octets (MPDU mean {octets:.0f} octets), level 5 (ENC-MIC-32), best and median of {args.repeat}"
+    )
+    rates = measure(cases, args.repeat)
+    for name, (best, median) in rates.items():
+        print(
+            f"  {name:13s} {best:10,.0f} frames/s best ({1e6 / best:5.2f} us/frame), {median:10,.0f} median"
+        )
+    for bench, raw in (("bench encode", "raw encrypt"), ("bench decode", "raw decrypt")):
+        ratio = rates[bench][0] / rates[raw][0]
+        verdict = "meets" if ratio >= 0.5 else "below"
+        print(f"  {bench} / {raw}: {ratio:.2f} ({verdict} the 0.5 aim)")
+
+
+if __name__ == "__main__":
+    main()
