@@ -8,4 +8,5 @@ pytest_plugins = [
     "fixtures.verdicts",
     "steps.join_steps",
     "steps.link_security_steps",
+    "steps.metering_steps",
 ]

@@ -51,11 +51,29 @@ class Join(_Strict):
     retry_interval_max_s: Annotated[float, Field(gt=0, le=3600)]
 
 
+class Metering(_Strict):
+    # NAT seed 2-5 「00分、30分毎」: 1800 s; THK seed ch. 7 「1時間値」: 3600 s; 900 s after
+    # the switch to 15-minute values (「検針粒度が15分に変更となった場合、切替が可能」).
+    granularity_s: Literal[900, 1800, 3600]
+    # How often the terminal uploads its new values: with each value (specified metering)
+    # or once a day (THK seed ch. 7 「1日/回」: 86400).
+    upload_interval_s: Annotated[int, Field(ge=300, le=86400)]
+    # THK seed ch. 7 「無線端末：7日分以上」: how many days of values the terminal keeps.
+    storage_days: Annotated[int, Field(ge=1, le=400)]
+    # NAT seed 2-5 「特例計量器等との時刻同期が必要がある場合」: whether the terminal sets the
+    # meter's clock over ECHONET Lite.
+    meter_time_sync: bool
+    # The interface to the metering device: ECHONET Lite on the home network (NAT seed 2-5
+    # 「ECHONET Liteで受信すること」) or Modbus RTU on RS-485 (THK seed ch. 8, wired meters).
+    meter_interface: Literal["echonet-lite", "modbus-rtu"]
+
+
 class Declaration(_Strict):
     version: Literal[1]
     identity: Identity
     credentials: Credentials
     join: Join
+    metering: Metering
     # The bench declares nothing it has not measured; a vendor's notes travel to the report.
     notes: str = ""
 

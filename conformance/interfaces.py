@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from conformance.hes_events import HesEventLog
 from conformance.ics import Declaration
 from conformance.observe.air import AirLog
 from conformance.route_events import RouteEventLog
+from conformance.sim.home_network import HomeDatagram
 
 
 class Clock(Protocol):
@@ -30,8 +33,19 @@ class Clock(Protocol):
         ...
 
 
+class MaintenancePort(Protocol):
+    """The terminal's maintenance port, as a handy terminal uses it: one command line in,
+    the answer lines out (the line protocol of ``conformance.maintenance``)."""
+
+    transcript: list[str]
+
+    def command(self, line: str) -> list[str]: ...
+
+
 class Terminal(Protocol):
     """The device under test, as its own interfaces allow it to be driven."""
+
+    maintenance: MaintenancePort | None
 
     def power_on(self) -> None: ...
 
@@ -69,6 +83,74 @@ class EchoProbe:
     identifier: int
     sequence: int
     sent_at: float  # when the frame under test went on the air
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeterSpec:
+    """The metering device the bench installs on the terminal's home side."""
+
+    device_id: bytes
+    import_wh: int = 12_345_000  # 9-digit counters at installation
+    export_wh: int = 0
+    import_w: float = 1_200.0  # load profile: constant power until the bench changes it
+    export_w: float = 0.0
+    clock_offset_s: float = 0.0  # the meter's clock minus the SM system's
+
+
+class HomeSide(Protocol):
+    """The terminal's home side: the bench's metering device and a port mirror."""
+
+    @property
+    def traffic(self) -> list[HomeDatagram]:
+        """Every datagram on the home network, in time order."""
+        ...
+
+    def install_meter(self, spec: MeterSpec) -> None:
+        """Put a metering device on the home network (replacing any other)."""
+        ...
+
+    @property
+    def meter_address(self) -> str: ...
+
+    def meter_counters(self, at: float) -> tuple[int, int]:
+        """What the bench's meter showed at a time: (import, export), 9-digit Wh."""
+        ...
+
+    def set_load(self, *, import_w: float, export_w: float) -> None: ...
+
+    def meter_clock_error(self) -> float:
+        """The meter's clock minus the SM system's, in seconds."""
+        ...
+
+
+class HeadEnd(Protocol):
+    """The SM system's head-end (connection server): the bench's, in both profiles."""
+
+    events: HesEventLog
+
+    def sm_time(self) -> datetime: ...
+
+    def readings(self, terminal_id: str) -> list: ...
+
+    def missing(self, terminal_id: str, until: int | None = None) -> list[tuple[int, int]]: ...
+
+    def interrupt(self) -> None:
+        """Cut the SM system's multi-hop network between the smart meters and the HES."""
+        ...
+
+    def restore(self) -> None: ...
+
+    def set_granularity(self, terminal_id: str, seconds: int, *, agreed: bool = False) -> None: ...
+
+    def set_upload_interval(self, terminal_id: str, seconds: int, *, agreed: bool = False) -> None: ...
+
+    def set_password(self, terminal_id: str, password: str) -> None: ...
+
+    def set_terminal_id(self, terminal_id: str, new_id: str) -> None: ...
+
+    def sync_clock(self, terminal_id: str) -> None: ...
+
+    def read_clock(self, terminal_id: str) -> None: ...
 
 
 class IotRouteSide(Protocol):
@@ -134,5 +216,7 @@ class Bench(Protocol):
     clock: Clock
     terminal: Terminal
     route: IotRouteSide
+    home: HomeSide | None
+    hes: HeadEnd | None
 
     def close(self) -> None: ...

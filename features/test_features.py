@@ -10,6 +10,7 @@ from pytest_bdd import scenarios
 
 scenarios("join")
 scenarios("link_security")
+scenarios("metering")
 
 
 @pytest.fixture(autouse=True)

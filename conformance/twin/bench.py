@@ -16,7 +16,10 @@ from conformance.route_events import RouteEventLog
 from conformance.sim.radio import CHANNELS, RadioMedium, RadioPort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
+from conformance.twin.head_end import TwinHeadEnd
 from conformance.twin.hes import HeadEndSystem
+from conformance.twin.home import TwinHome
+from conformance.twin.maintenance_console import TwinMaintenancePort
 from conformance.twin.probes import EchoProber
 from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
 from conformance.twin.smart_meter import MeterConfig, SmartMeter
@@ -48,6 +51,7 @@ class TwinTerminal:
 
     def __init__(self, dut: ReferenceTerminal) -> None:
         self._dut = dut
+        self.maintenance = TwinMaintenancePort(dut)
 
     def power_on(self) -> None:
         self._dut.power_on()
@@ -68,6 +72,7 @@ class TwinIotRoute:
         self._air = AirLog(self.issued_keys)
         medium.add_monitor(self._air.record)
         self._prober = EchoProber(scheduler, stream(seed, "prober"), self._inject_on, INJECTOR_ADDRESS)
+        self.on_meter_added: Callable[[SmartMeter], None] = lambda meter: None
 
     @property
     def air(self) -> AirLog:
@@ -102,6 +107,7 @@ class TwinIotRoute:
         meter.occupied_by_others = setup.occupied
         self._medium.set_link(setup.name, TERMINAL_PORT, rssi_dbm=setup.rssi_dbm)
         self.meters[setup.name] = meter
+        self.on_meter_added(meter)
 
     def _meter(self, name: str) -> SmartMeter:
         try:
@@ -196,12 +202,21 @@ class TwinBench:
         self.route = TwinIotRoute(self.scheduler, self.medium, seed)
         credentials = declaration.credentials
         self.route.provision(credentials.authentication_id, credentials.password.get_secret_value())
+        self.hes = TwinHeadEnd(
+            scheduler=self.scheduler,
+            rng=stream(seed, "backhaul"),
+            registry=self.route.hes,
+            meters=self.route.meters,
+        )
+        self.route.on_meter_added = self.hes.attach
+        self.home = TwinHome(self.scheduler)
         dut = dut_factory(
             scheduler=self.scheduler,
             medium=self.medium,
             rng=stream(seed, "terminal"),
             config=TerminalConfig.from_declaration(declaration),
             name=TERMINAL_PORT,
+            home=self.home.network,
         )
         self.terminal = TwinTerminal(dut)
 

@@ -7,6 +7,7 @@ invalidate them (NAT-3.4-CUT) and records every join the meters report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.twin.credentials import psk_from_password
@@ -24,12 +25,14 @@ class JoinRecord:
     time: float
     authentication_id: str
     meter: str
+    terminal: bytes  # the EUI-64 the terminal joined with: where the SM system reaches it
 
 
 class HeadEndSystem:
     def __init__(self) -> None:
         self._registrations: dict[str, Registration] = {}
         self.join_records: list[JoinRecord] = []
+        self.on_join: Callable[[JoinRecord], None] = lambda record: None
 
     def register(self, authentication_id: str, password: str) -> None:
         self._registrations[authentication_id] = Registration(authentication_id, password)
@@ -44,8 +47,10 @@ class HeadEndSystem:
             return None
         return psk_from_password(registration.password)
 
-    def record_join(self, time: float, authentication_id: str, meter: str) -> None:
-        self.join_records.append(JoinRecord(time, authentication_id, meter))
+    def record_join(self, time: float, authentication_id: str, meter: str, terminal: bytes) -> None:
+        record = JoinRecord(time, authentication_id, meter, terminal)
+        self.join_records.append(record)
+        self.on_join(record)
 
     def secrets(self) -> list[str]:
         """Every password the HES holds, for the evidence scanners that prove none leaked."""

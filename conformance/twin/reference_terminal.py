@@ -32,14 +32,17 @@ from conformance.protocols.pana_session import (
     RetransmissionExhausted,
     SessionTerminated,
 )
+from conformance.sim.home_network import HomeNetwork
 from conformance.sim.radio import CHANNELS, RadioMedium
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.link import Inbound, LinkLayer
+from conformance.twin.maintenance_console import serve as serve_maintenance
 from conformance.twin.session_driver import SessionDriver
-from conformance.twin.smart_meter import PANA_PORT
+from conformance.twin.smart_meter import DLMS_PORT, PANA_PORT
+from conformance.twin.terminal_metering import MeteringApp, MeteringSettings
 
-DLMS_PORT = 4059  # IANA "DLMS/COSEM" UDP port, the application port of the IoT route
+TERMINAL_HOME_ADDRESS = "fe80::21d:129f:3500:a01"  # the terminal's home-side interface
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +52,7 @@ class TerminalConfig:
     password: str
     pairing_id: str
     retry_interval_max_s: float
+    metering: MeteringSettings
 
     @classmethod
     def from_declaration(cls, declaration: Declaration) -> TerminalConfig:
@@ -58,6 +62,12 @@ class TerminalConfig:
             password=declaration.credentials.password.get_secret_value(),
             pairing_id=declaration.credentials.pairing_id,
             retry_interval_max_s=declaration.join.retry_interval_max_s,
+            metering=MeteringSettings(
+                granularity_s=declaration.metering.granularity_s,
+                upload_interval_s=declaration.metering.upload_interval_s,
+                storage_days=declaration.metering.storage_days,
+                meter_time_sync=declaration.metering.meter_time_sync,
+            ),
         )
 
 
@@ -80,6 +90,7 @@ class ReferenceTerminal:
     max_rescan_pause_s = 60.0
     pana_start_delay_s = 0.02
     first_backoff_s = 30.0
+    metering_class: type[MeteringApp] = MeteringApp
 
     def __init__(
         self,
@@ -89,8 +100,11 @@ class ReferenceTerminal:
         rng: random.Random,
         config: TerminalConfig,
         name: str = "terminal",
+        home: HomeNetwork | None = None,
     ) -> None:
         self.config = config
+        # Non-volatile, like the settings and the value store: a power cycle keeps it.
+        self.password = config.password
         self.name = name
         self._scheduler = scheduler
         self._medium = medium
@@ -105,6 +119,15 @@ class ReferenceTerminal:
         self._empty_scans = 0
         self._session: SessionDriver | None = None
         self.meter: Candidate | None = None
+        self.metering = self.metering_class(
+            scheduler=scheduler,
+            network=home,
+            address=TERMINAL_HOME_ADDRESS,
+            settings=config.metering,
+            send_dlms=self._send_dlms,
+            authentication_id=config.authentication_id,
+            on_password=self._change_password,
+        )
 
     # -- power -----------------------------------------------------------------------
 
@@ -117,9 +140,12 @@ class ReferenceTerminal:
         self.link.on_packet = self._on_packet
         self.state = "booting"
         self._later(self.boot_time_s, self.start_join)
+        self.metering.start()
 
     def power_off(self) -> None:
         self._generation += 1  # every callback scheduled before now becomes stale
+        self.metering.stop()
+        self.metering.online = False
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -234,8 +260,8 @@ class ReferenceTerminal:
 
     def start_pana(self) -> None:
         peer = eap_psk.EapPskPeer(
-            id_p=self.config.authentication_id.encode("ascii"),
-            psk=psk_from_password(self.config.password),
+            id_p=self.metering.authentication_id.encode("ascii"),
+            psk=psk_from_password(self.password),
             randbytes=self._rng.randbytes,
         )
         machine = self.make_pana_session(peer)
@@ -269,6 +295,21 @@ class ReferenceTerminal:
                 self.send_icmpv6(inbound.src_mac, sixlowpan.echo_reply_to(packet))
         elif packet.dst_port == PANA_PORT and self._session is not None:
             self._session.feed(self._session.machine.receive(packet.payload, self._scheduler.now))
+        elif packet.dst_port == DLMS_PORT and self.state == "joined":
+            self.metering.on_dlms(packet.payload)
+
+    def _send_dlms(self, apdu: bytes) -> None:
+        """Application data goes only to the meter the terminal is authenticated with."""
+        if self.state == "joined":
+            self.send_udp(DLMS_PORT, DLMS_PORT, apdu)
+
+    def maintenance_command(self, line: str) -> list[str]:
+        """The maintenance port (conformance.maintenance's line protocol)."""
+        return serve_maintenance(self, line)
+
+    def _change_password(self, password: str) -> None:
+        """NAT seed 2-5 ※3 「認証パスワードは設定変更可」: used from the next authentication."""
+        self.password = password
 
     def accepts(self, inbound: Inbound) -> bool:
         """Reception policy (NAT-3.1-R3): only the chosen meter is a peer; PANA may come in
@@ -290,6 +331,7 @@ class ReferenceTerminal:
             self.install_group_key(event.group_key_index, event.group_key)
             self.state = "joined"
             self._failures = 0
+            self.metering.online = True
             self.on_joined()
         elif isinstance(event, AuthenticationFailed | RetransmissionExhausted):
             self.on_authentication_failed(str(event))
@@ -321,3 +363,4 @@ class ReferenceTerminal:
             self.link.keys.clear()
             self.link.tx_key_index = None
         self.state = "idle"
+        self.metering.online = False

@@ -14,6 +14,7 @@ It is the PAN coordinator and the PANA authentication agent (PAA) of the IoT rou
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.protocols import eap_psk, pana, sixlowpan, wpan
@@ -47,6 +48,7 @@ from conformance.twin.link import Inbound, LinkLayer
 from conformance.twin.session_driver import SessionDriver
 
 PANA_PORT = 716  # RFC 5191 §6.1
+DLMS_PORT = 4059  # IANA "DLMS/COSEM" UDP port (IEC 62056-47), the application port of the IoT route
 DEFAULT_CAPACITY = 4
 EB_RESPONSE_JITTER_S = (0.005, 0.05)
 # After a group-key update the old key is still accepted for this long, so frames in
@@ -105,6 +107,8 @@ class SmartMeter:
         self.authenticated: set[bytes] = set()
         # Slots taken by other utilities' terminals that the bench does not model.
         self.occupied_by_others = 0
+        # Where the meter relays a terminal's DLMS/COSEM data: the backhaul to the HES.
+        self.on_application: Callable[[str, bytes, bytes], None] = lambda meter, terminal, apdu: None
         self._next_session_id = rng.randrange(1, 2**31)
 
     @property
@@ -156,6 +160,10 @@ class SmartMeter:
         )
         if packet.dst_port == PANA_PORT:
             self._on_pana(src, packet.payload)
+        elif packet.dst_port == DLMS_PORT and inbound.secured and src in self.authenticated:
+            # Only an authenticated terminal's secured application data goes on to the
+            # SM system (the A route); everything else stops here.
+            self.on_application(self.config.name, src, packet.payload)
 
     # -- authentication ------------------------------------------------------------
 
@@ -226,7 +234,7 @@ class SmartMeter:
         if isinstance(event, PeerAuthenticated):
             self.authenticated.add(src)
             peer_id = (event.peer_id or b"").decode("ascii", "replace")
-            self._hes.record_join(now, peer_id, name)
+            self._hes.record_join(now, peer_id, name, src)
             self._events.append(
                 TerminalAuthenticated(time=now, meter=name, terminal=src, terminal_id=peer_id)
             )
@@ -261,6 +269,19 @@ class SmartMeter:
         self.authenticated.discard(src)
 
     # -- operations the bench drives -----------------------------------------------
+
+    def send_application(self, terminal: bytes, apdu: bytes) -> None:
+        """Deliver the SM system's DLMS/COSEM data to an authenticated terminal, secured."""
+        if terminal not in self.authenticated:
+            return
+        datagram = sixlowpan.UdpDatagram(
+            src=sixlowpan.mac_to_link_local(self.config.address),
+            dst=sixlowpan.mac_to_link_local(terminal),
+            src_port=DLMS_PORT,
+            dst_port=DLMS_PORT,
+            payload=apdu,
+        )
+        self.link.send_udp(terminal, datagram, secure=True)
 
     def renew_group_key(self) -> None:
         """Distribute a new HAN group key to every authenticated terminal (PNR(P) with

@@ -1,0 +1,74 @@
+"""The terminal's home side in the twin: an IPv6 link carrying UDP datagrams between the
+terminal's home interface and the devices of the home network (the metering device,
+later a rogue device).
+
+Datagrams are delivered after a fixed small latency, in order. Every datagram is also
+handed to the monitors, so the bench observes the home side the way a port mirror on a
+real LAN would (DESIGN.md rule 1): what the terminal sent, to whom, and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from conformance.errors import BenchError
+from conformance.sim.scheduler import Scheduler
+
+LATENCY_S = 0.002  # a wired LAN or a short hop of a home wireless network
+ALL_NODES = "ff02::1"  # RFC 4291 §2.7.1: link-local all-nodes multicast
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HomeDatagram:
+    """One UDP datagram on the home network, as a port mirror sees it."""
+
+    time: float
+    src: str
+    src_port: int
+    dst: str
+    dst_port: int
+    payload: bytes = field(repr=False)
+
+
+Handler = Callable[[HomeDatagram], None]
+
+
+class HomeNetwork:
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+        self._listeners: dict[tuple[str, int], Handler] = {}
+        self._monitors: list[Handler] = []
+
+    def listen(self, address: str, port: int, handler: Handler) -> None:
+        key = (address, port)
+        if key in self._listeners:
+            raise BenchError(f"two home-side nodes listen on [{address}]:{port}")
+        self._listeners[key] = handler
+
+    def unlisten(self, address: str, port: int) -> None:
+        self._listeners.pop((address, port), None)
+
+    def add_monitor(self, monitor: Handler) -> None:
+        self._monitors.append(monitor)
+
+    def send(self, *, src: str, src_port: int, dst: str, dst_port: int, payload: bytes) -> None:
+        datagram = HomeDatagram(
+            time=self._scheduler.now, src=src, src_port=src_port, dst=dst, dst_port=dst_port, payload=payload
+        )
+        for monitor in self._monitors:
+            monitor(datagram)
+        self._scheduler.call_later(LATENCY_S, self._deliver, datagram)
+
+    def _deliver(self, datagram: HomeDatagram) -> None:
+        if datagram.dst == ALL_NODES:
+            targets = [
+                handler
+                for (address, port), handler in self._listeners.items()
+                if port == datagram.dst_port and address != datagram.src
+            ]
+        else:
+            handler = self._listeners.get((datagram.dst, datagram.dst_port))
+            targets = [handler] if handler is not None else []
+        for handler in targets:
+            handler(datagram)

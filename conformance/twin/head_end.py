@@ -1,0 +1,120 @@
+"""The twin profile's head-end system (``HeadEnd``): the HES's metering service behind
+the smart meters' multi-hop network, which the bench can interrupt (an outage of the SM
+network) and restore."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from conformance.hes_events import HesEventLog
+from conformance.protocols import dlms
+from conformance.sim.backhaul import MultiHopBackhaul, MultiHopProfile
+from conformance.sim.scheduler import Scheduler
+from conformance.twin.hes import HeadEndSystem, JoinRecord
+from conformance.twin.hes_metering import HesMetering
+from conformance.twin.reading_store import ReadingStore, StoredReading
+from conformance.twin.smart_meter import SmartMeter
+from conformance.twin.timebase import sm_datetime
+
+
+class TwinHeadEnd:
+    def __init__(
+        self,
+        *,
+        scheduler: Scheduler,
+        rng: random.Random,
+        registry: HeadEndSystem,
+        meters: dict[str, SmartMeter],
+        store_path: str = ":memory:",
+    ) -> None:
+        self._scheduler = scheduler
+        self._registry = registry
+        self._meters = meters
+        self.events = HesEventLog()
+        self.backhaul = MultiHopBackhaul(scheduler, rng, MultiHopProfile())
+        self.interrupted = False
+        self._routes: dict[str, tuple[str, bytes]] = {}  # terminal ID -> (meter, EUI-64)
+        self._terminal_ids: dict[bytes, str] = {}
+        self.metering = HesMetering(
+            scheduler=scheduler, store=ReadingStore(store_path), events=self.events, send=self._downlink
+        )
+        self.metering.on_password_changed = self._password_changed
+        registry.on_join = self._joined
+
+    # -- the SM network in both directions ----------------------------------------------
+
+    def attach(self, meter: SmartMeter) -> None:
+        meter.on_application = self._uplink
+
+    def _uplink(self, meter: str, terminal: bytes, apdu: bytes) -> None:
+        terminal_id = self._terminal_ids.get(terminal)
+        if terminal_id is None or self.interrupted:
+            return
+        self.backhaul.send(self._arrive, terminal_id, apdu)
+
+    def _arrive(self, terminal_id: str, apdu: bytes) -> None:
+        if not self.interrupted:
+            self.metering.receive(terminal_id, apdu)
+
+    def _downlink(self, terminal_id: str, apdu: bytes) -> bool:
+        route = self._routes.get(terminal_id)
+        if route is None or self.interrupted:
+            return False
+        meter, terminal = route
+        self.backhaul.send(self._leave, meter, terminal, apdu)
+        return True
+
+    def _leave(self, meter: str, terminal: bytes, apdu: bytes) -> None:
+        if not self.interrupted:
+            self._meters[meter].send_application(terminal, apdu)
+
+    def _joined(self, record: JoinRecord) -> None:
+        self._routes[record.authentication_id] = (record.meter, record.terminal)
+        self._terminal_ids[record.terminal] = record.authentication_id
+        if record.authentication_id in self.metering.terminals:
+            self.metering.sync_clock(record.authentication_id)
+
+    def _password_changed(self, terminal_id: str, password: str) -> None:
+        self._registry.register(terminal_id, password)
+
+    # -- HeadEnd -------------------------------------------------------------------------
+
+    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
+        self.metering.commission(terminal_id, meter_id, granularity_s)
+
+    def sm_time(self) -> datetime:
+        return sm_datetime(self._scheduler.now)
+
+    def readings(self, terminal_id: str) -> list[StoredReading]:
+        return self.metering.store.readings(terminal_id)
+
+    def missing(self, terminal_id: str, until: int | None = None) -> list[tuple[int, int]]:
+        return self.metering.missing(terminal_id, until)
+
+    def interrupt(self) -> None:
+        self.interrupted = True
+
+    def restore(self) -> None:
+        self.interrupted = False
+
+    def set_granularity(self, terminal_id: str, seconds: int, *, agreed: bool = False) -> None:
+        self.metering.set_granularity(terminal_id, seconds, agreed=agreed)
+
+    def set_upload_interval(self, terminal_id: str, seconds: int, *, agreed: bool = False) -> None:
+        self.metering.set_upload_interval(terminal_id, seconds, agreed=agreed)
+
+    def set_password(self, terminal_id: str, password: str) -> None:
+        self.metering.set_password(terminal_id, password)
+
+    def set_terminal_id(self, terminal_id: str, new_id: str) -> None:
+        self.metering.set_terminal_id(terminal_id, new_id)
+
+    def sync_clock(self, terminal_id: str) -> None:
+        self.metering.sync_clock(terminal_id)
+
+    def read_clock(self, terminal_id: str) -> None:
+        self.metering.read(terminal_id, "clock", dlms.CosemAttribute(8, dlms.CLOCK, 2))
+
+    def secrets(self) -> list[str]:
+        return self._registry.secrets()

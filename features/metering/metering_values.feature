@@ -1,0 +1,68 @@
+Feature: Metering values from the meter's ECHONET Lite to the HES
+  The terminal reads the metering device over ECHONET Lite at :00 and :30, keeps the
+  lower 8 of its 9 digits, and sends the values to the SM system in DLMS/COSEM, in kWh
+  with three decimals, forward energy as AC input and reverse as AC output.
+  (NAT seed 2-5; THK seed ch. 7)
+
+  Background:
+    Given a smart meter "SM-1" with the terminal's Pairing ID
+    And a metering device on the home side with ID "FE0011223344AA01"
+    And the HES has the terminal commissioned with that metering device
+
+  @req:NAT-2.5-ACQ
+  Scenario: The terminal reads the meter at every :00 and :30
+    When the terminal is powered on
+    And 6 hours pass
+    Then the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of those hours
+    And the HES holds a value for every :00 and :30 of those hours
+
+  @req:NAT-2.5-ACQ
+  Scenario: The 9-digit counter is kept as its lower 8 digits, through the rollover
+    Given the meter's import counter stands at 999,998,500 Wh and rises 1,200 Wh an hour
+    When the terminal is powered on
+    And 3 hours pass
+    Then every value at the HES is the lower 8 digits of what the meter answered at that time
+    And the import values at the HES cross 99,999,999 to a small number
+
+  @req:NAT-2.5-UNIT @req:NAT-2.5-CONV
+  Scenario: Values arrive at the HES in kWh with three decimals
+    When the terminal is powered on
+    And 2 hours pass
+    Then the HES received the energy in kWh with three decimals
+    And every value at the HES is the lower 8 digits of what the meter answered at that time
+
+  @req:NAT-2.5-TYPES
+  Scenario: Forward energy is sent as AC input and reverse energy as AC output
+    Given the meter imports 800 W and exports 2,300 W
+    When the terminal is powered on
+    And 3 hours pass
+    Then the import values at the HES follow the meter's AC input 0xE0
+    And the export values at the HES follow the meter's AC output 0xE2
+
+  @req:NAT-2.5-15MIN
+  Scenario: Switched to 15-minute values, the terminal sends a value every 15 minutes
+    When the terminal is powered on
+    And 1 hours pass
+    And the HES sets the terminal's granularity to 15 minutes
+    And 3 hours pass
+    Then the HES saw the setting accepted
+    And the HES holds a value for every 15 minutes of the last 2 hours
+
+  @req:THK-7-GRAN @req:THK-7-FREQ
+  Scenario: For automatic meter reading the terminal keeps hourly values and uploads once a day
+    When the terminal is powered on
+    And 1 hours pass
+    And the HES sets the terminal to hourly values uploaded once a day
+    And 3 days pass
+    Then the HES saw the setting accepted
+    And the HES holds a value for every full hour of the last 2 days
+    And the HES holds no values between the full hours
+    And the HES received at most one upload a day from the terminal over the last 2 days
+
+  @req:NAT-3.1-T3
+  Scenario: A swapped metering device is detected by the SM system
+    When the terminal is powered on
+    And 2 hours pass
+    And the metering device is replaced by one with ID "FE0011223344BB02"
+    And 2 hours pass
+    Then the HES flagged a metering device mismatch for "FE0011223344BB02"

@@ -1,0 +1,609 @@
+"""Steps of the metering features (features/metering/).
+
+Verdicts come from what the bench observes at the terminal's interfaces: the ECHONET
+Lite traffic on the home side (what the terminal asked the meter, what the meter
+answered), what reached the bench's HES, what the smart meter saw, and the answers on
+the maintenance port. Never from the terminal twin's state (DESIGN.md rule 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from itertools import pairwise
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from conformance.errors import BenchError, TerminalFailure
+from conformance.hes_events import (
+    CompletionAnswered,
+    CompletionRequested,
+    MeterMismatch,
+    ResponseReceived,
+    UploadReceived,
+)
+from conformance.interfaces import Bench, HeadEnd, HomeSide, MeterSetup, MeterSpec
+from conformance.maintenance import parse_values, status
+from conformance.measurements import (
+    ACQUISITION_DELAY,
+    CLOCK_ERROR,
+    REAUTHENTICATION_TIME,
+    ROUND_TRIP,
+    UPLOADS_PER_DAY,
+)
+from conformance.observe.home import meter_answers, meter_reads, meter_settings
+from conformance.route_events import TerminalAuthenticated
+from fixtures.evidence import Evidence
+from steps.common import declared_pairing_id, terminal_address
+
+JST = timezone(timedelta(hours=9), "JST")  # the SM system's time zone, for readable messages
+LOWER_8_DIGITS = 10**8
+SETTLE_S = 600  # values of a slot are judged once this long has passed after it
+DAY = 86400
+
+
+def home_of(bench: Bench) -> HomeSide:
+    if bench.home is None:
+        pytest.skip(f"the {bench.profile} profile has no home side")
+    return bench.home
+
+
+def hes_of(bench: Bench) -> HeadEnd:
+    if bench.hes is None:
+        pytest.skip(f"the {bench.profile} profile has no HES")
+    return bench.hes
+
+
+def terminal_id(bench: Bench) -> str:
+    return bench.declaration.credentials.authentication_id
+
+
+def sm_posix(bench: Bench, virtual: float | None = None) -> int:
+    hes = hes_of(bench)
+    now = bench.clock.now()
+    return int(hes.sm_time().timestamp() - now + (now if virtual is None else virtual))
+
+
+def slots(first: int, last: int, step: int) -> list[int]:
+    """Slot boundaries (POSIX) of the grid ``step`` within [first, last]."""
+    start = -(-first // step) * step
+    return list(range(start, last + 1, step))
+
+
+def sm_datetime_of(posix: int) -> datetime:
+    return datetime.fromtimestamp(posix, JST)
+
+
+def stamp(posix: int) -> str:
+    return sm_datetime_of(posix).strftime("%m-%d %H:%M")
+
+
+def scenario_password(bench: Bench, purpose: str) -> str:
+    """A fresh password for the scenario, derived from the seed so a run replays."""
+    return hashlib.sha256(f"{bench.seed}:{purpose}".encode()).hexdigest()[:16]
+
+
+# -- Given -----------------------------------------------------------------------------
+
+
+@given(
+    parsers.parse(
+        'a smart meter "{name}" with the terminal\'s Pairing ID granting sessions of {hours:d} hours'
+    )
+)
+def meter_with_long_sessions(bench: Bench, name: str, hours: int) -> None:
+    bench.route.add_meter(
+        MeterSetup(name=name, pairing_id=declared_pairing_id(bench), session_lifetime_s=hours * 3600)
+    )
+
+
+@given(parsers.parse('a metering device on the home side with ID "{device_id}"'), target_fixture="meter_spec")
+def metering_device(bench: Bench, device_id: str) -> MeterSpec:
+    spec = MeterSpec(device_id=bytes.fromhex(device_id))
+    home_of(bench).install_meter(spec)
+    return spec
+
+
+@given("the HES has the terminal commissioned with that metering device")
+def commissioned(bench: Bench, meter_spec: MeterSpec) -> None:
+    hes_of(bench).commission(
+        terminal_id(bench), meter_spec.device_id, bench.declaration.metering.granularity_s
+    )
+
+
+@given(parsers.parse("the meter's import counter stands at {wh} Wh and rises {rate} Wh an hour"))
+def counter_near_rollover(bench: Bench, meter_spec: MeterSpec, wh: str, rate: str) -> None:
+    spec = MeterSpec(
+        device_id=meter_spec.device_id,
+        import_wh=int(wh.replace(",", "")),
+        import_w=float(rate.replace(",", "")),
+    )
+    home_of(bench).install_meter(spec)
+
+
+@given(parsers.parse("the meter imports {import_w} W and exports {export_w} W"))
+def meter_load(bench: Bench, meter_spec: MeterSpec, import_w: str, export_w: str) -> None:
+    home_of(bench).set_load(
+        import_w=float(import_w.replace(",", "")), export_w=float(export_w.replace(",", ""))
+    )
+
+
+@given(parsers.parse("the metering device's clock is {minutes:d} minutes slow"))
+def meter_clock_slow(bench: Bench, meter_spec: MeterSpec, minutes: int) -> None:
+    spec = MeterSpec(device_id=meter_spec.device_id, clock_offset_s=-60.0 * minutes)
+    home_of(bench).install_meter(spec)
+
+
+# -- When ------------------------------------------------------------------------------
+
+
+@when(parsers.parse("{hours:d} hours pass"), target_fixture="window")
+def hours_pass(bench: Bench, hours: int) -> tuple[float, float]:
+    start = bench.clock.now()
+    bench.clock.wait(hours * 3600)
+    return start, bench.clock.now()
+
+
+@when(parsers.parse("{days:d} days pass"), target_fixture="window")
+def days_pass(bench: Bench, days: int) -> tuple[float, float]:
+    start = bench.clock.now()
+    bench.clock.wait(days * DAY)
+    return start, bench.clock.now()
+
+
+@when(parsers.parse("the HES sets the terminal's granularity to {minutes:d} minutes"))
+def hes_sets_granularity(bench: Bench, minutes: int) -> None:
+    hes_of(bench).set_granularity(terminal_id(bench), minutes * 60)
+
+
+@when("the HES sets the terminal to hourly values uploaded once a day")
+def hes_sets_thk_service(bench: Bench) -> None:
+    hes = hes_of(bench)
+    hes.set_granularity(terminal_id(bench), 3600)
+    hes.set_upload_interval(terminal_id(bench), DAY)
+
+
+@when(parsers.parse('the metering device is replaced by one with ID "{device_id}"'))
+def meter_swapped(bench: Bench, device_id: str) -> None:
+    home_of(bench).install_meter(MeterSpec(device_id=bytes.fromhex(device_id)))
+
+
+@when(parsers.parse("the SM network between the smart meters and the HES fails for {days:d} days"))
+def backhaul_outage(bench: Bench, days: int) -> None:
+    hes = hes_of(bench)
+    hes.interrupt()
+    bench.clock.wait(days * DAY)
+    hes.restore()
+
+
+@when("the HES reads the terminal's clock", target_fixture="asked_at")
+def hes_reads_clock(bench: Bench) -> float:
+    hes_of(bench).read_clock(terminal_id(bench))
+    return bench.clock.now()
+
+
+@when(parsers.parse("a handy terminal sets the terminal's clock {minutes:d} minutes fast"))
+def handy_sets_clock(bench: Bench, minutes: int) -> None:
+    wrong = hes_of(bench).sm_time() + timedelta(minutes=minutes)
+    _maintenance_ok(bench, f"CLOCK {wrong.isoformat()}")
+
+
+@when("the HES changes the terminal's password", target_fixture="new_password")
+def hes_changes_password(bench: Bench) -> str:
+    password = scenario_password(bench, "changed by the HES")
+    hes_of(bench).set_password(terminal_id(bench), password)
+    return password
+
+
+@when("a handy terminal sets a new password on the maintenance port", target_fixture="new_password")
+def handy_sets_password(bench: Bench) -> str:
+    password = scenario_password(bench, "changed on the maintenance port")
+    _maintenance_ok(bench, f"SETTING password {password}")
+    return password
+
+
+@when(
+    "the SM system learns the new password and ends the terminal's session", target_fixture="session_ended_at"
+)
+def sm_learns_password(bench: Bench, new_password: str) -> float:
+    bench.route.provision(terminal_id(bench), new_password)
+    return _end_session(bench)
+
+
+@when("the SM system ends the terminal's session", target_fixture="session_ended_at")
+def sm_ends_session(bench: Bench) -> float:
+    return _end_session(bench)
+
+
+def _end_session(bench: Bench) -> float:
+    joined = bench.route.events.of(TerminalAuthenticated, terminal=terminal_address(bench))
+    if not joined:
+        raise TerminalFailure("the terminal was never authenticated, so no session could be ended")
+    bench.route.terminate_session(joined[-1].meter, terminal_address(bench))
+    return bench.clock.now()
+
+
+@when("the HES tries to change the terminal's authentication ID")
+def hes_changes_terminal_id(bench: Bench) -> None:
+    hes_of(bench).set_terminal_id(terminal_id(bench), "F" * len(terminal_id(bench)))
+
+
+@when(
+    "a handy terminal tries to change the authentication ID on the maintenance port",
+    target_fixture="port_answer",
+)
+def handy_changes_terminal_id(bench: Bench) -> list[str]:
+    return _maintenance(bench).command(f"SETTING authentication_id {'E' * len(terminal_id(bench))}")
+
+
+@when(parsers.parse("a handy terminal sets the granularity to {minutes:d} minutes on the maintenance port"))
+def handy_sets_granularity(bench: Bench, minutes: int) -> None:
+    _maintenance_ok(bench, f"SETTING granularity_s {minutes * 60}")
+
+
+def _maintenance(bench: Bench):
+    if bench.terminal.maintenance is None:
+        pytest.skip(f"the {bench.profile} profile has no maintenance port for this terminal")
+    return bench.terminal.maintenance
+
+
+def _maintenance_ok(bench: Bench, line: str) -> list[str]:
+    answer = _maintenance(bench).command(line)
+    if not status(answer).startswith("OK"):
+        raise TerminalFailure(
+            f"maintenance port refused {line.split(' ')[0]} {line.split(' ')[1]}: {answer[-1]}"
+        )
+    return answer
+
+
+# -- Then: acquisition and values ------------------------------------------------------
+
+
+def _judge_reads(bench: Bench, evidence: Evidence, first: int, last: int, step: int) -> None:
+    reads = [sm_posix(bench, t) for t in meter_reads(home_of(bench))]
+    expected = slots(first, last - SETTLE_S, step)
+    if not expected:
+        raise BenchError("the observation window holds no slot")
+    worst = 0.0
+    for slot in expected:
+        delays = [r - slot for r in reads if 0 <= r - slot <= ACQUISITION_DELAY.high]
+        if not delays:
+            late = [r - slot for r in reads if 0 <= r - slot < step]
+            evidence.measure(ACQUISITION_DELAY, late[0] if late else None, note=f"slot {stamp(slot)}")
+        worst = max(worst, min(delays))
+    evidence.measure(ACQUISITION_DELAY, worst, note=f"worst of {len(expected)} slots")
+
+
+@then("the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of those hours")
+def reads_every_half_hour(bench: Bench, evidence: Evidence, window: tuple[float, float]) -> None:
+    _judge_reads(bench, evidence, sm_posix(bench, window[0]), sm_posix(bench, window[1]), 1800)
+
+
+@then(
+    parsers.parse(
+        "the terminal read the meter's energy over ECHONET Lite "
+        "at every :00 and :30 of the last {hours:d} hours"
+    )
+)
+def reads_last_hours(bench: Bench, evidence: Evidence, hours: int) -> None:
+    now = sm_posix(bench)
+    _judge_reads(bench, evidence, now - hours * 3600, now, 1800)
+
+
+@then("the terminal read the meter's energy over ECHONET Lite every 15 minutes of the last hour")
+def reads_every_quarter(bench: Bench, evidence: Evidence) -> None:
+    now = sm_posix(bench)
+    _judge_reads(bench, evidence, now - 3600, now, 900)
+
+
+def _judge_held(bench: Bench, first: int, last: int, step: int) -> None:
+    held = {r.capture_time for r in hes_of(bench).readings(terminal_id(bench))}
+    expected = slots(first, last, step)
+    missing = [s for s in expected if s not in held]
+    if missing:
+        shown = ", ".join(stamp(s) for s in missing[:6])
+        raise TerminalFailure(
+            f"the HES lacks {len(missing)} of {len(expected)} values (every {step // 60} min): {shown}"
+            + (" ..." if len(missing) > 6 else "")
+        )
+
+
+@then("the HES holds a value for every :00 and :30 of those hours")
+def held_every_half_hour(bench: Bench, window: tuple[float, float]) -> None:
+    _judge_held(bench, sm_posix(bench, window[0]), sm_posix(bench, window[1]) - SETTLE_S, 1800)
+
+
+@then("the HES holds a value for every :00 and :30 since the terminal was commissioned")
+def held_since_commissioning(bench: Bench) -> None:
+    _judge_held(bench, sm_posix(bench, 0.0), sm_posix(bench) - SETTLE_S, 1800)
+
+
+@then(parsers.parse("the HES holds a value for every 15 minutes of the last {hours:d} hours"))
+def held_every_quarter(bench: Bench, hours: int) -> None:
+    now = sm_posix(bench)
+    _judge_held(bench, now - hours * 3600, now - SETTLE_S, 900)
+
+
+@then(parsers.parse("the HES holds a value for every full hour of the last {days:d} days"))
+def held_every_hour(bench: Bench, days: int) -> None:
+    now = sm_posix(bench)
+    _judge_held(bench, now - days * DAY, now - 3600, 3600)
+
+
+@then("the HES holds no values between the full hours")
+def held_only_hours(bench: Bench, window: tuple[float, float]) -> None:
+    odd = [
+        r.capture_time
+        for r in hes_of(bench).readings(terminal_id(bench))
+        if r.capture_time % 3600 and r.capture_time >= sm_posix(bench, window[0]) + DAY
+    ]
+    if odd:
+        raise TerminalFailure(
+            f"hourly values were set, yet the HES got values at {stamp(odd[0])} and {len(odd) - 1} more"
+        )
+
+
+@then(
+    parsers.parse(
+        "the HES holds every full hour of the {days:d} days up to its newest value, and nothing older"
+    )
+)
+def held_retention(bench: Bench, days: int) -> None:
+    readings = hes_of(bench).readings(terminal_id(bench))
+    if not readings:
+        raise TerminalFailure("the HES holds no value at all")
+    newest = readings[-1].capture_time
+    _judge_held(bench, newest - days * DAY + 1, newest, 3600)
+    oldest = readings[0].capture_time
+    if oldest <= newest - days * DAY:
+        raise BenchError(
+            f"the HES twin kept a value of {stamp(oldest)}, more than {days} days before its newest"
+        )
+
+
+def _answered_at(bench: Bench) -> list[tuple[int, int, int]]:
+    return [(sm_posix(bench, t), imp, exp) for t, imp, exp in meter_answers(home_of(bench))]
+
+
+def _meter_value_for(answers: list[tuple[int, int, int]], capture: int) -> tuple[int, int] | None:
+    """What the meter answered for the slot at ``capture`` (within the acquisition limit)."""
+    for answered, imp, exp in answers:
+        if capture <= answered <= capture + ACQUISITION_DELAY.high:
+            return imp, exp
+    return None
+
+
+def _compare(bench: Bench, column: str) -> None:
+    answers = _answered_at(bench)
+    readings = hes_of(bench).readings(terminal_id(bench))
+    if not readings:
+        raise TerminalFailure("no value reached the HES")
+    for reading in readings:
+        shown = _meter_value_for(answers, reading.capture_time)
+        if shown is None:
+            raise TerminalFailure(
+                f"the HES got a value for {stamp(reading.capture_time)}, "
+                "but the terminal did not read the meter then"
+            )
+        imp, exp = shown
+        expected = {"import": imp % LOWER_8_DIGITS, "export": exp % LOWER_8_DIGITS}
+        got = {"import": reading.import_wh, "export": reading.export_wh}
+        for name in ("import", "export") if column == "both" else (column,):
+            if got[name] != expected[name]:
+                raise TerminalFailure(
+                    f"value of {stamp(reading.capture_time)}: the HES got {name} {got[name]} Wh, "
+                    f"the meter showed {imp if name == 'import' else exp} Wh "
+                    f"(0x{'E0' if name == 'import' else 'E2'}), lower 8 digits "
+                    f"{expected[name]} Wh"
+                )
+
+
+@then("every value at the HES is the lower 8 digits of what the meter answered at that time")
+def values_are_lower_8_digits(bench: Bench) -> None:
+    _compare(bench, "both")
+
+
+@then("the import values at the HES follow the meter's AC input 0xE0")
+def import_follows_e0(bench: Bench) -> None:
+    _compare(bench, "import")
+
+
+@then("the export values at the HES follow the meter's AC output 0xE2")
+def export_follows_e2(bench: Bench) -> None:
+    _compare(bench, "export")
+
+
+@then("the import values at the HES cross 99,999,999 to a small number")
+def crosses_rollover(bench: Bench) -> None:
+    values = [r.import_wh for r in hes_of(bench).readings(terminal_id(bench))]
+    if not any(a > LOWER_8_DIGITS - 10_000 and b < 10_000 for a, b in pairwise(values)):
+        raise TerminalFailure(f"the import values never rolled over 99,999,999 -> 0: {values[:8]}")
+
+
+@then("the HES received the energy in kWh with three decimals")
+def kwh_three_decimals(bench: Bench) -> None:
+    uploads = hes_of(bench).events.of(UploadReceived)
+    if not uploads:
+        raise TerminalFailure("no upload reached the HES")
+    for upload in uploads:
+        if upload.unit != 30 or upload.scaler != 0:
+            raise TerminalFailure(
+                f"upload at t={upload.time:.1f} s carries scaler {upload.scaler}, unit {upload.unit}: "
+                "one count is "
+                f"10^{upload.scaler} Wh, not 0.001 kWh (「小数点以下第三位が1Wh単位」)"
+            )
+    _compare(bench, "both")
+
+
+# -- Then: upload frequency, settings, meter identity ---------------------------------
+
+
+@then(
+    parsers.parse("the HES received at most one upload a day from the terminal over the last {days:d} days")
+)
+def upload_frequency(bench: Bench, evidence: Evidence, days: int) -> None:
+    since = bench.clock.now() - days * DAY
+    uploads = hes_of(bench).events.of(UploadReceived, since=since)
+    evidence.measure(UPLOADS_PER_DAY, len(uploads) / days, note=f"{len(uploads)} uploads in {days} days")
+
+
+@then("the HES saw the setting accepted")
+def setting_accepted(bench: Bench) -> None:
+    answers = [
+        e
+        for e in hes_of(bench).events.of(ResponseReceived)
+        if e.request in ("granularity", "upload interval")
+    ]
+    if not answers:
+        raise TerminalFailure("the terminal never answered the HES's setting request")
+    refused = [f"{e.request}: {e.result}" for e in answers if e.result != "success"]
+    if refused:
+        raise TerminalFailure("the terminal refused the setting: " + "; ".join(refused))
+
+
+@then(parsers.parse('the HES flagged a metering device mismatch for "{device_id}"'))
+def mismatch_flagged(bench: Bench, device_id: str) -> None:
+    flagged = [e for e in hes_of(bench).events.of(MeterMismatch) if e.reported == device_id.upper()]
+    if not flagged:
+        reported = sorted({e.meter_id for e in hes_of(bench).events.of(UploadReceived)})
+        raise TerminalFailure(
+            f"the metering device was swapped for {device_id}, "
+            f"but the terminal kept reporting {', '.join(reported)}"
+        )
+
+
+# -- Then: completion, delay, time ----------------------------------------------------------
+
+
+@then("the HES closed the gap by asking the terminal, with no operator action")
+def gap_closed(bench: Bench) -> None:
+    hes = hes_of(bench)
+    asked = hes.events.of(CompletionRequested)
+    answered = [e for e in hes.events.of(CompletionAnswered) if e.new]
+    if not asked:
+        raise BenchError("the HES never asked for missing values: the outage left no gap")
+    if not answered:
+        raise TerminalFailure(
+            f"the HES asked for {len(asked)} ranges; the terminal supplied no missing value"
+        )
+    left = hes.missing(terminal_id(bench))
+    if left:
+        raise TerminalFailure(
+            f"after completion the HES still lacks {len(left)} ranges, from {stamp(left[0][0])}"
+        )
+
+
+@then(
+    parsers.parse(
+        "the maintenance port gives every :00 and :30 value "
+        "of the last {hours:d} hours as the meter showed it"
+    )
+)
+def port_values(bench: Bench, hours: int) -> None:
+    now = sm_posix(bench)
+    first, last = now - hours * 3600, now - SETTLE_S
+    answer = _maintenance_ok(
+        bench, f"VALUES? {sm_datetime_of(first).isoformat()} {sm_datetime_of(now).isoformat()}"
+    )
+    values = {int(v.capture_time.timestamp()): v for v in parse_values(answer)}
+    answers = _answered_at(bench)
+    for slot in slots(first, last, 1800):
+        value = values.get(slot)
+        if value is None:
+            raise TerminalFailure(f"the maintenance port gave no value for {stamp(slot)}")
+        shown = _meter_value_for(answers, slot)
+        if shown is None or (value.import_wh, value.export_wh) != (
+            shown[0] % LOWER_8_DIGITS,
+            shown[1] % LOWER_8_DIGITS,
+        ):
+            raise TerminalFailure(
+                f"the maintenance port's value for {stamp(slot)} is {value}, the meter showed {shown}"
+            )
+
+
+@then(parsers.parse("the HES got the answer within {seconds:d} seconds"))
+def answered_within(bench: Bench, evidence: Evidence, asked_at: float, seconds: int) -> None:
+    if seconds != ROUND_TRIP.high:
+        raise BenchError(f"the feature says {seconds} s but the limit is {ROUND_TRIP.high:g} s")
+    hes = hes_of(bench)
+
+    def answer():
+        return next(
+            (e for e in hes.events.of(ResponseReceived, since=asked_at) if e.request == "clock"), None
+        )
+
+    bench.clock.wait_until(lambda: answer() is not None, 2 * ROUND_TRIP.high)
+    event = answer()
+    evidence.measure(ROUND_TRIP, None if event is None else event.time - event.requested_at, note="GET clock")
+
+
+@then(parsers.parse("the terminal's clock agrees with the SM system's within {seconds:d} seconds"))
+def terminal_clock_agrees(bench: Bench, evidence: Evidence, seconds: int) -> None:
+    answer = _maintenance_ok(bench, "CLOCK?")
+    terminal_time = datetime.fromisoformat(answer[-1].split(" ", 1)[1])
+    error = (terminal_time - hes_of(bench).sm_time()).total_seconds()
+    evidence.measure(CLOCK_ERROR, abs(error), note=f"terminal clock {error:+.0f} s from the SM system's")
+
+
+@then("the terminal set the meter's clock over ECHONET Lite")
+def meter_clock_set(bench: Bench) -> None:
+    if not meter_settings(home_of(bench)):
+        raise TerminalFailure("the terminal never set the meter's time over ECHONET Lite (0x97/0x98/0xDA)")
+
+
+@then(parsers.parse("the meter's clock agrees with the SM system's within {seconds:d} seconds"))
+def meter_clock_agrees(bench: Bench, evidence: Evidence, seconds: int) -> None:
+    error = home_of(bench).meter_clock_error()
+    evidence.measure(CLOCK_ERROR, abs(error), note=f"meter clock {error:+.0f} s from the SM system's")
+
+
+# -- Then: authentication after a setting change ------------------------------------------
+
+
+def _reauthenticated(bench: Bench, evidence: Evidence, since: float) -> TerminalAuthenticated | None:
+    def event():
+        return next(
+            (
+                e
+                for e in bench.route.events.of(TerminalAuthenticated, terminal=terminal_address(bench))
+                if e.time > since
+            ),
+            None,
+        )
+
+    bench.clock.wait_until(lambda: event() is not None, REAUTHENTICATION_TIME.high * 2)
+    found = event()
+    evidence.measure(REAUTHENTICATION_TIME, None if found is None else found.time - since)
+    return found
+
+
+@then("the terminal is authenticated again with the new password within 5 minutes")
+def reauthenticated_new_password(bench: Bench, evidence: Evidence, session_ended_at: float) -> None:
+    _reauthenticated(bench, evidence, session_ended_at)
+
+
+@then("the terminal is authenticated again with its declared authentication ID within 5 minutes")
+def reauthenticated_same_id(bench: Bench, evidence: Evidence, session_ended_at: float) -> None:
+    found = _reauthenticated(bench, evidence, session_ended_at)
+    if found is not None and found.terminal_id != terminal_id(bench):
+        raise TerminalFailure(f"the terminal authenticated as {found.terminal_id!r}, not its declared ID")
+
+
+@then("the HES saw the authentication ID change refused")
+def hes_id_change_refused(bench: Bench) -> None:
+    answers = [e for e in hes_of(bench).events.of(ResponseReceived) if e.request == "authentication ID"]
+    if not answers:
+        raise TerminalFailure("the terminal never answered the HES's request to change its authentication ID")
+    if answers[-1].result == "success":
+        raise TerminalFailure(
+            "the terminal accepted a new authentication ID from the HES (「認証IDは設定変更不可」)"
+        )
+
+
+@then("the maintenance port refused the authentication ID change")
+def port_id_change_refused(port_answer: list[str]) -> None:
+    if status(port_answer).startswith("OK"):
+        raise TerminalFailure(
+            "the maintenance port accepted a new authentication ID (「認証IDは設定変更不可」)"
+        )
