@@ -8,6 +8,7 @@ with ``--dut all --seeds 20``, and judges the verdicts that process recorded.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -20,20 +21,36 @@ from fixtures.verdicts import Verdict, matrix_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 20
+# The matrix runs as this many pytest processes at once, one shard each (--shard K/N).
+SHARDS = max(1, min(4, os.cpu_count() or 1))
+TIMEOUT_S = 900
 
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> list[Verdict]:
-    out = tmp_path_factory.mktemp("matrix") / "verdicts.json"
-    command = [
-        sys.executable, "-m", "pytest", "features", "--dut", "all", "--seeds", str(SEEDS),
-        "-q", "--tb=no", "-p", "no:cacheprovider", "--verdicts-json", str(out),
-    ]  # fmt: skip
-    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    if not out.exists():
-        output = completed.stdout[-3000:] + completed.stderr[-3000:]
-        pytest.fail(f"the matrix run wrote no verdicts:\n{output}")
-    rows = json.loads(out.read_text())
+    folder = tmp_path_factory.mktemp("matrix")
+    runs = []
+    for shard in range(1, SHARDS + 1):
+        out = folder / f"verdicts-{shard}.json"
+        command = [
+            sys.executable, "-m", "pytest", "features", "--dut", "all", "--seeds", str(SEEDS),
+            "--shard", f"{shard}/{SHARDS}", "-q", "--tb=no", "-p", "no:cacheprovider",
+            "--verdicts-json", str(out),
+        ]  # fmt: skip
+        log = (folder / f"shard-{shard}.log").open("w")
+        runs.append((out, log, subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)))
+    try:
+        for _, _, process in runs:
+            process.wait(timeout=TIMEOUT_S)
+    finally:
+        for _, log, process in runs:
+            process.kill()
+            log.close()
+    rows = []
+    for out, log, _ in runs:
+        if not out.exists():
+            pytest.fail(f"a matrix shard wrote no verdicts:\n{Path(log.name).read_text()[-4000:]}")
+        rows += json.loads(out.read_text())
     recorded = [Verdict(**{**v, "requirements": tuple(v["requirements"])}) for v in rows]
     print("\n".join(matrix_lines(recorded)))
     return recorded
