@@ -1,0 +1,201 @@
+"""Check a rig before a run: ``python -m rigs.check RIG.yaml``.
+
+Opens every resource of the rig file and prints what it found: each instrument's
+``*IDN?``, each serial port opened (and the Wi-SUN radio asked for its version), each
+Modbus unit read, the home LAN address bound. Nothing is switched on or changed. Exit
+status: 0 when every resource is ok, 1 when one is not, 2 when the rig file is refused
+(its one-line error on stderr).
+
+The radio is asked through a *probe*, a small function given the open port; the default
+sends SKSTACK-IP's ``SKVER`` and expects ``EVER``. Pass another to :func:`check_rig` or
+:func:`main` to use the radio's real driver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import serial
+
+from conformance.yamlfile import DocumentError
+from rigs import RigError
+from rigs.modbusio import ModbusIoModule
+from rigs.resources import ModbusRtu, ModbusTcp, NetworkInterface, SerialPort, VisaInstrument
+from rigs.rigfile import DigitalIoEntry, Entry, Rig, load_rig, resource_of
+from rigs.scpisession import ScpiSession
+
+SerialProbe = Callable[[str, serial.SerialBase, float], str]
+"""``probe(resource name, open port, timeout_s) -> identity``; raises ``RigError``."""
+
+
+def skver_probe(name: str, port: serial.SerialBase, timeout_s: float) -> str:
+    """Ask an SKSTACK-IP module its firmware version: ``SKVER`` -> ``EVER <version>``, ``OK``.
+
+    The module may echo the command first (its echo-back register SFE is 1 out of the box).
+    """
+    port.reset_input_buffer()
+    port.write(b"SKVER\r\n")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = port.readline().decode("ascii", "replace").strip()
+        if line.startswith("EVER "):
+            return line
+        if line.startswith("FAIL"):
+            raise RigError(name, "SKVER", f"answered {line!r}")
+    raise RigError(name, "SKVER", f"no EVER answer within {timeout_s} s")
+
+
+DEFAULT_PROBES: Mapping[str, SerialProbe] = {"wisun-radio": skver_probe}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One row of the check: what the bench found at a resource."""
+
+    resource: str
+    role: str
+    address: str
+    ok: bool
+    message: str = ""
+    identity: str = ""
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else f"error: {self.message}"
+
+
+def check_rig(rig: Rig, *, probes: Mapping[str, SerialProbe] = DEFAULT_PROBES) -> list[Finding]:
+    """Check every resource of ``rig`` in turn; each check is bounded by its resource's timeout."""
+    findings = []
+    for name, entry in rig.resources.items():
+        ok, message, identity = True, "", ""
+        try:
+            identity = _check(name, entry, probes)
+        except RigError as exc:
+            ok, message = False, f"{exc.command}: {exc.problem}"
+        except Exception as exc:  # a library failing in a way we did not foresee: still one row
+            ok, message = False, f"{type(exc).__name__}: {exc}"
+        address = resource_of(entry).describe()
+        findings.append(
+            Finding(
+                resource=name, role=entry.role, address=address, ok=ok, message=message, identity=identity
+            )
+        )
+    return findings
+
+
+def _check(name: str, entry: Entry, probes: Mapping[str, SerialProbe]) -> str:
+    resource = resource_of(entry)
+    if isinstance(resource, VisaInstrument):
+        with ScpiSession(name, resource) as session:
+            return session.identity or ""
+    if isinstance(resource, SerialPort):
+        return _open_serial(name, resource, probes.get(entry.role))
+    if isinstance(resource, NetworkInterface):
+        return _bind_address(name, resource)
+    if isinstance(entry, DigitalIoEntry):
+        return _read_io(name, entry)
+    # meter-bus: the bench serves the metering device there, so it only has to be able to.
+    if isinstance(resource, ModbusRtu):
+        _open_serial(name, SerialPort(port=resource.serial_port, baudrate=resource.baudrate), None)
+        return f"can serve unit {resource.device_id}"
+    return _bind_listener(name, resource)
+
+
+def _open_serial(name: str, line: SerialPort, probe: SerialProbe | None) -> str:
+    try:
+        port = serial.serial_for_url(
+            line.port, baudrate=line.baudrate, timeout=line.timeout_s, write_timeout=line.timeout_s
+        )
+    except (serial.SerialException, OSError, ValueError) as exc:
+        raise RigError(name, "open", str(exc)) from exc
+    try:
+        return probe(name, port, line.timeout_s) if probe else "port opened"
+    except (serial.SerialException, OSError) as exc:
+        raise RigError(name, "probe", str(exc)) from exc
+    finally:
+        port.close()
+
+
+def _read_io(name: str, entry: DigitalIoEntry) -> str:
+    states = []
+    with ModbusIoModule.from_entry(name, entry) as module:
+        if entry.power_relay is not None:
+            states.append(f"power relay {'on' if module.read_relay(entry.power_relay) else 'off'}")
+        if entry.led_input is not None:
+            states.append(f"LED input {'on' if module.read_input(entry.led_input) else 'off'}")
+    return ", ".join(states)
+
+
+def _bind_address(name: str, lan: NetworkInterface) -> str:
+    try:
+        index = socket.if_nametoindex(lan.interface)
+    except OSError as exc:
+        raise RigError(name, "interface", f"no interface {lan.interface}") from exc
+    family = socket.AF_INET if lan.address.version == 4 else socket.AF_INET6
+    where: tuple = (str(lan.address), 0) if family == socket.AF_INET else (str(lan.address), 0, 0, index)
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(where)
+        except OSError as exc:
+            raise RigError(
+                name, "bind", f"{lan.address} is not an address of this host: {exc.strerror}"
+            ) from exc
+    return f"{lan.interface} index {index}"
+
+
+def _bind_listener(name: str, unit: ModbusTcp) -> str:
+    with socket.socket(socket.AF_INET6 if ":" in unit.host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((unit.host, unit.port))
+        except OSError as exc:
+            raise RigError(name, "bind", f"cannot listen on {unit.host}:{unit.port}: {exc.strerror}") from exc
+    return f"can serve unit {unit.device_id}"
+
+
+def format_table(findings: Sequence[Finding]) -> str:
+    """The findings as a plain-text table, one resource a line.
+
+    An error row has no identity, so its message runs on where the identity would be;
+    only the rows that have one set the width of the status column.
+    """
+    header = ("resource", "role", "address", "status", "identity")
+    rows = [header] + [(f.resource, f.role, f.address, f.status, f.identity) for f in findings]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    widths.append(max(len(row[3]) for row in rows if row[4]))
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        lines.append("  ".join([*cells, row[4]]).rstrip() if row[4] else "  ".join([*cells[:3], row[3]]))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None, *, probes: Mapping[str, SerialProbe] = DEFAULT_PROBES) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rigs.check", description=__doc__.splitlines()[0])
+    parser.add_argument("rig", type=Path, help="the rig file (YAML)")
+    arguments = parser.parse_args(argv)
+    # pymodbus logs what the table already says; a command line tool says it once.
+    logging.getLogger("pymodbus").addHandler(logging.NullHandler())
+    try:
+        rig = load_rig(arguments.rig)
+    except DocumentError as exc:
+        print(f"rig file refused: {exc}", file=sys.stderr)
+        return 2
+    findings = check_rig(rig, probes=probes)
+    print(f"rig {rig.rig.name}: {arguments.rig}")
+    print(format_table(findings))
+    failed = [f for f in findings if not f.ok]
+    print(f"{len(findings) - len(failed)} of {len(findings)} resources ok")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
