@@ -2,9 +2,9 @@
 
 1. One join (power-on to authenticated) on a clean channel and with 30 % frame loss,
    over many seeds: wall milliseconds per join and the simulated seconds it covered.
-2. The whole join feature (features/join) through pytest-bdd, in process: its wall
-   time and the simulated time of all its scenarios, so the ratio shows what a
-   90-second join, a 10-minute back-off and the rest cost in real time.
+2. Every twin feature (features/) through pytest-bdd, in process: its wall time and the
+   simulated time of all its scenarios, so the ratio shows what a 90-second join, a
+   10-minute back-off, a 7-day outage and the rest cost in real time.
 
     python -m benchmarks.join_feature [--seeds N]
 """
@@ -97,7 +97,7 @@ def main() -> None:
 
     wall, simulated, status = whole_feature()
     print(
-        f"join feature (features/join, {simulated.scenarios} scenarios, pytest exit {status}): "
+        f"all twin features (features/, {simulated.scenarios} scenarios, pytest exit {status}): "
         f"wall {wall:.2f} s, simulated {simulated.total:.0f} s, simulated/wall {simulated.total / wall:.0f}x"
     )
 

@@ -43,6 +43,9 @@ GRANULARITIES_S = (300, 900, 1800, 3600)
 ACQUISITION_DELAY_S = 1.0  # the terminal reads the meter one second into the slot
 READ_RETRY_S = 10.0  # a Get that got no answer is repeated, within the slot's minute
 READ_ATTEMPTS = 3
+# 24 values make a push of about 650 octets: one IPv6 packet within the 1280-octet MTU, so
+# no 6LoWPAN fragmentation is needed (the twin models none).
+VALUES_PER_UPLOAD = 24
 
 
 @dataclass(slots=True)
@@ -290,12 +293,14 @@ class MeteringApp:
         entries = self.store.since(after)
         if not entries or not self.online or self.meter_id is None:
             return
-        report = dlms.MeterReport(meter_id=self.meter_id, entries=tuple(entries[-48:]), **self.scaler_unit())
-        self._upload_id = (self._upload_id + 1) % 0x1000000  # long-invoke-id: 24 bits
-        notification = dlms.DataNotification(
-            invoke_id=self._upload_id, date_time=self.now(), body=dlms.report_body(report)
-        )
-        self.send_apdu(notification)
+        for first in range(0, len(entries), VALUES_PER_UPLOAD):
+            chunk = tuple(entries[first : first + VALUES_PER_UPLOAD])
+            report = dlms.MeterReport(meter_id=self.meter_id, entries=chunk, **self.scaler_unit())
+            self._upload_id = (self._upload_id + 1) % 0x1000000  # long-invoke-id: 24 bits
+            notification = dlms.DataNotification(
+                invoke_id=self._upload_id, date_time=self.now(), body=dlms.report_body(report)
+            )
+            self.send_apdu(notification)
 
     def send_apdu(self, apdu: dlms.Apdu) -> None:
         """To the SM system in the IEC 62056-47 UDP wrapper, as Wireshark expects on 4059."""
