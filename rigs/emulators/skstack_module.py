@@ -1,0 +1,747 @@
+"""An emulated SKSTACK-IP Wi-SUN module playing the smart meter's side of a rig, with the
+project's terminal twin on the air behind it, as a separate process.
+
+Run ``python -m rigs.emulators.skstack_module --pty`` (it prints the pty's path, e.g.
+``/dev/pts/7``) or ``--tcp PORT`` (it prints ``socket://127.0.0.1:PORT``; port 0 picks a
+free one); both open with pyserial's ``serial_for_url``. ``--dut NAME`` puts a faulty
+terminal twin (``conformance/twin/faults.py``) on the air instead of the reference one,
+``--seed`` fixes the twins' random streams, ``--variant bp35c0`` prints the BP35C0 line
+layouts (LQI and SIDE fields).
+
+Behind the serial line the emulator runs the twins' ``Scheduler`` in wall-clock time (HIL is
+wall-clock by design, DESIGN.md rule 5): virtual time follows ``time.monotonic()``. The
+module's own radio is a ``SmartMeter`` twin, created by SKSTART from the registers S02
+(channel), S03 (PAN ID), S0A (Pairing ID) and S16 (PANA session lifetime), authenticating
+against the credentials SKSETRBID/SKSETPWD registered in its ``HeadEndSystem``. The terminal
+twin powers on when the emulator starts (or ``--power-on-delay`` seconds later) and joins
+as it would on the twin profile; the module reports what the meter twin observes:
+
+=============================  ==============================================================
+route event of the twin        line the module prints (command reference 4.1, 4.8)
+=============================  ==============================================================
+TerminalAuthenticated          ``EVENT 25 <PaC IPADDR>`` (PANA session established)
+TerminalReauthenticated        ``EVENT 25 <PaC IPADDR>`` again
+AuthenticationRejected         ``EVENT 24 <PaC IPADDR>`` (also a refusal for lack of room)
+SessionEnded, PaC's PTR        ``EVENT 26 <PaC IPADDR>`` (termination requested by the peer)
+SessionEnded after SKTERM      ``EVENT 27`` (done) or ``EVENT 28`` (PTA never came)
+SessionEnded, lifetime over    ``EVENT 29 <PaC IPADDR>``
+DatagramReceived               ``ERXUDP ...`` with SECURED from the link layer, when LPORT is
+                               open (SKUDPPORT; 3610 and 716 are open out of the box)
+=============================  ==============================================================
+
+Uncertainties, modelled as stated (the public command references found, BP35A1 version
+1.3.0 SE edition and the client libraries smdn/Smdn.Net.SkStackIP and nbtk/momonga, only
+document the PaC role): that a coordinator after SKSTART reports each terminal's completed
+PANA authentication with ``EVENT 25`` and a failed one with ``EVENT 24``, the PaC's address
+as SENDER (no ``EVENT 45`` or other PAA-only number was found in any source); that
+re-authentication repeats ``EVENT 25``; that SKTERM may name the peer (a real module may
+answer FAIL ER05); that PANA datagrams are reported as ERXUDP on port 716, as B-route logs
+show them on the PaC side. ``EVENT 21`` is printed as soon as a datagram is queued (a real
+module waits for the MAC acknowledgement). SKJOIN and SKSCAN find nothing to join here: the
+only other radio is the terminal, which is not a coordinator (an active scan ends with
+``EVENT 22`` and no EPANDESC; the energy-detect scan is not modelled and answers FAIL ER10).
+
+The twins' files are used as they are: the route events are taken from a ``RouteEventLog``
+subclass handed to the meter twin, and SKSENDTO goes out through the meter twin's link layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+import tty
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.ics import Declaration, load_declaration
+from conformance.protocols import pana, sixlowpan
+from conformance.protocols import skstack as sk
+from conformance.protocols.errors import BenchUsageError, ProtocolError
+from conformance.route_events import (
+    AuthenticationRejected,
+    DatagramReceived,
+    RouteEvent,
+    RouteEventLog,
+    SessionEnded,
+    TerminalAuthenticated,
+    TerminalReauthenticated,
+)
+from conformance.sim.radio import RadioMedium
+from conformance.sim.randomness import stream
+from conformance.sim.scheduler import Scheduler
+from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
+from conformance.twin.hes import HeadEndSystem
+from conformance.twin.home import TwinHome
+from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
+from conformance.twin.smart_meter import PANA_PORT, MeterConfig, SmartMeter
+
+TERMINAL_PORT = "terminal"
+DEFAULT_MAC = bytes.fromhex("02123400000000C1")  # locally administered, like the twin's meters
+SKVER_VERSION = "1.2.10"  # the BP35A1 firmware version the public logs show
+SKAPPVER_VERSION = "iotroute-bench-emulator"  # says plainly what answers on the port
+DEFAULT_UDP_PORTS = {1: 0x0E1A, 2: 0x02CC}  # ECHONET Lite 3610 and PANA 716, as EPORT lists them
+ADDR16_NONE = 0xFFFE  # EINFO ADDR16 of a module without a short address
+# Active scan time per channel: 9.6 ms x (2^DURATION + 1) (command reference 3.9).
+SCAN_SLOT_S = 0.0096
+MAX_OUTPUT = 1 << 20  # octets held for a host that is not reading; beyond that they are lost
+
+
+def _register_defaults() -> dict[str, int | bool | str]:
+    return {
+        "S02": 0x21,
+        "S03": 0xFFFF,
+        "S0A": "00000000",
+        "S15": True,
+        "S16": 0x384,
+        "S17": True,
+        "SA0": True,
+        "SA1": True,
+        "SFB": False,
+        "SFD": 0,
+        "SFE": True,
+        "SFF": False,
+    }
+
+
+class _CommandError(Exception):
+    """A command the module refuses: answered with ``FAIL <code>``."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _argc(command: sk.Command, *counts: int) -> None:
+    if len(command.args) not in counts:
+        raise _CommandError("ER05")
+
+
+def _lqi(rssi_dbm: float) -> int:
+    """ROHM's LQI scale, RSSI = 0.275 x LQI - 104.27 dBm (as momonga and Smdn convert it)."""
+    return max(0, min(255, round((rssi_dbm + 104.27) / 0.275)))
+
+
+def mac_of_link_local(addr: bytes) -> bytes | None:
+    """The EUI-64 behind a link-local address (RFC 4944 §6), None for any other address,
+    including one formed from a short address (0000:00ff:fe00:XXXX, RFC 6282 §3.2.2)."""
+    if addr[:8] != bytes.fromhex("fe80000000000000") or addr[8:14] == bytes.fromhex("000000fffe00"):
+        return None
+    return bytes([addr[8] ^ 0x02]) + addr[9:]
+
+
+class _TappedEventLog(RouteEventLog):
+    """The meter twin's event log, also handing every event to the module as it comes."""
+
+    def __init__(self, on_event: Callable[[RouteEvent], None]) -> None:
+        super().__init__()
+        self._on_event = on_event
+
+    def append(self, event: RouteEvent) -> None:
+        super().append(event)
+        self._on_event(event)
+
+
+class EmulatedModule:
+    """The module without its port: bytes from the host in, bytes to the host out, and the
+    twins' world advanced to a given wall-clock second."""
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        declaration: Declaration,
+        dut: type[ReferenceTerminal],
+        mac: bytes = DEFAULT_MAC,
+        variant: str = "bp35a1",
+        rssi_dbm: float = -60.0,
+        power_on_delay_s: float = 0.0,
+    ) -> None:
+        self.mac = mac
+        self.variant = variant
+        self._seed = seed
+        self._rssi_dbm = rssi_dbm
+        self.scheduler = Scheduler()
+        self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
+        self.home = TwinHome(self.scheduler)
+        self.terminal = dut(
+            scheduler=self.scheduler,
+            medium=self.medium,
+            rng=stream(seed, "terminal"),
+            config=TerminalConfig.from_declaration(declaration),
+            name=TERMINAL_PORT,
+            home=self.home.network,
+        )
+        self.scheduler.call_at(power_on_delay_s, self.terminal.power_on)
+        self._reader = sk.CommandReader()
+        self._output = bytearray()
+        self.lost_output = 0
+        self._starts = 0
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self.registers = _register_defaults()
+        self.hex_data = False
+        self._rbid: str | None = None
+        self._password: str | None = None
+        self.hes = HeadEndSystem()
+        self.meter: SmartMeter | None = None
+        self.udp_ports = dict.fromkeys(range(1, 7), 0) | DEFAULT_UDP_PORTS
+        self._terminating: set[bytes] = set()  # SKTERM sent, session not ended yet
+        self._answered: set[bytes] = set()  # ... and the terminal's PTA came
+        self._joined: set[bytes] = set()
+
+    # -- the host's side ---------------------------------------------------------------
+
+    def receive(self, data: bytes) -> None:
+        self._reader.feed(data)
+        while True:
+            try:
+                command = self._reader.next_command()
+            except sk.SkStackError:
+                self._print(sk.Fail(code="ER09"))
+                continue
+            if command is None:
+                return
+            if self.registers["SFE"]:
+                self._print(sk.CommandEcho(line=" ".join((command.name, *command.args))))
+            try:
+                self._execute(command)
+            except _CommandError as refused:
+                self._print(sk.Fail(code=refused.code))
+
+    def take_output(self) -> bytes:
+        out = bytes(self._output)
+        self._output.clear()
+        return out
+
+    def _print(self, event: sk.SkStackEvent) -> None:
+        encoded = sk.encode_event(event, hex_data=self.hex_data)
+        if len(self._output) + len(encoded) > MAX_OUTPUT:
+            self.lost_output += len(encoded)
+            return
+        self._output += encoded
+
+    def advance(self, now: float) -> None:
+        """Run the twins up to wall-clock second ``now`` since the emulator started."""
+        self.scheduler.run_until(max(now, self.scheduler.now))
+
+    # -- commands (command reference ch. 3) ---------------------------------------------
+
+    def _execute(self, command: sk.Command) -> None:
+        handler = getattr(self, "_cmd_" + command.name.lower(), None)
+        if handler is None or not command.name.isupper():
+            raise _CommandError("ER04")
+        handler(command)
+
+    @property
+    def link_local(self) -> bytes:
+        return sixlowpan.link_local_from_eui64(self.mac)
+
+    def _side(self) -> int | None:
+        return 0 if self.variant == "bp35c0" else None
+
+    def _cmd_skver(self, command: sk.Command) -> None:
+        _argc(command, 0)
+        self._print(sk.VersionReply(version=SKVER_VERSION))
+        self._print(sk.Ok())
+
+    def _cmd_skappver(self, command: sk.Command) -> None:
+        _argc(command, 0)
+        self._print(sk.AppVersionReply(version=SKAPPVER_VERSION))
+        self._print(sk.Ok())
+
+    def _cmd_skinfo(self, command: sk.Command) -> None:
+        _argc(command, 0)
+        channel, pan_id = self.registers["S02"], self.registers["S03"]
+        assert isinstance(channel, int) and isinstance(pan_id, int)
+        self._print(
+            sk.InfoReply(
+                ipaddr=self.link_local,
+                addr64=self.mac,
+                channel=channel,
+                pan_id=pan_id,
+                addr16=ADDR16_NONE,
+                side=self._side(),
+            )
+        )
+        self._print(sk.Ok())
+
+    def _cmd_sksreg(self, command: sk.Command) -> None:
+        _argc(command, 1, 2)
+        try:
+            name = sk.canonical_register(command.args[0])
+        except BenchUsageError:
+            raise _CommandError("ER06") from None
+        if len(command.args) == 1:
+            self._print(sk.RegisterValue(value=self._register_text(name)))
+        else:
+            if not sk.REGISTERS[name][1]:
+                raise _CommandError("ER06")
+            try:
+                self.registers[name] = sk.parse_register_write(name, command.args[1])
+            except ValueError:
+                raise _CommandError("ER06") from None
+        self._print(sk.Ok())
+
+    def _register_text(self, name: str) -> str:
+        if name == "S07":
+            return f"{self.meter.link.frame_counter if self.meter else 0:08X}"
+        value = self.registers[name]
+        kind = sk.REGISTERS[name][0]
+        if kind == "bool":
+            return "1" if value else "0"
+        if kind == "channel":
+            return f"{value:02X}"
+        if kind == "uint16":
+            return f"{value:04X}"
+        if kind == "uint32":
+            return f"{value:08X}"
+        if kind == "uint64":
+            return f"{value:016X}"
+        return str(value)
+
+    def _cmd_sksetpwd(self, command: sk.Command) -> None:
+        _argc(command, 2)
+        length, password = command.args
+        if not sk.is_hex(length) or int(length, 16) != len(password) or not 1 <= len(password) <= 32:
+            raise _CommandError("ER06")
+        self._password = password
+        self._provision()
+        self._print(sk.Ok())
+
+    def _cmd_sksetrbid(self, command: sk.Command) -> None:
+        _argc(command, 1)
+        rbid = command.args[0]
+        if len(rbid) != 32:
+            raise _CommandError("ER06")
+        self._rbid = rbid
+        self.registers["S0A"] = rbid[-8:]  # 3.17: the Pairing ID follows the ID
+        self._provision()
+        self._print(sk.Ok())
+
+    def _provision(self) -> None:
+        if self._rbid is not None and self._password is not None:
+            self.hes.register(self._rbid, self._password)
+
+    def _cmd_skudpport(self, command: sk.Command) -> None:
+        _argc(command, 2)
+        handle, port = command.args
+        if handle not in tuple("123456") or len(port) != 4 or not sk.is_hex(port):
+            raise _CommandError("ER06")
+        self.udp_ports[int(handle)] = int(port, 16)
+        self._print(sk.Ok())
+
+    def _cmd_skll64(self, command: sk.Command) -> None:
+        _argc(command, 1)
+        mac = command.args[0]
+        if len(mac) != 16 or not sk.is_hex(mac):
+            raise _CommandError("ER06")
+        self._print(sk.Ipv6Address(address=sixlowpan.link_local_from_eui64(bytes.fromhex(mac))))
+
+    def _cmd_skreset(self, command: sk.Command) -> None:
+        _argc(command, 0)
+        self._stop_meter()
+        self._reset_state()
+        self._print(sk.Ok())
+
+    def _cmd_skjoin(self, command: sk.Command) -> None:
+        _argc(command, 1)
+        raise _CommandError("ER10")  # no coordinator on this air but the module itself
+
+    def _cmd_skscan(self, command: sk.Command) -> None:
+        _argc(command, 3, 4)
+        mode, mask, duration = command.args[:3]
+        valid = mode in ("0", "2", "3") and len(mask) == 8 and sk.is_hex(mask) and sk.is_hex(duration)
+        if not valid or int(duration, 16) > 14:
+            raise _CommandError("ER06")
+        if mode == "0" or self.meter is not None:
+            raise _CommandError("ER10")  # no energy-detect model; a coordinator does not scan
+        channels = bin(int(mask, 16)).count("1")
+        elapsed = SCAN_SLOT_S * (2 ** int(duration, 16) + 1) * channels
+        done = sk.Event(number=sk.EventNumber.ACTIVE_SCAN_DONE, sender=self.link_local, side=self._side())
+        self._print(sk.Ok())
+        self.scheduler.call_later(elapsed, self._print, done)
+
+    def _cmd_skstart(self, command: sk.Command) -> None:
+        _argc(command, 0)
+        channel, pan_id, pairing_id = (self.registers[r] for r in ("S02", "S03", "S0A"))
+        if self.meter is not None or pan_id == 0xFFFF:
+            raise _CommandError("ER10")
+        assert isinstance(channel, int) and isinstance(pan_id, int) and isinstance(pairing_id, str)
+        lifetime = self.registers["S16"]
+        assert isinstance(lifetime, int)
+        self._starts += 1
+        name = f"skstack module #{self._starts}"
+        config = MeterConfig(
+            name=name,
+            address=self.mac,
+            pan_id=pan_id,
+            channel=channel,
+            pairing_id=pairing_id,
+            session_lifetime_s=lifetime,
+        )
+        self.medium.set_link(name, TERMINAL_PORT, rssi_dbm=self._rssi_dbm)
+        self.meter = SmartMeter(
+            scheduler=self.scheduler,
+            medium=self.medium,
+            rng=stream(self._seed, f"meter {name}"),
+            config=config,
+            hes=self.hes,
+            events=_TappedEventLog(self._on_route_event),
+        )
+        self._print(sk.Ok())
+
+    def _stop_meter(self) -> None:
+        if self.meter is not None:
+            self.meter.link.close()  # its sessions' late events are ignored by name below
+            self.meter = None
+
+    def _cmd_skterm(self, command: sk.Command) -> None:
+        _argc(command, 0, 1)
+        if self.meter is None:
+            raise _CommandError("ER10")
+        if command.args:
+            try:
+                mac = mac_of_link_local(sk.parse_ipaddr(command.args[0]))
+            except ValueError:
+                raise _CommandError("ER06") from None
+            peers = [mac] if mac in self.meter.authenticated else []
+        else:
+            peers = sorted(self.meter.authenticated)
+        if not peers:
+            raise _CommandError("ER10")
+        for peer in peers:
+            assert peer is not None
+            self._terminating.add(peer)
+            self.meter.terminate(peer)
+        self._print(sk.Ok())
+
+    def _cmd_sksendto(self, command: sk.Command) -> None:
+        _argc(command, 5, 6)
+        handle, address, port, sec = command.args[:4]
+        well_formed = handle in tuple("123456") and len(port) == 4 and sk.is_hex(port)
+        if not well_formed or sec not in ("0", "1", "2"):
+            raise _CommandError("ER06")
+        try:
+            dest = sk.parse_ipaddr(address)
+        except ValueError:
+            raise _CommandError("ER06") from None
+        src_port = self.udp_ports[int(handle)]
+        if self.meter is None or src_port == 0:
+            raise _CommandError("ER10")
+        assert command.data is not None
+        mac = mac_of_link_local(dest)
+        authenticated = mac in self.meter.authenticated
+        secure = sec == "1" or (sec == "2" and authenticated)
+        if mac is None or (secure and not authenticated):
+            # 3.7: SEC 1 sends only over a secured link; there is none to this peer.
+            self._print(self._event(sk.EventNumber.UDP_SENT, dest, param=sk.UDP_SENT_FAILED))
+            self._print(sk.Ok())
+            return
+        datagram = sixlowpan.UdpDatagram(
+            src=self.link_local, dst=dest, src_port=src_port, dst_port=int(port, 16), payload=command.data
+        )
+        self.meter.link.send_udp(mac, datagram, secure=secure)
+        self._print(self._event(sk.EventNumber.UDP_SENT, dest, param=sk.UDP_SENT_OK))
+        self._print(sk.Ok())
+
+    def _cmd_ropt(self, command: sk.Command) -> None:
+        _argc(command, 0)
+        self._print(sk.Ok(detail="01" if self.hex_data else "00"))
+
+    def _cmd_wopt(self, command: sk.Command) -> None:
+        _argc(command, 1)
+        if command.args[0] not in ("00", "01"):
+            raise _CommandError("ER06")
+        self.hex_data = command.args[0] == "01"
+        self._print(sk.Ok())
+
+    # -- what the meter twin observes (command reference 4.1 and 4.8) ---------------------
+
+    def _event(self, number: int, sender: bytes, *, param: int | None = None) -> sk.Event:
+        return sk.Event(number=number, sender=sender, param=param, side=self._side())
+
+    def _on_route_event(self, event: RouteEvent) -> None:
+        if self.meter is None or event.meter != self.meter.config.name:
+            return  # a coordinator stopped by SKRESET
+        peer = sixlowpan.link_local_from_eui64(event.terminal) if len(event.terminal) == 8 else None
+        if peer is None:
+            return
+        if isinstance(event, TerminalAuthenticated | TerminalReauthenticated):
+            self._joined.add(event.terminal)
+            self._print(self._event(sk.EventNumber.PANA_DONE, peer))
+        elif isinstance(event, AuthenticationRejected):
+            self._print(self._event(sk.EventNumber.PANA_FAILED, peer))
+        elif isinstance(event, SessionEnded):
+            self._session_ended(event, peer)
+        elif isinstance(event, DatagramReceived):
+            self._datagram(event, peer)
+
+    def _session_ended(self, event: SessionEnded, peer: bytes) -> None:
+        joined = event.terminal in self._joined
+        self._joined.discard(event.terminal)
+        by_termination = event.cause.startswith("termination cause ")
+        if event.terminal in self._terminating:
+            self._terminating.discard(event.terminal)
+            answered = event.terminal in self._answered
+            self._answered.discard(event.terminal)
+            number = sk.EventNumber.TERMINATION_DONE if answered else sk.EventNumber.TERMINATION_TIMED_OUT
+        elif event.cause == f"termination cause {int(pana.TerminationCause.SESSION_TIMEOUT)}":
+            number = sk.EventNumber.SESSION_EXPIRED
+        elif by_termination:
+            number = sk.EventNumber.TERMINATION_REQUESTED
+        elif event.cause == "new PCI":
+            return  # the terminal started over; its new session reports for itself
+        else:
+            # Retransmissions ran out: during authentication that is a failed join, after
+            # it the session is lost.
+            number = sk.EventNumber.SESSION_EXPIRED if joined else sk.EventNumber.PANA_FAILED
+        self._print(self._event(number, peer))
+
+    def _datagram(self, event: DatagramReceived, peer: bytes) -> None:
+        if event.terminal in self._terminating and event.dst_port == PANA_PORT:
+            self._note_termination_answer(event)
+        if event.dst_port not in self.udp_ports.values() or event.dst_port == 0:
+            return
+        c0 = self.variant == "bp35c0"
+        self._print(
+            sk.UdpReceived(
+                sender=peer,
+                dest=self.link_local,
+                rport=event.src_port,
+                lport=event.dst_port,
+                sender_lla=event.terminal,
+                secured=event.secured,
+                data=event.payload[: sk.MAX_UDP_PAYLOAD],
+                lqi=_lqi(self.medium.link(self.meter.config.name, TERMINAL_PORT).rssi_dbm) if c0 else None,
+                side=0 if c0 else None,
+            )
+        )
+
+    def _note_termination_answer(self, event: DatagramReceived) -> None:
+        """The meter twin reports the end of a session the same way whether its PTR was
+        answered or retransmitted to exhaustion; the module tells them apart (EVENT 27 or
+        28) by the PTA it saw (RFC 5191 §4.4)."""
+        try:
+            message = pana.decode(event.payload)
+        except ProtocolError:
+            return
+        if message.message_type is pana.MessageType.TERMINATION and not message.flags & pana.Flag.REQUEST:
+            self._answered.add(event.terminal)
+
+
+# -- the ports -------------------------------------------------------------------------
+
+
+class PtyEndpoint:
+    """A pty pair: the emulator holds the master, the host opens the slave's path.
+
+    The slave is put in raw mode (no echo, no CR/LF translation), as a UART passes bytes,
+    and kept open here, so the master does not read EIO while no host has it open.
+    """
+
+    def __init__(self) -> None:
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        os.set_blocking(self._master, False)
+        self.address = os.ttyname(self._slave)
+        self._pending = bytearray()
+
+    def register(self, selector: selectors.BaseSelector) -> None:
+        selector.register(self._master, selectors.EVENT_READ, self._read)
+
+    def _read(self) -> bytes:
+        try:
+            return os.read(self._master, 4096)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                return b""
+            raise
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        while self._pending:
+            try:
+                written = os.write(self._master, self._pending[:4096])
+            except (BlockingIOError, InterruptedError):
+                break
+            del self._pending[:written]
+        if len(self._pending) > MAX_OUTPUT:  # nobody reads: drop, as a UART would
+            self._pending.clear()
+
+    def close(self) -> None:
+        os.close(self._master)
+        os.close(self._slave)
+
+
+class TcpEndpoint:
+    """A loopback TCP listener for pyserial's ``socket://`` URLs; one host at a time (a new
+    connection replaces the old one, as a host that reconnects after a crash needs)."""
+
+    def __init__(self, port: int) -> None:
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self._listener.setblocking(False)
+        self.address = f"socket://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._client: socket.socket | None = None
+        self._selector: selectors.BaseSelector | None = None
+        self._pending = bytearray()
+
+    def register(self, selector: selectors.BaseSelector) -> None:
+        self._selector = selector
+        selector.register(self._listener, selectors.EVENT_READ, self._accept)
+
+    def _accept(self) -> bytes:
+        assert self._selector is not None
+        try:
+            client, _ = self._listener.accept()
+        except BlockingIOError:
+            return b""
+        self._drop_client()
+        client.setblocking(False)
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._client = client
+        self._selector.register(client, selectors.EVENT_READ, self._read)
+        return b""
+
+    def _read(self) -> bytes:
+        if self._client is None:
+            return b""
+        try:
+            data = self._client.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError:
+            data = b""
+        if not data:
+            self._drop_client()
+        return data
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            assert self._selector is not None
+            self._selector.unregister(self._client)
+            self._client.close()
+            self._client = None
+            self._pending.clear()
+
+    def write(self, data: bytes) -> None:
+        if self._client is None:
+            return  # no host connected: the line is idle, output is lost
+        self._pending += data
+        while self._pending:
+            try:
+                sent = self._client.send(self._pending[:4096])
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._drop_client()
+                return
+            del self._pending[:sent]
+        if len(self._pending) > MAX_OUTPUT:
+            self._pending.clear()
+
+    def close(self) -> None:
+        self._drop_client()
+        self._listener.close()
+
+
+def serve(module: EmulatedModule, endpoint: PtyEndpoint | TcpEndpoint, *, tick_s: float = 0.005) -> None:
+    """Run until SIGTERM or SIGINT: host bytes in, twin time forward, module bytes out."""
+    stop = False
+
+    def request_stop(signum: int, frame: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    selector = selectors.DefaultSelector()
+    endpoint.register(selector)
+    started = time.monotonic()
+    try:
+        while not stop:
+            for key, _ in selector.select(timeout=tick_s):
+                data = key.data()
+                if data:
+                    module.receive(data)
+            module.advance(time.monotonic() - started)
+            output = module.take_output()
+            if output:
+                endpoint.write(output)
+    finally:
+        selector.close()
+        endpoint.close()
+
+
+def declaration_for_fault(declaration: Declaration, dut: str) -> Declaration:
+    """The declaration a faulty twin's vendor would have written (its overrides applied)."""
+    overrides = FAULTS[dut].declaration_overrides if dut != REFERENCE else {}
+    if not overrides:
+        return declaration
+    data: dict[str, Any] = declaration.model_dump()
+    for dotted, value in overrides.items():
+        *path, last = dotted.split(".")
+        section = data
+        for part in path:
+            section = section[part]
+        section[last] = value
+    return Declaration.model_validate(data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rigs.emulators.skstack_module",
+        description="An emulated SKSTACK-IP Wi-SUN module (coordinator/PAA) with a terminal twin on the air.",
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--pty", action="store_true", help="serve on a new pty; prints its path")
+    where.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT (0: any free port)")
+    duts = [REFERENCE, *sorted(FAULTS)]
+    parser.add_argument("--dut", default=REFERENCE, choices=duts, help="the terminal twin on the air")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ics", type=Path, default=None, help="terminal declaration (default: reference)")
+    parser.add_argument("--mac", default=DEFAULT_MAC.hex().upper(), help="the module's EUI-64, 16 hex digits")
+    parser.add_argument("--variant", choices=("bp35a1", "bp35c0"), default="bp35a1")
+    parser.add_argument("--rssi", type=float, default=-60.0, help="terminal-module link RSSI, dBm")
+    parser.add_argument(
+        "--power-on-delay", type=float, default=0.0, metavar="S", help="power the terminal on S seconds in"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        mac = bytes.fromhex(args.mac)
+        if len(mac) != 8:
+            raise ValueError
+    except ValueError:
+        print(f"--mac must be 16 hex digits, got {args.mac!r}", file=sys.stderr)
+        return 2
+    declaration = declaration_for_fault(load_declaration(args.ics), args.dut)
+    module = EmulatedModule(
+        seed=args.seed,
+        declaration=declaration,
+        dut=terminal_class(args.dut),
+        mac=mac,
+        variant=args.variant,
+        rssi_dbm=args.rssi,
+        power_on_delay_s=args.power_on_delay,
+    )
+    endpoint: PtyEndpoint | TcpEndpoint = PtyEndpoint() if args.pty else TcpEndpoint(args.tcp)
+    print(endpoint.address, flush=True)
+    serve(module, endpoint)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
