@@ -36,6 +36,7 @@ def serve(terminal: ReferenceTerminal, line: str) -> list[str]:
             return [f"OK {app.now().isoformat()}"]
         if len(words) == 2 and words[0] == "CLOCK":
             app.set_clock(datetime.fromisoformat(words[1]))
+            app.on_setting("clock", "maintenance port")
             return ["OK"]
         if len(words) == 2 and words[0] == "SETTING?" and words[1] in READABLE:
             value = (
@@ -43,7 +44,10 @@ def serve(terminal: ReferenceTerminal, line: str) -> list[str]:
             )
             return [f"OK {value}"]
         if len(words) == 3 and words[0] == "SETTING":
-            return _setting(terminal, words[1], words[2])
+            answer = _setting(terminal, words[1], words[2])
+            if answer == ["OK"]:
+                app.on_setting(words[1], "maintenance port")
+            return answer
         if len(words) == 3 and words[0] == "VALUES?":
             entries = app.values_between(datetime.fromisoformat(words[1]), datetime.fromisoformat(words[2]))
             lines = [f"VALUE {e.capture_time.isoformat()} {e.import_wh} {e.export_wh}" for e in entries]

@@ -32,7 +32,7 @@ from conformance.protocols.pana_session import (
     RetransmissionExhausted,
     SessionTerminated,
 )
-from conformance.sim.home_network import HomeNetwork
+from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.radio import CHANNELS, RadioMedium
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.credentials import psk_from_password
@@ -40,6 +40,7 @@ from conformance.twin.link import Inbound, LinkLayer
 from conformance.twin.maintenance_console import serve as serve_maintenance
 from conformance.twin.session_driver import SessionDriver
 from conformance.twin.smart_meter import DLMS_PORT, PANA_PORT
+from conformance.twin.terminal_functions import TerminalFunction
 from conformance.twin.terminal_metering import MeteringApp, MeteringSettings
 
 TERMINAL_HOME_ADDRESS = "fe80::21d:129f:3500:a01"  # the terminal's home-side interface
@@ -91,6 +92,8 @@ class ReferenceTerminal:
     pana_start_delay_s = 0.02
     first_backoff_s = 30.0
     metering_class: type[MeteringApp] = MeteringApp
+    # Security and operations functions (terminal_functions.py); faults swap one of them.
+    function_classes: tuple[type[TerminalFunction], ...] = ()
 
     def __init__(
         self,
@@ -127,7 +130,21 @@ class ReferenceTerminal:
             send_dlms=self._send_dlms,
             authentication_id=config.authentication_id,
             on_password=self._change_password,
+            on_setting=lambda name, source: self._tell("setting_changed", name, source),
+            on_meter_id=lambda meter_id: self._tell("meter_identity", meter_id),
+            on_home_datagram=self._on_home_datagram,
         )
+        # Built last: a function may read anything above.
+        self.functions = [cls(self) for cls in self.function_classes]
+
+    def _tell(self, hook: str, *args: Any) -> None:
+        for function in self.functions:
+            getattr(function, hook)(*args)
+
+    def _on_home_datagram(self, datagram: HomeDatagram) -> None:
+        for function in self.functions:
+            if function.home_request(datagram):
+                return
 
     # -- power -----------------------------------------------------------------------
 
@@ -138,9 +155,11 @@ class ReferenceTerminal:
         self.link = self.make_link()
         self.link.on_beacon = self._on_beacon
         self.link.on_packet = self._on_packet
+        self.link.on_rejected = lambda raw, reason: self._tell("frame_rejected", raw, reason)
         self.state = "booting"
         self._later(self.boot_time_s, self.start_join)
         self.metering.start()
+        self._tell("powered_on")
 
     def power_off(self) -> None:
         self._generation += 1  # every callback scheduled before now becomes stale
@@ -154,6 +173,7 @@ class ReferenceTerminal:
             self.link = None
         self.state = "off"
         self.meter = None
+        self._tell("powered_off")
 
     def make_link(self) -> LinkLayer:
         return LinkLayer(**self._link_arguments())
@@ -288,6 +308,7 @@ class ReferenceTerminal:
 
     def _on_packet(self, inbound: Inbound) -> None:
         if not self.accepts(inbound):
+            self._tell("packet_refused", inbound, "not from the chosen meter, or not secured")
             return
         packet = inbound.packet
         if isinstance(packet, sixlowpan.Icmpv6Message):
@@ -304,7 +325,13 @@ class ReferenceTerminal:
             self.send_udp(DLMS_PORT, DLMS_PORT, apdu)
 
     def maintenance_command(self, line: str) -> list[str]:
-        """The maintenance port (conformance.maintenance's line protocol)."""
+        """The maintenance port (conformance.maintenance's line protocol): the functions
+        first, then the metering and settings commands."""
+        words = line.split()
+        for function in self.functions:
+            answer = function.maintenance(words)
+            if answer is not None:
+                return answer
         return serve_maintenance(self, line)
 
     def _change_password(self, password: str) -> None:
@@ -332,10 +359,15 @@ class ReferenceTerminal:
             self.state = "joined"
             self._failures = 0
             self.metering.online = True
+            assert self.meter is not None
+            self._tell("joined", self.meter.address)
             self.on_joined()
         elif isinstance(event, AuthenticationFailed | RetransmissionExhausted):
+            assert self.meter is not None
+            self._tell("authentication_failed", self.meter.address, str(event))
             self.on_authentication_failed(str(event))
         elif isinstance(event, SessionTerminated):
+            self._tell("session_ended", str(event))
             self._drop_session()
             self._later(self.boot_time_s, self.start_join)
 

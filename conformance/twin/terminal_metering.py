@@ -48,6 +48,15 @@ READ_ATTEMPTS = 3
 VALUES_PER_UPLOAD = 24
 
 
+_SETTING_NAMES = {
+    (dlms.CLOCK, 2): "clock",
+    (dlms.LOAD_PROFILE, 4): "granularity_s",
+    (UPLOAD_INTERVAL, 2): "upload_interval_s",
+    (dlms.AUTH_PASSWORD, 2): "password",
+    (dlms.TERMINAL_ID, 2): "authentication_id",
+}
+
+
 @dataclass(slots=True)
 class MeteringSettings:
     """Non-volatile settings: they survive a power cycle."""
@@ -91,6 +100,9 @@ class MeteringApp:
         send_dlms: Callable[[bytes], None],
         authentication_id: str,
         on_password: Callable[[str], None],
+        on_setting: Callable[[str, str], None] = lambda name, source: None,
+        on_meter_id: Callable[[bytes], None] = lambda meter_id: None,
+        on_home_datagram: Callable[[HomeDatagram], None] = lambda datagram: None,
     ) -> None:
         self._scheduler = scheduler
         self._network = network
@@ -99,6 +111,9 @@ class MeteringApp:
         self._send_dlms = send_dlms
         self.authentication_id = authentication_id
         self._on_password = on_password
+        self.on_setting = on_setting
+        self._on_meter_id = on_meter_id
+        self._on_home_datagram = on_home_datagram
         self.store = ValueStore(settings.storage_days)
         self.clock_offset_s = 0.0  # the terminal's RTC minus the SM system's clock
         self.meter_address: str | None = None
@@ -183,9 +198,12 @@ class MeteringApp:
         self._send_echonet(ALL_NODES, request)
 
     def _receive(self, datagram: HomeDatagram) -> None:
+        """Answers to the terminal's own requests; everything else goes to the terminal's
+        other functions (command restriction, DoS detection)."""
         try:
             frame = echonet.decode(datagram.payload)
         except ProtocolError:
+            self._on_home_datagram(datagram)
             return
         if frame.seoj == echonet.NODE_PROFILE and frame.esv is echonet.Esv.GET_RES:
             instances = frame.properties[0].edt if frame.properties else b""
@@ -193,6 +211,8 @@ class MeteringApp:
                 self.meter_address = datagram.src
         elif datagram.src == self.meter_address and frame.tid in self._pending_reads:
             self._on_reading(self._pending_reads.pop(frame.tid), frame)
+        elif not (datagram.src == self.meter_address and not frame.esv.is_request):
+            self._on_home_datagram(datagram)
 
     def sync_meter_clock(self) -> None:
         """NAT-2.5-TIME 「ECHONET Liteによる時刻同期」: SetC the date (0x98) and the 0x028E
@@ -263,6 +283,7 @@ class MeteringApp:
             exported = echonet.cumulative_energy(values[0xE2])
         except (KeyError, ProtocolError):
             return
+        self._on_meter_id(values.get(0xD1, b""))
         self.meter_id = self.reported_meter_id(values.get(0xD1, b""))
         entry = self.make_entry(slot, imported, exported)
         self.store.add(slot, entry)
@@ -366,9 +387,11 @@ class MeteringApp:
                 return dlms.DataAccessResult.OBJECT_UNDEFINED
         except (ProtocolError, UnicodeDecodeError, ValueError):
             return dlms.DataAccessResult.TYPE_UNMATCHED
+        self.on_setting(_SETTING_NAMES[key], "SM system")
         return dlms.DataAccessResult.SUCCESS
 
     def apply_clock(self, when: datetime) -> None:
+        """「電力SMシステムと時刻同期」 (NAT seed 2-5)."""
         self.set_clock(when)
 
     def apply_granularity(self, seconds: int) -> dlms.DataAccessResult:
