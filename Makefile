@@ -1,6 +1,7 @@
 # The two commands a vendor, a QA engineer and CI need:
-#   make conformance   twin-profile conformance run against the reference terminal twin,
-#                      Allure results (with captures) in reports/out/allure-results
+#   make conformance   twin-profile conformance run against the reference terminal twin:
+#                      Allure results (with captures), the HTML report, the certification
+#                      summary and the signed evidence bundle in reports/out
 #   make test          the bench's own tests, including the detection matrix
 # Both install what they need first (Python packages in .venv, Debian packages for tshark).
 
@@ -8,6 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 SEED ?= 1
 OUT := reports/out
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -20,20 +22,45 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# tshark dissects the captures; hostapd and eapol_test (wpa_supplicant) are the EAP-PSK
-# interoperability peers (tests/protocols/test_tshark_decodes.py, tests/interop).
-system-deps:
-	@command -v tshark >/dev/null && command -v hostapd >/dev/null && command -v eapol_test >/dev/null || { \
-	  echo "installing tshark, hostapd and eapoltest from Debian"; \
+# Allure 3 (npm package "allure", pinned by package-lock.json) renders the HTML report;
+# npm ci installs exactly the locked versions into node_modules/. Node.js and npm come
+# with the machine; Debian's are installed if they are missing.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "installing Node.js and npm from Debian"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq tshark hostapd eapoltest >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-conformance: $(STAMP)
-	rm -rf $(OUT)/allure-results
-	$(BIN)/pytest features --profile twin --seed $(SEED) \
+# tshark dissects the captures; hostapd and eapol_test (wpa_supplicant) are the EAP-PSK
+# interoperability peers (tests/protocols/test_tshark_decodes.py, tests/interop);
+# headless Chromium opens the HTML report and a CJK font renders its Japanese
+# (tests/reports/test_html_report.py); Allure 3 generates that report.
+system-deps: $(NODE_STAMP)
+	@command -v tshark >/dev/null && command -v hostapd >/dev/null && command -v eapol_test >/dev/null \
+	  && command -v chromium >/dev/null && fc-list :lang=ja 2>/dev/null | grep -q . || { \
+	  echo "installing tshark, hostapd, eapoltest, chromium and fonts-noto-cjk from Debian"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    tshark hostapd eapoltest chromium fonts-noto-cjk >/dev/null; }
+
+# The run writes its Allure results and verdicts; reports.build then writes the metadata,
+# the single-file HTML report, the certification summary and the signed evidence bundle
+# (README: "Reading the report"). A report is built for failing runs too, since it
+# says why; the target still exits with pytest's status. A failing build step stops it.
+conformance: $(STAMP) $(NODE_STAMP)
+	rm -rf $(OUT)/allure-results $(OUT)/html $(OUT)/verdicts.json
+	mkdir -p $(OUT)
+	{ $(BIN)/pytest features --profile twin --seed $(SEED) \
 	  --alluredir $(OUT)/allure-results --verdicts-json $(OUT)/verdicts.json \
-	  $(if $(ICS),--ics $(ICS)) -p no:cacheprovider
-	$(BIN)/python -m reports.environment $(OUT)/allure-results --seed $(SEED) $(if $(ICS),--ics $(ICS))
+	  $(if $(ICS),--ics $(ICS)) -p no:cacheprovider; echo $$? > $(OUT)/pytest.exit; } 2>&1 \
+	  | tee $(OUT)/conformance.log
+	@status=$$(cat $(OUT)/pytest.exit); rm -f $(OUT)/pytest.exit; \
+	if [ "$$status" -gt 1 ]; then echo "conformance run: pytest stopped (exit $$status) before judging"; exit $$status; fi; \
+	$(BIN)/python -m reports.build --out $(OUT) --seed $(SEED) $(if $(ICS),--ics $(ICS)) || exit 1; \
+	if [ "$$status" -ne 0 ]; then echo "conformance run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
+	exit $$status
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .

@@ -2,16 +2,41 @@
 
 Only observations go in: frames as decoded from the air and the smart meter's events.
 Secrets never do: payloads are summarised, keys and passwords are not printed.
+
+``observations(bench)`` is the one list both renderings draw from: the text sequence
+below and the sequence chart (``reports.sequence_chart``). Each entry names who sent
+(``source``) and who it was for (``destination``: a node, ``BROADCAST``, or ``None`` for
+something a node observed rather than received over the air).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from conformance.interfaces import Bench
 from conformance.route_events import DatagramReceived, RouteEvent
 
+BROADCAST = "broadcast"
+TERMINAL = "terminal"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """One thing the bench saw: a frame on the air, or an event at a smart meter."""
+
+    time: float  # seconds from the start of the scenario (virtual on the twin)
+    kind: Literal["frame", "event"]
+    source: str  # the sender of a frame, the observing meter of an event
+    destination: str | None  # a node or BROADCAST for frames; None for events
+    summary: str  # what it was, in a few words: the frame's layers, the event's kind
+    detail: str = ""  # events: their fields
+    where: str = ""  # frames: channel and RSSI as the sniffer heard them
+    about: str = ""  # events: the terminal the meter observed
+
 
 def address_book(bench: Bench) -> dict[bytes, str]:
-    names = {bench.declaration.identity.eui64: "terminal"}
+    names = {bench.declaration.identity.eui64: TERMINAL}
     names.update(bench.route.address_book())
     return names
 
@@ -22,32 +47,58 @@ def _name(names: dict[bytes, str], address: bytes | None) -> str:
     return names.get(address, address.hex().upper())
 
 
-def _event_line(event: RouteEvent, names: dict[bytes, str]) -> str:
+def _event_detail(event: RouteEvent) -> str:
     if isinstance(event, DatagramReceived):
         lock = "secured" if event.secured else "PLAINTEXT"
-        detail = f"UDP {event.src_port}->{event.dst_port} ({lock})"
-    else:
-        fields = {k: getattr(event, k) for k in getattr(event, "__dataclass_fields__", {})}
-        extra = {k: v for k, v in fields.items() if k not in ("time", "meter", "terminal")}
-        detail = ", ".join(f"{k}={v}" for k, v in extra.items())
-    return f"{event.meter} observes {event.kind} from {_name(names, event.terminal)}" + (
-        f": {detail}" if detail else ""
-    )
+        return f"UDP {event.src_port}->{event.dst_port} ({lock})"
+    fields = {k: getattr(event, k) for k in getattr(event, "__dataclass_fields__", {})}
+    extra = {k: v for k, v in fields.items() if k not in ("time", "meter", "terminal")}
+    return ", ".join(f"{k}={v}" for k, v in extra.items())
 
 
-def sequence_text(bench: Bench) -> str:
-    """Air frames and smart-meter events, merged in time order, one per line."""
+def observations(bench: Bench) -> list[Observation]:
+    """Air frames and smart-meter events, merged in time order (frames first on a tie)."""
     names = address_book(bench)
-    lines: list[tuple[float, int, str]] = []
+    found: list[Observation] = []
     air = bench.route.air
     if air is not None:
         for frame in air.frames():
-            where = f"ch{frame.channel} {frame.rssi_dbm:6.1f} dBm"
             dst = frame.frame.dst_addr if frame.frame is not None else None
-            to = _name(names, dst) if isinstance(dst, bytes) else "broadcast"
-            lines.append((frame.time, 0, f"{where}  {_name(names, frame.src)} -> {to}: {frame.summary()}"))
+            found.append(
+                Observation(
+                    time=frame.time,
+                    kind="frame",
+                    source=_name(names, frame.src),
+                    destination=_name(names, dst) if isinstance(dst, bytes) else BROADCAST,
+                    summary=frame.summary(),
+                    where=f"ch{frame.channel} {frame.rssi_dbm:6.1f} dBm",
+                )
+            )
     for event in bench.route.events:
-        lines.append((event.time, 1, f"{'':22}{_event_line(event, names)}"))
-    lines.sort(key=lambda entry: (entry[0], entry[1]))
+        found.append(
+            Observation(
+                time=event.time,
+                kind="event",
+                source=event.meter,
+                destination=None,
+                summary=event.kind,
+                detail=_event_detail(event),
+                about=_name(names, event.terminal),
+            )
+        )
+    found.sort(key=lambda o: (o.time, o.kind != "frame"))
+    return found
+
+
+def _line(o: Observation) -> str:
+    if o.kind == "frame":
+        return f"{o.where}  {o.source} -> {o.destination}: {o.summary}"
+    detail = f": {o.detail}" if o.detail else ""
+    return f"{'':22}{o.source} observes {o.summary} from {o.about}{detail}"
+
+
+def sequence_text(bench: Bench, found: list[Observation] | None = None) -> str:
+    """Air frames and smart-meter events, merged in time order, one per line."""
+    found = observations(bench) if found is None else found
     header = f"profile={bench.profile} seed={bench.seed} (times in seconds from the start of the scenario)"
-    return "\n".join([header, *(f"{t:10.4f}  {text}" for t, _, text in lines)]) + "\n"
+    return "\n".join([header, *(f"{o.time:10.4f}  {_line(o)}" for o in found)]) + "\n"

@@ -1,16 +1,19 @@
 """Writes the run's metadata into an Allure results directory.
 
 environment.properties: terminal identity and firmware from the declaration, profile,
-seed and bench version, so a report says what was tested and how to replay it;
-categories.json: terminal defects apart from bench errors (DESIGN.md rule 6).
-No secret from the declaration is written.
+rig, terminal twin, seed and bench version, so a report says what was tested and how to
+replay it; executor.json: who ran it (CI or a bench operator's machine);
+categories.json: terminal defects apart from bench errors (DESIGN.md rule 6), the same
+categories allurerc.mjs gives Allure 3. No secret from the declaration is written.
 
-    python -m reports.environment RESULTS_DIR --seed N [--ics PATH]
+    python -m reports.environment RESULTS_DIR --seed N [--ics PATH] [--rig PATH] [--dut NAME]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import shutil
 from pathlib import Path
@@ -21,7 +24,9 @@ from conformance.ics import load_declaration
 CATEGORIES = Path(__file__).with_name("categories.json")
 
 
-def environment(seed: int, ics: Path | None, profile: str = "twin") -> dict[str, str]:
+def environment(
+    seed: int, ics: Path | None, profile: str = "twin", *, rig: Path | None = None, dut: str = "reference"
+) -> dict[str, str]:
     declaration = load_declaration(ics)
     identity = declaration.identity
     return {
@@ -31,16 +36,39 @@ def environment(seed: int, ics: Path | None, profile: str = "twin") -> dict[str,
         "terminal.eui64": identity.mac_address.upper(),
         "declaration": str(ics) if ics else "reference terminal twin (built in)",
         "profile": profile,
+        "rig": str(rig) if rig else "none (the twin profile simulates the rigs)",
+        "terminal.twin": dut if profile == "twin" else "none (real terminal)",
         "seed": str(seed),
         "bench.version": conformance.__version__,
         "python": platform.python_version(),
     }
 
 
-def write(results: Path, seed: int, ics: Path | None) -> None:
+def executor() -> dict[str, str]:
+    """Allure's executor.json: CI when the CI variable is set, else the bench's host."""
+    if os.environ.get("CI"):
+        return {"name": "CI (.ci/run)", "type": "ci", "buildName": "make test"}
+    return {
+        "name": f"bench on {platform.node() or 'this host'}",
+        "type": "local",
+        "buildName": "make conformance",
+    }
+
+
+def write(
+    results: Path,
+    seed: int,
+    ics: Path | None,
+    *,
+    profile: str = "twin",
+    rig: Path | None = None,
+    dut: str = "reference",
+) -> None:
     results.mkdir(parents=True, exist_ok=True)
-    lines = [f"{key}={value}" for key, value in environment(seed, ics).items()]
+    values = environment(seed, ics, profile, rig=rig, dut=dut)
+    lines = [f"{key}={value}" for key, value in values.items()]
     (results / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (results / "executor.json").write_text(json.dumps(executor(), indent=1) + "\n", encoding="utf-8")
     shutil.copyfile(CATEGORIES, results / "categories.json")
 
 
@@ -49,8 +77,11 @@ def main() -> None:
     parser.add_argument("results", type=Path)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--ics", type=Path, default=None)
+    parser.add_argument("--profile", default="twin")
+    parser.add_argument("--rig", type=Path, default=None)
+    parser.add_argument("--dut", default="reference")
     args = parser.parse_args()
-    write(args.results, args.seed, args.ics)
+    write(args.results, args.seed, args.ics, profile=args.profile, rig=args.rig, dut=args.dut)
 
 
 if __name__ == "__main__":

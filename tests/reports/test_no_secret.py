@@ -1,0 +1,59 @@
+"""No secret the run used reaches anything a reader gets (DESIGN.md rule 8): the Allure
+results, the HTML report (including every file it embeds, decoded), the certification
+summary, the log and every file of the evidence bundle."""
+
+from __future__ import annotations
+
+import base64
+import tarfile
+from pathlib import Path
+
+from reports.html import embedded_files
+
+
+def _leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
+    return [s for s in secrets if s in content]
+
+
+def _secrets(run) -> list[bytes]:
+    secrets = run.secrets()
+    # The run really held secrets: the password, its PSK, and group keys of several meters.
+    assert len([s for s in secrets if len(s) == 16]) >= 3, (
+        "the harvest saw no keys: the scan would prove nothing"
+    )
+    # A report embeds files as base64: a secret could hide there too, so look for that form as well.
+    return secrets + [base64.b64encode(s) for s in secrets if len(s) >= 12]
+
+
+def test_the_results_the_summary_and_the_log_hold_no_secret(run) -> None:
+    secrets = _secrets(run)
+    for path in sorted(run.out.rglob("*")):
+        if path.is_file() and not path.name.endswith((".tar.gz", ".pem")):
+            leaked = _leaks(path.read_bytes(), secrets)
+            assert not leaked, f"{path.relative_to(run.out)} reveals a secret"
+
+
+def test_the_html_report_and_everything_it_embeds_hold_no_secret(run) -> None:
+    secrets = _secrets(run)
+    html = run.html.read_text(encoding="utf-8")
+    assert not _leaks(html.encode(), secrets), "the report's page reveals a secret"
+    embedded = embedded_files(html)
+    assert any(name.endswith(".pcap") for name in embedded)
+    for name, body in embedded.items():
+        assert not _leaks(body, secrets), f"{name}, embedded in the report, reveals a secret"
+
+
+def test_no_file_of_the_evidence_bundle_holds_a_secret(run) -> None:
+    secrets = _secrets(run)
+    with tarfile.open(run.bundle) as tar:
+        names = []
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            body = tar.extractfile(member).read()  # type: ignore[union-attr]
+            names.append(Path(member.name).name)
+            assert not _leaks(body, secrets), f"{member.name} reveals a secret"
+            if member.name.endswith("html/index.html"):
+                for name, inner in embedded_files(body.decode("utf-8")).items():
+                    assert not _leaks(inner, secrets), f"{name} in the bundled report reveals a secret"
+    assert "declaration.yaml" in names and "index.html" in names

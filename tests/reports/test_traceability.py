@@ -1,0 +1,180 @@
+"""The certification summary: every requirement, its scenarios and verdicts, the gaps and
+the declared-versus-observed differences."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance.catalogue import load_catalogue
+from reports.traceability import Scenario, build, feature_scenarios, render_html
+
+ROOT = Path(__file__).resolve().parents[2]
+# CI lays a copy of shared/ beside the clone; so does every developer's machine.
+REQUIREMENTS = ROOT.parent / "shared" / "REQUIREMENTS.md"
+FEATURE = "features/x/x.feature"
+
+
+def verdict(scenario: str, requirements: list[str], outcome: str, message: str = "", **extra) -> dict:
+    entry = {
+        "scenario": scenario, "requirements": requirements, "dut": "reference", "seed": 1,
+        "verdict": outcome, "message": message, "feature": FEATURE,
+    }  # fmt: skip
+    return {**entry, **extra}
+
+
+def row(matrix: dict, req_id: str) -> dict:
+    return next(r for r in matrix["requirements"] if r["id"] == req_id)
+
+
+def test_every_id_of_the_shared_requirements_is_in_the_matrix(run) -> None:
+    if not REQUIREMENTS.exists():
+        pytest.skip(f"{REQUIREMENTS} is absent: shared/ is not beside this clone")
+    ids = re.findall(r"^\|\s*((?:NAT|THK)-[0-9A-Z.-]+)\s*\|", REQUIREMENTS.read_text(encoding="utf-8"), re.M)
+    assert len(ids) >= 40
+    matrix = json.loads((run.out / "traceability.json").read_text(encoding="utf-8"))
+    listed = [r["id"] for r in matrix["requirements"]]
+    assert set(ids) <= set(listed), sorted(set(ids) - set(listed))
+    page = (run.out / "traceability.html").read_text(encoding="utf-8")
+    for req_id in ids:
+        assert f'id="{req_id}"' in page, req_id  # the report's requirement links land here
+
+
+def test_the_run_matrix_links_each_passing_requirement_to_its_scenarios(run) -> None:
+    matrix = json.loads((run.out / "traceability.json").read_text(encoding="utf-8"))
+    verdicts = json.loads((run.out / "verdicts.json").read_text(encoding="utf-8"))
+    tested = {r for v in verdicts for r in v["requirements"]}
+    assert tested
+    for req_id in tested:
+        entry = row(matrix, req_id)
+        assert entry["status"] == "pass", entry
+        assert all(s["verdicts"] and s["status"] == "pass" for s in entry["scenarios"]), entry
+    assert matrix["unmatched_verdicts"] == []
+    assert matrix["summary"]["pass"] == len(tested)
+    untestable = [r for r in matrix["requirements"] if not r["testable"]]
+    assert untestable and all(r["status"] == "untestable" and r["untestable_reason"] for r in untestable)
+    gaps = {g["id"] for g in matrix["gaps"]}
+    assert not gaps & tested
+    assert gaps == {r["id"] for r in matrix["requirements"] if r["testable"] and r["id"] not in tested}
+
+
+def test_the_feature_files_give_each_scenario_its_requirement_tags() -> None:
+    scenarios = feature_scenarios(ROOT / "features")
+    assert scenarios and all(s.feature.startswith("features/") for s in scenarios)
+    assert all(s.requirements for s in scenarios), [s.name for s in scenarios if not s.requirements]
+    catalogue = load_catalogue()
+    assert all(r in catalogue for s in scenarios for r in s.requirements)
+
+
+def test_a_failure_outweighs_passes_and_makes_a_gap_that_names_the_scenario() -> None:
+    scenarios = [
+        Scenario(name="joins in time", feature=FEATURE, requirements=("THK-7-JOIN",)),
+        Scenario(name="joins under loss <loss> %", feature=FEATURE, requirements=("THK-7-JOIN",)),
+    ]
+    verdicts = [
+        verdict("joins in time", ["THK-7-JOIN"], "pass"),
+        verdict("joins under loss 0 %", ["THK-7-JOIN"], "pass"),
+        verdict("joins under loss 30 %", ["THK-7-JOIN"], "fail", "join time 103.778 s (limit <= 90 s)"),
+    ]
+    matrix = build(load_catalogue(), scenarios, verdicts, profile="twin")
+    entry = row(matrix, "THK-7-JOIN")
+    assert entry["status"] == "fail"
+    assert [(s["name"], s["status"], len(s["verdicts"])) for s in entry["scenarios"]] == [
+        ("joins in time", "pass", 1),
+        ("joins under loss <loss> %", "fail", 2),
+    ]
+    [gap] = [g for g in matrix["gaps"] if g["id"] == "THK-7-JOIN"]
+    assert "joins under loss 30 %" in gap["reason"] and "103.778" in gap["reason"]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status"),
+    [
+        (["pass", "error"], "error"),
+        (["error", "fail"], "fail"),
+        (["not applicable", "pass"], "pass"),
+        (["not applicable", "not applicable"], "not applicable"),
+    ],
+)
+def test_a_requirement_shows_the_worst_verdict_of_its_scenarios(outcomes: list[str], status: str) -> None:
+    scenarios = [Scenario(name=f"s{i}", feature=FEATURE, requirements=("NAT-2.3-A",)) for i in range(2)]
+    verdicts = [verdict(f"s{i}", ["NAT-2.3-A"], outcome) for i, outcome in enumerate(outcomes)]
+    entry = row(build(load_catalogue(), scenarios, verdicts, profile="twin"), "NAT-2.3-A")
+    assert entry["status"] == status
+    assert (entry["gap"] is None) == (status == "pass")
+
+
+def test_requirements_without_scenarios_without_runs_or_for_another_profile_are_gaps() -> None:
+    catalogue = load_catalogue()
+    hil_only = next(r for r in catalogue if r.testable and "twin" not in r.profiles)
+    scenarios = [Scenario(name="scans", feature=FEATURE, requirements=("NAT-2.3-A",))]
+    matrix = build(catalogue, scenarios, [], profile="twin")
+    assert row(matrix, "NAT-2.3-A")["status"] == "not run"
+    assert row(matrix, hil_only.id)["status"] == "other profile"
+    assert "hil" in row(matrix, hil_only.id)["gap"]
+    assert row(matrix, "NAT-2.5-CONV")["status"] == "no scenario"
+    untestable = next(r for r in catalogue if not r.testable)
+    assert row(matrix, untestable.id)["status"] == "untestable"
+    assert untestable.id not in {g["id"] for g in matrix["gaps"]}
+    assert matrix["summary"]["gaps"] == len(catalogue) - 1
+
+
+def test_a_verdict_of_a_renamed_scenario_is_kept_apart_not_lost() -> None:
+    scenarios = [Scenario(name="scans", feature=FEATURE, requirements=("NAT-2.3-A",))]
+    stale = verdict("scanned (old name)", ["NAT-2.3-A"], "pass")
+    other_file = verdict("scans", ["NAT-2.3-A"], "pass", feature="features/y/y.feature")
+    matrix = build(load_catalogue(), scenarios, [stale, other_file], profile="twin")
+    assert row(matrix, "NAT-2.3-A")["status"] == "not run"
+    assert [v["scenario"] for v in matrix["unmatched_verdicts"]] == ["scanned (old name)", "scans"]
+
+
+def test_an_unknown_requirement_tag_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"NAT-9\.9"):
+        build(
+            load_catalogue(),
+            [Scenario(name="x", feature=FEATURE, requirements=("NAT-9.9",))],
+            [],
+            profile="twin",
+        )
+
+
+def test_declared_versus_observed_differences_are_listed_first() -> None:
+    comparisons = [
+        {
+            "item": "Pairing ID",
+            "declared": "IOT00901",
+            "observed": "IOT00901",
+            "source": "NAT-2.3-C",
+            "agrees": True,
+        },
+        {
+            "item": "firmware",
+            "declared": "1.0.0",
+            "observed": "0.9.8",
+            "source": "NAT-3.1-T6",
+            "agrees": False,
+        },
+    ]
+    scenarios = [Scenario(name="scans", feature=FEATURE, requirements=("NAT-2.3-C",))]
+    verdicts = [verdict("scans", ["NAT-2.3-C"], "pass", declared_vs_observed=comparisons)]
+    matrix = build(load_catalogue(), scenarios, verdicts, profile="twin")
+    listed = matrix["declared_vs_observed"]
+    assert [(c["item"], c["agrees"], c["scenario"]) for c in listed] == [
+        ("firmware", False, "scans"),
+        ("Pairing ID", True, "scans"),
+    ]
+    assert matrix["summary"]["declared_vs_observed_differences"] == 1
+    page = render_html(matrix)
+    assert "0.9.8" in page and "NO" in page
+
+
+def test_the_html_quotes_each_clause_in_japanese_and_escapes_text() -> None:
+    scenarios = [Scenario(name="scans <b>", feature=FEATURE, requirements=("NAT-2.3-A",))]
+    verdicts = [verdict("scans <b>", ["NAT-2.3-A"], "fail", "saw <script>")]
+    page = render_html(build(load_catalogue(), scenarios, verdicts, profile="twin"))
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert f'<q lang="ja">{html.escape(load_catalogue().get("NAT-2.3-A").quote)}</q>' in page
