@@ -1,4 +1,9 @@
-"""Registers the bench's pytest plugins and step libraries; nothing else lives here."""
+"""Registers the bench's pytest plugins and step libraries; nothing else lives here.
+
+Every module ``steps/<area>_steps.py`` is a step library and is registered here.
+"""
+
+from pathlib import Path
 
 pytest_plugins = [
     "fixtures.options",
@@ -6,7 +11,5 @@ pytest_plugins = [
     "fixtures.bench",
     "fixtures.evidence",
     "fixtures.verdicts",
-    "steps.join_steps",
-    "steps.link_security_steps",
-    "steps.metering_steps",
+    *(f"steps.{path.stem}" for path in sorted((Path(__file__).parent / "steps").glob("*_steps.py"))),
 ]

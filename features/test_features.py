@@ -5,12 +5,16 @@ autouse fixture puts the terminal twin and the seed into every scenario's fixtur
 closure, which lets ``--dut all`` and ``--seeds N`` parametrize them (fixtures/bench.py).
 """
 
+from pathlib import Path
+
 import pytest
 from pytest_bdd import scenarios
 
-scenarios("join")
-scenarios("link_security")
-scenarios("metering")
+# One folder of feature files per requirement area (join/, link_security/, metering/ ...).
+for area in sorted(
+    p.name for p in Path(__file__).parent.iterdir() if p.is_dir() and any(p.glob("*.feature"))
+):
+    scenarios(area)
 
 
 @pytest.fixture(autouse=True)

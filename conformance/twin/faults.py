@@ -9,27 +9,19 @@ pass (the detection matrix).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from conformance.protocols import dlms, eap_psk, echonet, sixlowpan, wpan
 from conformance.protocols.pana import IntegrityAlgorithm
 from conformance.protocols.pana_session import PacSession, SessionTerminated
+from conformance.twin.fault import Fault
 from conformance.twin.link import Inbound, LinkLayer
 from conformance.twin.reference_terminal import Candidate, ReferenceTerminal
 from conformance.twin.smart_meter import DLMS_PORT
 from conformance.twin.terminal_metering import MeteringApp
-
-
-@dataclass(frozen=True, slots=True)
-class Fault:
-    name: str
-    description: str
-    violates: tuple[str, ...]
-    terminal: type[ReferenceTerminal]
-    # Declaration fields the fault's vendor would have declared differently.
-    declaration_overrides: dict[str, object] = field(default_factory=dict)
 
 
 class JoinsLate(ReferenceTerminal):
@@ -488,6 +480,25 @@ FAULTS: dict[str, Fault] = {
         ),
     )
 }
+
+
+def _discovered() -> dict[str, Fault]:
+    """Faults of the other areas, each in a module ``conformance/twin/faults_<area>.py``
+    that exports ``FAULTS``, a tuple of ``Fault``."""
+    import conformance.twin as package
+
+    found: dict[str, Fault] = {}
+    for module in sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("faults_")
+    ):
+        for fault in importlib.import_module(f"conformance.twin.{module}").FAULTS:
+            if fault.name in FAULTS or fault.name in found:
+                raise ValueError(f"fault {fault.name!r} is defined twice ({module})")
+            found[fault.name] = fault
+    return found
+
+
+FAULTS.update(_discovered())
 
 REFERENCE = "reference"
 

@@ -40,7 +40,7 @@ from conformance.twin.link import Inbound, LinkLayer
 from conformance.twin.maintenance_console import serve as serve_maintenance
 from conformance.twin.session_driver import SessionDriver
 from conformance.twin.smart_meter import DLMS_PORT, PANA_PORT
-from conformance.twin.terminal_functions import TerminalFunction
+from conformance.twin.terminal_functions import TerminalFunction, discover_functions
 from conformance.twin.terminal_metering import MeteringApp, MeteringSettings
 
 TERMINAL_HOME_ADDRESS = "fe80::21d:129f:3500:a01"  # the terminal's home-side interface
@@ -93,7 +93,7 @@ class ReferenceTerminal:
     first_backoff_s = 30.0
     metering_class: type[MeteringApp] = MeteringApp
     # Security and operations functions (terminal_functions.py); faults swap one of them.
-    function_classes: tuple[type[TerminalFunction], ...] = ()
+    function_classes: tuple[type[TerminalFunction], ...] = discover_functions()
 
     def __init__(
         self,

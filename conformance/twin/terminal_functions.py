@@ -10,6 +10,8 @@ faulty variant (``replace_function``), so a fault stays a small, readable differ
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,3 +72,12 @@ def replace_function(
     if functions == terminal.function_classes:
         raise ValueError(f"{terminal.__name__} has no function {original.__name__}")
     return type(f"TerminalWith{faulty.__name__}", (terminal,), {"function_classes": functions})
+
+
+def discover_functions() -> tuple[type[TerminalFunction], ...]:
+    """The reference terminal's functions: each module ``conformance/twin/function_<name>.py``
+    exports ``FUNCTION``, a ``TerminalFunction`` subclass; they run in module-name order."""
+    import conformance.twin as package
+
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("function_"))
+    return tuple(importlib.import_module(f"conformance.twin.{name}").FUNCTION for name in names)
