@@ -68,12 +68,67 @@ class Metering(_Strict):
     meter_interface: Literal["echonet-lite", "modbus-rtu"]
 
 
+EOJ = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{6}$")]
+EPC = Annotated[int, Field(ge=0x80, le=0xFF)]
+PORT = Annotated[int, Field(ge=1, le=65535)]
+
+
+class EchonetObject(_Strict):
+    """An ECHONET Lite object the terminal serves on its home side, and which of its
+    properties it answers (NAT-3.1-T2: 「ECHONET Liteのコマンドを制限」)."""
+
+    object: EOJ  # class group, class, instance in hex, e.g. 0EF001 (node profile)
+    get: list[EPC]
+    set: list[EPC]
+
+
+class HomeSide(_Strict):
+    echonet_whitelist: list[EchonetObject]
+    # How the terminal refuses a request outside the whitelist: an ECHONET Lite "not
+    # possible" response (ESV 0x5x) or silence.
+    refusal: Literal["not-possible", "silence"]
+    # NAT-3.1-T2 「不要なポートを閉塞」: the ports that answer, per side.
+    open_udp_ports: list[PORT]
+    iot_route_open_udp_ports: list[PORT]
+
+
+class Security(_Strict):
+    # NAT-3.1-T4 「DoS攻撃を検知する機能」: how soon the terminal reports a flood.
+    dos_detection_s: Annotated[float, Field(gt=0, le=3600)]
+    # THK-13-HOP 「一定程度の通信品質を確保」: the share of values still delivered while
+    # the channel in use is jammed.
+    min_delivery_ratio: Annotated[float, Field(gt=0, le=1)]
+
+
+class Logs(_Strict):
+    # NAT-3.1-T5 「アクセスログやイベントログ等を証跡として保持」: how much the logs keep.
+    access_log_entries: Annotated[int, Field(ge=1)]
+    event_log_entries: Annotated[int, Field(ge=1)]
+    retention_days: Annotated[int, Field(ge=1)]
+
+
+class Firmware(_Strict):
+    # NAT-3.1-T6: the Ed25519 public key (hex) the terminal checks update images with.
+    signing_public_key: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{64}$")]
+
+
+class Operator(_Strict):
+    # THK-14-REPORT: 「事業者名（お客さま名称）、事業者ID、無線端末ID」 in an incident record.
+    company_name: str
+    company_id: str
+
+
 class Declaration(_Strict):
     version: Literal[1]
     identity: Identity
     credentials: Credentials
     join: Join
     metering: Metering
+    home_side: HomeSide
+    security: Security
+    logs: Logs
+    firmware: Firmware
+    operator: Operator
     # The bench declares nothing it has not measured; a vendor's notes travel to the report.
     notes: str = ""
 
