@@ -110,6 +110,11 @@ class HomeSide(Protocol):
         ...
 
     @property
+    def bus_traffic(self) -> list:
+        """Every frame on the meter bus (RS-485, Modbus RTU), where the meter is wired."""
+        ...
+
+    @property
     def meter_address(self) -> str: ...
 
     def meter_counters(self, at: float) -> tuple[int, int]:

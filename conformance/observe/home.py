@@ -1,7 +1,9 @@
-"""Decoding of what was on the home network, for the steps (a port mirror's view).
+"""Decoding of what was on the terminal's meter side, for the steps: the home network
+(a port mirror's view) and, for a meter wired over RS-485, the meter bus (a bus
+analyser's view).
 
-The bench's own metering device is the only meter on the home side, so whatever asked it
-for energy was the terminal, whatever its address.
+The bench's own metering device is the only meter there, so whatever asked it for energy
+was the terminal, whatever its address.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from conformance.interfaces import HomeSide
 from conformance.protocols import echonet
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeDatagram
+from conformance.twin import modbus_meter
 
 IMPORT, EXPORT = 0xE0, 0xE2
 TIME_EPCS = frozenset({0x97, 0x98, 0xDA})
@@ -36,9 +39,21 @@ def meter_reads(home: HomeSide) -> list[float]:
     ]
 
 
-def meter_answers(home: HomeSide) -> list[tuple[float, int, int]]:
-    """(time, import Wh, export Wh) of every answer of the meter that carried both counters."""
+def _bus_answers(home: HomeSide) -> list[tuple[float, int, int]]:
     answers = []
+    for record in home.bus_traffic:
+        try:
+            reading = modbus_meter.parse_reading(record.frame)
+        except ProtocolError:
+            continue  # requests, clock-write answers, noise
+        answers.append((record.time, reading.import_wh, reading.export_wh))
+    return answers
+
+
+def meter_answers(home: HomeSide) -> list[tuple[float, int, int]]:
+    """(time, import Wh, export Wh) of every answer of the meter that carried both
+    counters, over ECHONET Lite or on the meter bus."""
+    answers = _bus_answers(home)
     for datagram, frame in _frames(home, to_meter=False):
         if frame.esv is not echonet.Esv.GET_RES:
             continue
@@ -55,10 +70,13 @@ def meter_answers(home: HomeSide) -> list[tuple[float, int, int]]:
 
 
 def meter_settings(home: HomeSide) -> list[float]:
-    """When the meter's clock was set over ECHONET Lite (SetC/SetI of 0x97, 0x98 or 0xDA)."""
-    return [
+    """When the terminal set the meter's clock: over ECHONET Lite (SetC/SetI of 0x97, 0x98
+    or 0xDA) or with the register map's clock write (function 16) on the meter bus."""
+    over_echonet = [
         d.time
         for d, frame in _frames(home, to_meter=True)
         if frame.esv in (echonet.Esv.SETC, echonet.Esv.SETI)
         and any(p.epc in TIME_EPCS for p in frame.properties)
     ]
+    on_the_bus = [r.time for r in home.bus_traffic if modbus_meter.is_clock_write(r.frame)]
+    return sorted(over_echonet + on_the_bus)

@@ -209,7 +209,7 @@ class TwinBench:
             meters=self.route.meters,
         )
         self.route.on_meter_added = self.hes.attach
-        self.home = TwinHome(self.scheduler)
+        self.home = TwinHome(self.scheduler, meter_interface=declaration.metering.meter_interface)
         dut = dut_factory(
             scheduler=self.scheduler,
             medium=self.medium,
@@ -217,6 +217,7 @@ class TwinBench:
             config=TerminalConfig.from_declaration(declaration),
             name=TERMINAL_PORT,
             home=self.home.network,
+            bus=self.home.bus,
         )
         self.terminal = TwinTerminal(dut)
 

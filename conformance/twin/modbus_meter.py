@@ -99,6 +99,10 @@ _MAX_READ, _MAX_WRITE = 125, 123
 _CLOCK_YEARS = range(2000, 2100)
 
 
+# The meter's address on the RS-485 bus of the twin (any of 1..247 would do).
+DEFAULT_UNIT = 1
+
+
 class FunctionCode(IntEnum):
     """The public function codes the meter serves (Application Protocol V1.1b3 §5.1)."""
 
@@ -465,6 +469,17 @@ def set_clock_request(unit: int, when: datetime) -> bytes:
         address=CLOCK.address, registers=_clock_registers(when), dev_id=unit
     )
     return _rtu_framer(is_server=False).buildFrame(request)
+
+
+def is_clock_write(frame: bytes) -> bool:
+    """Whether an RTU frame is a request writing the clock registers (function 16 at the
+    clock's address): what a bus analyser sees when a terminal sets the meter's clock."""
+    return (
+        len(frame) > 8  # the request carries data; its answer is 8 octets
+        and _crc_ok(frame)
+        and frame[1] == FunctionCode.WRITE_MULTIPLE_REGISTERS
+        and int.from_bytes(frame[2:4], "big") == CLOCK.address
+    )
 
 
 def _response_pdu(response: object, unit: int | None) -> tuple[int, bytes]:

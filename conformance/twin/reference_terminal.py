@@ -35,6 +35,7 @@ from conformance.protocols.pana_session import (
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.radio import CHANNELS, RadioMedium
 from conformance.sim.scheduler import Scheduler
+from conformance.sim.serial_bus import SerialBus
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.link import Inbound, LinkLayer
 from conformance.twin.maintenance_console import serve as serve_maintenance
@@ -68,6 +69,7 @@ class TerminalConfig:
                 upload_interval_s=declaration.metering.upload_interval_s,
                 storage_days=declaration.metering.storage_days,
                 meter_time_sync=declaration.metering.meter_time_sync,
+                meter_interface=declaration.metering.meter_interface,
             ),
         )
 
@@ -104,6 +106,7 @@ class ReferenceTerminal:
         config: TerminalConfig,
         name: str = "terminal",
         home: HomeNetwork | None = None,
+        bus: SerialBus | None = None,
     ) -> None:
         self.config = config
         # Non-volatile, like the settings and the value store: a power cycle keeps it.
@@ -125,6 +128,7 @@ class ReferenceTerminal:
         self.metering = self.metering_class(
             scheduler=scheduler,
             network=home,
+            bus=bus,
             address=TERMINAL_HOME_ADDRESS,
             settings=config.metering,
             send_dlms=self._send_dlms,

@@ -31,11 +31,16 @@ from conformance.protocols import dlms, echonet
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import ALL_NODES, HomeDatagram, HomeNetwork
 from conformance.sim.scheduler import Scheduler
+from conformance.sim.serial_bus import SerialBus
+from conformance.twin import modbus_meter
 from conformance.twin.timebase import SM_EPOCH_POSIX, sm_datetime
 
 LOWER_8_DIGITS = 10**8
 WH = 30  # IEC 62056-6-2 unit code of active energy
 TERMINAL_EOJ = echonet.CONTROLLER
+BUS_NODE = "terminal"
+BUS_RESPONSE_TIMEOUT_S = 1.0  # Modbus over Serial Line: the master's response time-out
+MODBUS_UNIT = modbus_meter.DEFAULT_UNIT
 # The bench's model of the upload schedule object (the IoT-route application spec is not
 # public): a manufacturer-specific data object holding the upload interval in seconds.
 UPLOAD_INTERVAL = "0.128.25.9.0.255"
@@ -65,6 +70,7 @@ class MeteringSettings:
     upload_interval_s: int
     storage_days: int
     meter_time_sync: bool
+    meter_interface: str = "echonet-lite"  # or "modbus-rtu": the meter on RS-485
 
 
 class ValueStore:
@@ -96,6 +102,7 @@ class MeteringApp:
         scheduler: Scheduler,
         network: HomeNetwork | None,
         address: str,
+        bus: SerialBus | None = None,
         settings: MeteringSettings,
         send_dlms: Callable[[bytes], None],
         authentication_id: str,
@@ -106,6 +113,7 @@ class MeteringApp:
     ) -> None:
         self._scheduler = scheduler
         self._network = network
+        self._bus = bus
         self.address = address
         self.settings = settings
         self._send_dlms = send_dlms
@@ -121,6 +129,10 @@ class MeteringApp:
         self._generation = 0
         self._tid = 0
         self._pending_reads: dict[int, int] = {}  # TID -> slot (POSIX seconds)
+        # RS-485 is half duplex and the terminal is the bus master: one request at a time,
+        # each with what to do with its answer (Modbus over Serial Line §2.4).
+        self._bus_queue: list[tuple[bytes, Callable[[bytes], None]]] = []
+        self._bus_waiting: Callable[[bytes], None] | None = None
         self._last_uploaded = 0
         self._upload_id = 0
         self._next_upload = 0
@@ -129,13 +141,22 @@ class MeteringApp:
 
     # -- life cycle ------------------------------------------------------------------
 
+    @property
+    def on_bus(self) -> bool:
+        return self.settings.meter_interface == "modbus-rtu"
+
     def start(self) -> None:
         if self.running or self._network is None:
             return
         self.running = True
         self._generation += 1
         self._network.listen(self.address, echonet.ECHONET_PORT, self._receive)
-        self._discover()
+        if self.on_bus and self._bus is not None:
+            self._bus_queue.clear()  # what was on the wire at power-off is gone
+            self._bus_waiting = None
+            self._bus.attach(BUS_NODE, self._receive_bus)
+        else:
+            self._discover()
         self._schedule_next_slot()
 
     def stop(self) -> None:
@@ -144,6 +165,8 @@ class MeteringApp:
         self.running = False
         self._generation += 1
         self._network.unlisten(self.address, echonet.ECHONET_PORT)
+        if self._bus is not None:
+            self._bus.detach(BUS_NODE)
 
     def _later(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
         generation = self._generation
@@ -216,10 +239,14 @@ class MeteringApp:
 
     def sync_meter_clock(self) -> None:
         """NAT-2.5-TIME 「ECHONET Liteによる時刻同期」: SetC the date (0x98) and the 0x028E
-        class's own hour, minute and second (0xDA), so the meter is set to the second."""
+        class's own hour, minute and second (0xDA), so the meter is set to the second.
+        A meter on RS-485 gets the register map's clock write instead."""
+        now = self.now()
+        if self.on_bus:
+            self._bus_request(modbus_meter.set_clock_request(MODBUS_UNIT, now), lambda answer: None)
+            return
         if self.meter_address is None:
             return
-        now = self.now()
         request = echonet.Frame(
             tid=self._next_tid(),
             seoj=TERMINAL_EOJ,
@@ -248,10 +275,13 @@ class MeteringApp:
             self._schedule_next_slot()
             if self.settings.meter_time_sync and slot % 86400 == 0:
                 self.sync_meter_clock()  # once a day, at midnight UTC+0 of the slot grid
+        if not self.takes_slot(slot):
+            return
+        if self.on_bus:
+            self._read_over_bus(slot)
+            return
         if self.meter_address is None:
             self._discover()
-            return
-        if not self.takes_slot(slot):
             return
         tid = self._next_tid()
         self._pending_reads[tid] = slot
@@ -270,6 +300,41 @@ class MeteringApp:
         if self._pending_reads.pop(tid, None) is not None:
             self._acquire(slot, attempt)
 
+    def _read_over_bus(self, slot: int) -> None:
+        def on_answer(frame: bytes) -> None:
+            try:
+                reading = modbus_meter.parse_reading(frame, unit=MODBUS_UNIT)
+            except ProtocolError:
+                return
+            self.take_value(slot, reading.device_id, reading.import_wh, reading.export_wh)
+
+        self._bus_request(modbus_meter.read_request(MODBUS_UNIT), on_answer)
+
+    def _bus_request(self, frame: bytes, on_answer: Callable[[bytes], None]) -> None:
+        self._bus_queue.append((frame, on_answer))
+        if self._bus_waiting is None:
+            self._next_bus_request()
+
+    def _next_bus_request(self) -> None:
+        self._bus_waiting = None
+        if not self._bus_queue or self._bus is None:
+            return
+        frame, self._bus_waiting = self._bus_queue.pop(0)
+        self._bus.transmit(BUS_NODE, frame)
+        waiting = self._bus_waiting
+        self._later(BUS_RESPONSE_TIMEOUT_S, self._bus_timed_out, waiting)
+
+    def _bus_timed_out(self, waiting: Callable[[bytes], None]) -> None:
+        if self._bus_waiting is waiting:
+            self._next_bus_request()
+
+    def _receive_bus(self, frame: bytes) -> None:
+        on_answer = self._bus_waiting
+        if on_answer is None:
+            return  # nobody asked: noise on the bus
+        on_answer(frame)
+        self._next_bus_request()
+
     def takes_slot(self, slot: int) -> bool:
         """Every slot of the granularity is a value (faults skip some)."""
         return True
@@ -283,8 +348,12 @@ class MeteringApp:
             exported = echonet.cumulative_energy(values[0xE2])
         except (KeyError, ProtocolError):
             return
-        self._on_meter_id(values.get(0xD1, b""))
-        self.meter_id = self.reported_meter_id(values.get(0xD1, b""))
+        self.take_value(slot, values.get(0xD1, b""), imported, exported)
+
+    def take_value(self, slot: int, device_id: bytes, imported: int, exported: int) -> None:
+        """A value read from the meter, whichever its interface: convert, store, upload."""
+        self._on_meter_id(device_id)
+        self.meter_id = self.reported_meter_id(device_id)
         entry = self.make_entry(slot, imported, exported)
         self.store.add(slot, entry)
         self._maybe_upload(slot)
