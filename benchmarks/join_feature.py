@@ -2,9 +2,10 @@
 
 1. One join (power-on to authenticated) on a clean channel and with 30 % frame loss,
    over many seeds: wall milliseconds per join and the simulated seconds it covered.
-2. Every twin feature (features/) through pytest-bdd, in process: its wall time and the
-   simulated time of all its scenarios, so the ratio shows what a 90-second join, a
-   10-minute back-off, a 7-day outage and the rest cost in real time.
+2. The join feature (features/join), then every twin feature (features/), through
+   pytest-bdd, in process: wall time and the simulated time of all the scenarios, so the
+   ratio shows what a 90-second join, a 10-minute back-off, a 7-day outage and the rest
+   cost in real time.
 
     python -m benchmarks.join_feature [--seeds N]
 """
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
@@ -44,11 +46,22 @@ def one_join(seed: int, loss: float) -> tuple[float, float]:
 
 
 class SimulatedTime:
-    """pytest plugin: adds up the virtual time each scenario's bench reached."""
+    """pytest plugin: keeps the scenarios of one feature folder (all when ``area`` is
+    None) and adds up the virtual time each scenario's bench reached."""
 
-    def __init__(self) -> None:
+    def __init__(self, area: str | None) -> None:
+        self.area = area
         self.total = 0.0
         self.scenarios = 0
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if self.area is None:
+            return
+        folder = ROOT / "features" / self.area
+        keep = [item for item in items if folder in _feature_file(item).parents]
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
 
     @pytest.hookimpl
     def pytest_bdd_after_scenario(self, request: pytest.FixtureRequest, feature, scenario) -> None:
@@ -58,8 +71,13 @@ class SimulatedTime:
             self.scenarios += 1
 
 
-def whole_feature() -> tuple[float, SimulatedTime, int]:
-    plugin = SimulatedTime()
+def _feature_file(item: pytest.Item) -> Path:
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    return Path(template.feature.filename) if template is not None else Path()
+
+
+def whole_feature(area: str | None) -> tuple[float, SimulatedTime, int]:
+    plugin = SimulatedTime(area)
     started = time.perf_counter()
     status = pytest.main(
         [
@@ -95,11 +113,13 @@ def main() -> None:
             f"simulated/wall {sum(sims) / sum(walls):9.0f}x"
         )
 
-    wall, simulated, status = whole_feature()
-    print(
-        f"all twin features (features/, {simulated.scenarios} scenarios, pytest exit {status}): "
-        f"wall {wall:.2f} s, simulated {simulated.total:.0f} s, simulated/wall {simulated.total / wall:.0f}x"
-    )
+    for area in ("join", None):
+        wall, simulated, status = whole_feature(area)
+        label = f"features/{area}" if area else "all twin features, features/"
+        print(
+            f"{label} ({simulated.scenarios} scenarios, pytest exit {status}): wall {wall:.2f} s, "
+            f"simulated {simulated.total:.0f} s, simulated/wall {simulated.total / wall:.0f}x"
+        )
 
 
 if __name__ == "__main__":
