@@ -171,9 +171,14 @@ def sent_beacon_requests(bench: Bench) -> None:
 
 
 @then("every Enhanced Beacon Request from the terminal carries the declared Pairing ID")
-def beacon_requests_carry_pairing_id(bench: Bench) -> None:
+def beacon_requests_carry_pairing_id(bench: Bench, evidence: Evidence) -> None:
     declared = declared_pairing_id(bench)
-    for frame in (f for f in air_of(bench).sent_by(terminal_address(bench)) if f.is_beacon_request):
+    requests = [f for f in air_of(bench).sent_by(terminal_address(bench)) if f.is_beacon_request]
+    carried = sorted({_pairing_id_or_error(f) for f in requests})
+    evidence.compare_declared(
+        "Pairing ID in the Enhanced Beacon Requests", declared, ", ".join(carried), source="NAT-2.3-A"
+    )
+    for frame in requests:
         try:
             carried = wpan.pairing_id_of(frame.frame)
         except Exception as exc:  # a malformed IE is the terminal's fault: report it as such
@@ -185,6 +190,13 @@ def beacon_requests_carry_pairing_id(bench: Bench) -> None:
                 f"Enhanced Beacon Request at t={frame.time:.3f} s on channel {frame.channel} carries "
                 f"Pairing ID {carried!r}, declared {declared!r}"
             )
+
+
+def _pairing_id_or_error(frame) -> str:
+    try:
+        return str(wpan.pairing_id_of(frame.frame))
+    except Exception as exc:  # shown, not judged: the step below names the frame
+        return f"malformed ({exc})"
 
 
 @then("the Pairing ID on the air has the guideline's format")

@@ -9,6 +9,7 @@ the maintenance port. Never from the terminal twin's state (DESIGN.md rule 1).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
@@ -277,7 +278,16 @@ def _judge_reads(bench: Bench, evidence: Evidence, first: int, last: int, step: 
 
 @then("the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of those hours")
 def reads_every_half_hour(bench: Bench, evidence: Evidence, window: tuple[float, float]) -> None:
-    _judge_reads(bench, evidence, sm_posix(bench, window[0]), sm_posix(bench, window[1]), 1800)
+    first, last = sm_posix(bench, window[0]), sm_posix(bench, window[1])
+    reads = [t for t in (sm_posix(bench, r) for r in meter_reads(home_of(bench))) if first <= t <= last]
+    gaps = Counter(round((b - a) / 60) * 60 for a, b in pairwise(reads))
+    evidence.compare_declared(
+        "granularity (s)",
+        bench.declaration.metering.granularity_s,
+        gaps.most_common(1)[0][0] if gaps else "no two reads",
+        source="NAT-2.5-ACQ",
+    )
+    _judge_reads(bench, evidence, first, last, 1800)
 
 
 @then(
@@ -547,8 +557,15 @@ def terminal_clock_agrees(bench: Bench, evidence: Evidence, seconds: int) -> Non
 
 
 @then("the terminal set the meter's clock over ECHONET Lite")
-def meter_clock_set(bench: Bench) -> None:
-    if not meter_settings(home_of(bench)):
+def meter_clock_set(bench: Bench, evidence: Evidence) -> None:
+    settings = meter_settings(home_of(bench))
+    evidence.compare_declared(
+        "sets the meter's clock",
+        bench.declaration.metering.meter_time_sync,
+        bool(settings),
+        source="NAT-2.5-TIME",
+    )
+    if not settings:
         raise TerminalFailure("the terminal never set the meter's time over ECHONET Lite (0x97/0x98/0xDA)")
 
 
