@@ -118,6 +118,23 @@ class Operator(_Strict):
     company_id: str
 
 
+LedPattern = Literal["off", "steady", "blinking", "fast-blinking", "double-blinking"]
+
+
+class Led(_Strict):
+    # NAT-2.5-LED 「電力SMシステムとの正常な接続について、LEDの点灯パターン等により確認できること」:
+    # the pattern that shows a person the terminal is connected, and those that show it is not.
+    connected: LedPattern
+    not_connected: Annotated[list[LedPattern], Field(min_length=1)]
+
+    @field_validator("not_connected")
+    @classmethod
+    def _distinct(cls, value: list[str], info) -> list[str]:
+        if info.data.get("connected") in value:
+            raise ValueError("the connected pattern cannot also mean not connected")
+        return value
+
+
 class Declaration(_Strict):
     version: Literal[1]
     identity: Identity
@@ -129,6 +146,7 @@ class Declaration(_Strict):
     logs: Logs
     firmware: Firmware
     operator: Operator
+    led: Led
     # The bench declares nothing it has not measured; a vendor's notes travel to the report.
     notes: str = ""
 

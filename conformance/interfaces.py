@@ -97,6 +97,36 @@ class MeterSpec:
     clock_offset_s: float = 0.0  # the meter's clock minus the SM system's
 
 
+class RogueDevice(Protocol):
+    """The bench's attacker on the terminal's home network (NAT-3.1-T2, NAT-3.1-R1): it
+    sends whatever the scenario asks, from any source address, on-link or ``via`` a next
+    hop (a datagram addressed beyond the home link, handed to the next hop's link layer)."""
+
+    address: str
+    sent: list[HomeDatagram]  # everything it sent, in order
+
+    def send(
+        self,
+        payload: bytes,
+        *,
+        dst: str,
+        dst_port: int,
+        src: str | None = None,
+        src_port: int | None = None,
+        via: str | None = None,
+    ) -> HomeDatagram: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeterDomains:
+    """A smart meter's routes as separate network domains (NAT-3.1-R1 図1), by the address
+    of a node in each: where a packet the terminal forwarded would be headed."""
+
+    smart_meter: str  # the smart meter on the IoT route
+    head_end: str  # the HES on the A route
+    hems_controller: str  # a HEMS controller on the smart meter's B route
+
+
 class HomeSide(Protocol):
     """The terminal's home side: the bench's metering device and a port mirror."""
 
@@ -125,6 +155,10 @@ class HomeSide(Protocol):
 
     def meter_clock_error(self) -> float:
         """The meter's clock minus the SM system's, in seconds."""
+        ...
+
+    def add_rogue(self) -> RogueDevice:
+        """Put the bench's attacker on the home network."""
         ...
 
 
@@ -157,6 +191,16 @@ class HeadEnd(Protocol):
 
     def read_clock(self, terminal_id: str) -> None: ...
 
+    def set_credentials_enabled(self, terminal_id: str, *, enabled: bool) -> None:
+        """Invalidate (``enabled=False``) or re-enable the terminal's credentials in the SM
+        system (NAT-3.4-CUT, THK-14-CUT); open sessions are ended on the IoT route."""
+        ...
+
+    def operation_log(self) -> list[str]:
+        """The HES's own operation log, one line per entry, once it has verified as
+        untampered (NAT-3.2-LOG); a log that does not verify is a bench error."""
+        ...
+
 
 class IotRouteSide(Protocol):
     """The smart-meter side of the IoT route: meters, the air, and what they observe."""
@@ -186,6 +230,11 @@ class IotRouteSide(Protocol):
         """Send the terminal an ICMPv6 Echo Request under ``protection``."""
         ...
 
+    def probe_replies(self, probe: EchoProbe) -> list:
+        """A profile without a sniffer (``air`` None, HIL): the terminal's answers to ``probe``
+        as the smart-meter side itself received them (each with its ``time``)."""
+        ...
+
     def renew_group_key(self, meter: str) -> None:
         """Distribute a new HAN group key and switch to it."""
         ...
@@ -211,6 +260,48 @@ class IotRouteSide(Protocol):
 
     def address_book(self) -> dict[bytes, str]:
         """Names of the bench's own nodes by EUI-64, for readable evidence."""
+        ...
+
+    # -- the smart meter's network domains (NAT-3.1-R1 図1) ------------------------------
+
+    def add_hems_controller(self, meter: str) -> None:
+        """Put a HEMS controller on ``meter``'s B route, a domain of its own."""
+        ...
+
+    def domains(self, meter: str) -> MeterDomains:
+        """Where ``meter``'s routes are: the addresses a packet crossing domains would seek."""
+        ...
+
+    def send_udp(
+        self,
+        meter: str,
+        terminal: bytes,
+        *,
+        dst_port: int,
+        payload: bytes,
+        src_port: int,
+        dst: str | None = None,
+    ) -> float:
+        """A secured UDP datagram from ``meter`` to the terminal's link layer, IPv6-addressed
+        to ``dst`` (None: the terminal itself); returns when it was sent."""
+        ...
+
+    def ping_session(self, meter: str, terminal: bytes) -> float:
+        """A PANA ping (PNR, P flag) in the terminal's session; returns when it was sent."""
+        ...
+
+    # -- interference (THK-13-HOP) --------------------------------------------------------
+
+    def jam(self, meter: str, *, duty: float = 1.0) -> int:
+        """Jam the channel ``meter`` uses now; a pulsed jammer (``duty`` < 1) destroys that
+        share of the frames on it. Returns the channel."""
+        ...
+
+    def stop_jamming(self) -> None: ...
+
+    def move_meter(self, meter: str, channel: int | None = None) -> int:
+        """``meter`` re-forms its PAN on another channel (None: the next free one of its hop
+        sequence), as a smart meter hopping away from interference. Returns the channel."""
         ...
 
 

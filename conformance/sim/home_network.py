@@ -5,6 +5,12 @@ later a rogue device).
 Datagrams are delivered after a fixed small latency, in order. Every datagram is also
 handed to the monitors, so the bench observes the home side the way a port mirror on a
 real LAN would (DESIGN.md rule 1): what the terminal sent, to whom, and when.
+
+A datagram for a destination off the home link is sent ``via`` a next hop: it is
+addressed at the IP layer to its destination (the smart meter, the HES...) but handed on
+the home link to the next hop's link layer, modelled by the next hop's home address. It
+reaches the interface ``attach``-ed at that address, if any: a host discards it, a
+router would forward it (the isolation features check that the terminal does not).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ class HomeDatagram:
     dst: str
     dst_port: int
     payload: bytes = field(repr=False)
+    # The next hop on the home link when ``dst`` is not on it; None: sent to ``dst`` itself.
+    via: str | None = None
 
 
 Handler = Callable[[HomeDatagram], None]
@@ -38,6 +46,7 @@ class HomeNetwork:
     def __init__(self, scheduler: Scheduler) -> None:
         self._scheduler = scheduler
         self._listeners: dict[tuple[str, int], Handler] = {}
+        self._interfaces: dict[str, Handler] = {}
         self._monitors: list[Handler] = []
 
     def listen(self, address: str, port: int, handler: Handler) -> None:
@@ -49,18 +58,42 @@ class HomeNetwork:
     def unlisten(self, address: str, port: int) -> None:
         self._listeners.pop((address, port), None)
 
+    def attach(self, address: str, handler: Handler) -> None:
+        """The interface of the node at ``address``: it receives the datagrams sent ``via``
+        that address, whatever their destination (what reaches its link layer)."""
+        if address in self._interfaces:
+            raise BenchError(f"two home-side interfaces have the address {address}")
+        self._interfaces[address] = handler
+
+    def detach(self, address: str) -> None:
+        self._interfaces.pop(address, None)
+
     def add_monitor(self, monitor: Handler) -> None:
         self._monitors.append(monitor)
 
-    def send(self, *, src: str, src_port: int, dst: str, dst_port: int, payload: bytes) -> None:
+    def send(
+        self, *, src: str, src_port: int, dst: str, dst_port: int, payload: bytes, via: str | None = None
+    ) -> HomeDatagram:
         datagram = HomeDatagram(
-            time=self._scheduler.now, src=src, src_port=src_port, dst=dst, dst_port=dst_port, payload=payload
+            time=self._scheduler.now,
+            src=src,
+            src_port=src_port,
+            dst=dst,
+            dst_port=dst_port,
+            payload=payload,
+            via=via,
         )
         for monitor in self._monitors:
             monitor(datagram)
         self._scheduler.call_later(LATENCY_S, self._deliver, datagram)
+        return datagram
 
     def _deliver(self, datagram: HomeDatagram) -> None:
+        if datagram.via is not None:
+            interface = self._interfaces.get(datagram.via)
+            if interface is not None:
+                interface(datagram)
+            return
         if datagram.dst == ALL_NODES:
             targets = [
                 handler

@@ -84,7 +84,9 @@ class RadioMedium:
     """Delivers each transmission to every other port on the same channel.
 
     A frame is lost for a receiver when its channel is jammed, or with the link's loss
-    probability combined with the medium-wide loss (drawn from the seeded stream).
+    probability combined with the medium-wide loss (drawn from the seeded stream). A jammer
+    may be pulsed: it then destroys each frame on its channel with the probability ``duty``
+    (pulses short against a frame, so a frame that meets one is lost for every receiver).
     """
 
     def __init__(self, scheduler: Scheduler, rng: random.Random) -> None:
@@ -92,7 +94,7 @@ class RadioMedium:
         self._rng = rng
         self._ports: list[RadioPort] = []
         self._links: dict[frozenset[str], _Link] = {}
-        self._jammed: set[int] = set()
+        self._jammed: dict[int, float] = {}  # channel -> the jammer's duty (1.0: always on)
         self._monitors: list[Callable[[AirRecord], None]] = []
         self.background_loss = 0.0
 
@@ -115,12 +117,14 @@ class RadioMedium:
     def link(self, a: str, b: str) -> _Link:
         return self._links.get(frozenset((a, b)), _Link())
 
-    def jam(self, channel: int) -> None:
+    def jam(self, channel: int, *, duty: float = 1.0) -> None:
         check_channel(channel)
-        self._jammed.add(channel)
+        if not 0.0 < duty <= 1.0:
+            raise BenchError(f"jammer duty {duty} is not within (0, 1]")
+        self._jammed[channel] = duty
 
     def unjam(self, channel: int) -> None:
-        self._jammed.discard(channel)
+        self._jammed.pop(channel, None)
 
     def add_monitor(self, monitor: Callable[[AirRecord], None]) -> None:
         self._monitors.append(monitor)
@@ -135,7 +139,8 @@ class RadioMedium:
         record = AirRecord(self._scheduler.now, channel, max(heard, default=DEFAULT_RSSI_DBM), frame)
         for monitor in self._monitors:
             monitor(record)
-        if channel in self._jammed:
+        duty = self._jammed.get(channel)
+        if duty is not None and (duty >= 1.0 or self._rng.random() < duty):
             return
         for port in receivers:
             link = self.link(sender.name, port.name)

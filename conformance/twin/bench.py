@@ -4,18 +4,20 @@ virtual time. The device under test is the reference terminal twin or a faulty o
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from conformance.errors import BenchError
 from conformance.ics import Declaration
-from conformance.interfaces import EchoProbe, MeterSetup, Protection
+from conformance.interfaces import EchoProbe, MeterDomains, MeterSetup, Protection
 from conformance.observe.air import AirLog
-from conformance.protocols import wpan
+from conformance.protocols import sixlowpan, wpan
 from conformance.protocols.pana import IntegrityAlgorithm
 from conformance.route_events import RouteEventLog
 from conformance.sim.radio import CHANNELS, RadioMedium, RadioPort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
+from conformance.twin.b_route import BRoute, domains_of
 from conformance.twin.head_end import TwinHeadEnd
 from conformance.twin.hes import HeadEndSystem
 from conformance.twin.home import TwinHome
@@ -68,7 +70,9 @@ class TwinIotRoute:
         self.hes = HeadEndSystem()
         self.events = RouteEventLog()
         self.meters: dict[str, SmartMeter] = {}
+        self.b_routes: dict[str, BRoute] = {}
         self._injector: RadioPort | None = None
+        self._jammed: set[int] = set()
         self._air = AirLog(self.issued_keys)
         medium.add_monitor(self._air.record)
         self._prober = EchoProber(scheduler, stream(seed, "prober"), self._inject_on, INJECTOR_ADDRESS)
@@ -159,8 +163,29 @@ class TwinIotRoute:
         the attacker, the replayer and the flood generator of the link-security features."""
         if self._injector is None:
             self._injector = self._medium.attach("bench injector", lambda *frame: None)
-        self._injector.tune(self._meter(meter).config.channel)
+        self._injector.tune(self._meter(meter).channel)
         self._injector.transmit(frame)
+
+    # -- interference (THK-13-HOP) ------------------------------------------------------
+
+    def jam(self, meter: str, *, duty: float = 1.0) -> int:
+        channel = self._meter(meter).channel
+        self._medium.jam(channel, duty=duty)
+        self._jammed.add(channel)
+        return channel
+
+    def stop_jamming(self) -> None:
+        for channel in sorted(self._jammed):
+            self._medium.unjam(channel)
+        self._jammed.clear()
+
+    def move_meter(self, meter: str, channel: int | None = None) -> int:
+        smart_meter = self._meter(meter)
+        if channel is None:
+            busy = self._jammed | {m.channel for m in self.meters.values()}
+            channel = next(c for c in _hop_sequence(smart_meter.channel) if c not in busy)
+        smart_meter.move_to(channel)
+        return channel
 
     def _inject_on(self, frame: bytes, meter: str) -> None:
         self.inject(frame, meter=meter)
@@ -188,6 +213,51 @@ class TwinIotRoute:
         decrypts with these, the leak scanners look for them."""
         meters = self.meters.values() if meter is None else [self._meter(meter)]
         return [key for m in meters for key in m.issued_keys]
+
+    # -- the smart meters' network domains (twin/b_route.py) ---------------------------
+
+    def add_hems_controller(self, meter: str) -> None:
+        if meter in self.b_routes:
+            raise BenchError(f"smart meter {meter!r} already has a HEMS controller on its B route")
+        smart_meter = self._meter(meter)
+        index = list(self.meters).index(meter)
+        self.b_routes[meter] = BRoute(scheduler=self._scheduler, meter=smart_meter, meter_index=index)
+
+    def domains(self, meter: str) -> MeterDomains:
+        return domains_of(self._meter(meter), list(self.meters).index(meter))
+
+    def send_udp(
+        self,
+        meter: str,
+        terminal: bytes,
+        *,
+        dst_port: int,
+        payload: bytes,
+        src_port: int,
+        dst: str | None = None,
+    ) -> float:
+        """Sent by the smart meter's own radio, secured with its group key, so the terminal
+        cannot tell it from the meter's traffic; ``dst`` may name a node beyond the terminal."""
+        sender = self._meter(meter)
+        datagram = sixlowpan.UdpDatagram(
+            src=sixlowpan.mac_to_link_local(sender.config.address),
+            dst=sixlowpan.mac_to_link_local(terminal) if dst is None else ipaddress.IPv6Address(dst).packed,
+            src_port=src_port,
+            dst_port=dst_port,
+            payload=payload,
+        )
+        sender.link.send_udp(terminal, datagram, secure=True)
+        return self._scheduler.now
+
+    def ping_session(self, meter: str, terminal: bytes) -> float:
+        self._meter(meter).ping(terminal)
+        return self._scheduler.now
+
+
+def _hop_sequence(channel: int) -> list[int]:
+    """The channels after ``channel`` in a hop of 9 (coprime with the band's 28): all of them."""
+    start = CHANNELS.index(channel)
+    return [CHANNELS[(start + 9 * step) % len(CHANNELS)] for step in range(1, len(CHANNELS))]
 
 
 class TwinBench:

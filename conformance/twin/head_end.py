@@ -5,13 +5,16 @@ network) and restore."""
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import datetime
 
+from conformance.errors import BenchError
 from conformance.hes_events import HesEventLog
 from conformance.protocols import dlms
 from conformance.sim.backhaul import MultiHopBackhaul, MultiHopProfile
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes import HeadEndSystem, JoinRecord
+from conformance.twin.hes_log import HesLog
 from conformance.twin.hes_metering import HesMetering
 from conformance.twin.reading_store import ReadingStore, StoredReading
 from conformance.twin.smart_meter import SmartMeter
@@ -41,6 +44,8 @@ class TwinHeadEnd:
         )
         self.metering.on_password_changed = self._password_changed
         registry.on_join = self._joined
+        # NAT-3.2-LOG: the HES's own operation log, tamper-evident; its key never leaves it.
+        self.log = HesLog(secrets.token_bytes(32))
 
     # -- the SM network in both directions ----------------------------------------------
 
@@ -70,6 +75,7 @@ class TwinHeadEnd:
             self._meters[meter].send_application(terminal, apdu)
 
     def _joined(self, record: JoinRecord) -> None:
+        self._record("join", f"terminal {record.authentication_id} via {record.meter}")
         self._routes[record.authentication_id] = (record.meter, record.terminal)
         self._terminal_ids[record.terminal] = record.authentication_id
         if record.authentication_id in self.metering.terminals:
@@ -81,6 +87,7 @@ class TwinHeadEnd:
     # -- HeadEnd -------------------------------------------------------------------------
 
     def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
+        self._record("commission", f"terminal {terminal_id} meter {meter_id.hex().upper()}")
         self.metering.commission(terminal_id, meter_id, granularity_s)
 
     def sm_time(self) -> datetime:
@@ -99,15 +106,19 @@ class TwinHeadEnd:
         self.interrupted = False
 
     def set_granularity(self, terminal_id: str, seconds: int, *, agreed: bool = False) -> None:
+        self._record("setting", f"terminal {terminal_id} granularity {seconds} s")
         self.metering.set_granularity(terminal_id, seconds, agreed=agreed)
 
     def set_upload_interval(self, terminal_id: str, seconds: int, *, agreed: bool = False) -> None:
+        self._record("setting", f"terminal {terminal_id} upload interval {seconds} s")
         self.metering.set_upload_interval(terminal_id, seconds, agreed=agreed)
 
     def set_password(self, terminal_id: str, password: str) -> None:
+        self._record("setting", f"terminal {terminal_id} password (value not logged)")
         self.metering.set_password(terminal_id, password)
 
     def set_terminal_id(self, terminal_id: str, new_id: str) -> None:
+        self._record("setting", f"terminal {terminal_id} authentication ID {new_id}")
         self.metering.set_terminal_id(terminal_id, new_id)
 
     def sync_clock(self, terminal_id: str) -> None:
@@ -118,3 +129,21 @@ class TwinHeadEnd:
 
     def secrets(self) -> list[str]:
         return self._registry.secrets()
+
+    # -- disconnection and the operation log (NAT-3.4-CUT, THK-14-CUT, NAT-3.2-LOG) ------
+
+    def set_credentials_enabled(self, terminal_id: str, *, enabled: bool) -> None:
+        """THK seed ch. 14 別表2: 「当該無線端末の認証情報を無効化し、SM通信NWから遮断」 and
+        「認証情報を有効化し、SM通信NWに再接続」. Sessions already open stay open: the smart
+        meter ends them (``IotRouteSide.terminate_session``)."""
+        self._record("credentials", f"terminal {terminal_id} {'enabled' if enabled else 'invalidated'}")
+        self._registry.set_enabled(terminal_id, enabled)
+
+    def operation_log(self) -> list[str]:
+        finding = self.log.verify()
+        if finding is not None:
+            raise BenchError(f"the HES twin's operation log does not verify: {finding.describe()}")
+        return self.log.lines()
+
+    def _record(self, kind: str, detail: str) -> None:
+        self.log.append(self._scheduler.now, kind, detail)

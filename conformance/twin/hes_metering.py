@@ -25,6 +25,7 @@ from conformance.hes_events import (
     CompletionAbandoned,
     CompletionAnswered,
     CompletionRequested,
+    EventReported,
     HesEventLog,
     MalformedApplicationData,
     MeterMismatch,
@@ -33,7 +34,7 @@ from conformance.hes_events import (
     UploadReceived,
     Value,
 )
-from conformance.protocols import dlms
+from conformance.protocols import dlms, dlms_events
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.reading_store import COUNTER_MAX, ReadingStore, StoredReading
@@ -125,7 +126,9 @@ class HesMetering:
         except ProtocolError as exc:
             self._finding(terminal_id, f"undecodable DLMS/COSEM data: {exc}")
             return
-        if isinstance(apdu, dlms.DataNotification):
+        if isinstance(apdu, dlms.DataNotification) and dlms_events.is_event_body(apdu.body):
+            self._on_event(record, apdu)
+        elif isinstance(apdu, dlms.DataNotification):
             self._on_report(record, apdu)
         elif isinstance(apdu, dlms.GetResponse | dlms.SetResponse):
             pending = record.pending.pop(apdu.invoke_id, None)
@@ -140,6 +143,24 @@ class HesMetering:
     def _finding(self, terminal_id: str, reason: str) -> None:
         self.events.append(
             MalformedApplicationData(time=self._scheduler.now, terminal_id=terminal_id, reason=reason)
+        )
+
+    def _on_event(self, record: TerminalRecord, notification: dlms.DataNotification) -> None:
+        """An event notification, not a meter report: recorded for the operator."""
+        try:
+            report = dlms_events.parse_event(notification.body)
+        except ProtocolError as exc:
+            self._finding(record.terminal_id, f"unusable event notification: {exc}")
+            return
+        self.events.append(
+            EventReported(
+                time=self._scheduler.now,
+                terminal_id=record.terminal_id,
+                event_kind=report.kind,
+                code=report.code,
+                detail=report.detail,
+                terminal_time=report.time,
+            )
         )
 
     def _on_report(self, record: TerminalRecord, notification: dlms.DataNotification) -> None:

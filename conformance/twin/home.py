@@ -11,6 +11,7 @@ from conformance.sim.serial_bus import BusFrame, SerialBus
 from conformance.twin import modbus_meter
 from conformance.twin.metering_device import MeteringDevice
 from conformance.twin.modbus_meter import ModbusMeterFrontEnd
+from conformance.twin.rogue_device import TwinRogueDevice
 from conformance.twin.timebase import JST
 
 METER_ADDRESS = "fe80::21d:129f:3500:10"
@@ -57,6 +58,7 @@ class TwinHome:
         self.bus.add_monitor(self._bus_traffic.append)
         self.device: MeteringDevice | None = None
         self.installed: list[MeteringDevice] = []
+        self.rogue: TwinRogueDevice | None = None
 
     @property
     def traffic(self) -> list[HomeDatagram]:
@@ -103,3 +105,10 @@ class TwinHome:
 
     def meter_clock_error(self) -> float:
         return self._meter().clock_offset_s
+
+    def add_rogue(self) -> TwinRogueDevice:
+        """The bench's attacker (twin/rogue_device.py); one per scenario."""
+        if self.rogue is not None:
+            raise BenchError("the scenario put a second rogue device on the home network")
+        self.rogue = TwinRogueDevice(scheduler=self._scheduler, network=self.network)
+        return self.rogue

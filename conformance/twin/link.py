@@ -45,6 +45,8 @@ class _Pending:
 class LinkLayer:
     """One node's radio interface on the simulated medium."""
 
+    max_frame_retries = MAX_FRAME_RETRIES  # a faulty twin's link may retry less
+
     def __init__(
         self,
         *,
@@ -133,7 +135,7 @@ class LinkLayer:
         pending = self._pending
         if pending is None:
             return
-        if pending.tries <= MAX_FRAME_RETRIES:
+        if pending.tries <= self.max_frame_retries:
             self._attempt()
         else:
             self._next()  # No ACK: the upper layer's own timers (PANA) recover.

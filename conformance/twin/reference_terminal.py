@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.ics import Declaration
-from conformance.protocols import eap_psk, sixlowpan, wpan
+from conformance.protocols import dlms_events, eap_psk, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
 from conformance.protocols.pana_session import (
     Authenticated,
@@ -45,6 +45,7 @@ from conformance.twin.terminal_functions import TerminalFunction, discover_funct
 from conformance.twin.terminal_metering import MeteringApp, MeteringSettings
 
 TERMINAL_HOME_ADDRESS = "fe80::21d:129f:3500:a01"  # the terminal's home-side interface
+MAX_UNSENT_EVENTS = 32  # event notifications kept for the next join, newest kept
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +56,8 @@ class TerminalConfig:
     pairing_id: str
     retry_interval_max_s: float
     metering: MeteringSettings
+    # The whole declaration, for the terminal functions (identity, firmware key, logs...).
+    declaration: Declaration
 
     @classmethod
     def from_declaration(cls, declaration: Declaration) -> TerminalConfig:
@@ -71,6 +74,7 @@ class TerminalConfig:
                 meter_time_sync=declaration.metering.meter_time_sync,
                 meter_interface=declaration.metering.meter_interface,
             ),
+            declaration=declaration,
         )
 
 
@@ -125,6 +129,10 @@ class ReferenceTerminal:
         self._empty_scans = 0
         self._session: SessionDriver | None = None
         self.meter: Candidate | None = None
+        self._unsent_events: list[dlms_events.EventReport] = []  # reported while off the network
+        self._event_id = 0
+        # The home network the terminal's home interface is on (for the home-side functions).
+        self.home = home
         self.metering = self.metering_class(
             scheduler=scheduler,
             network=home,
@@ -146,9 +154,67 @@ class ReferenceTerminal:
             getattr(function, hook)(*args)
 
     def _on_home_datagram(self, datagram: HomeDatagram) -> None:
+        self._tell("home_traffic", datagram)
         for function in self.functions:
             if function.home_request(datagram):
                 return
+
+    def _on_unserved_packet(self, inbound: Inbound) -> None:
+        """An IoT-route packet no service of the terminal takes: the functions may; the
+        reference drops it (NAT-3.1-R4 「IoTルートから他のドメインへIPルーティングで接続
+        することは行わない」)."""
+        for function in self.functions:
+            if function.route_packet(inbound):
+                return
+
+    # -- services for the functions (terminal_functions.py) ------------------------------
+
+    def report_event(self, kind: str, detail: str) -> None:
+        """A function's event for the event log (firmware update, DoS detection...): every
+        function hears it through ``event_reported``, and the SM system gets it too."""
+        self._tell("event_reported", kind, detail)
+        self.notify_sm_system(kind, detail)
+
+    def notify_sm_system(self, kind: str, detail: str) -> None:
+        """Send the event to the SM system in a DLMS/COSEM event notification
+        (``protocols/dlms_events.py``); off the network, it waits for the next join."""
+        fitted = dlms_events.fitted_detail(detail)
+        report = dlms_events.EventReport(kind=kind, detail=fitted, time=self.metering.now())
+        self._unsent_events.append(report)
+        del self._unsent_events[:-MAX_UNSENT_EVENTS]
+        if self.state == "joined":
+            self._send_events()
+
+    def _send_events(self) -> None:
+        for report in self._unsent_events:
+            self._event_id = (self._event_id + 1) % 0x1000000  # long-invoke-id: 24 bits
+            notification = dlms_events.event_notification(
+                report, invoke_id=self._event_id, sent=self.metering.now()
+            )
+            self.metering.send_apdu(notification)
+        self._unsent_events.clear()
+
+    def monotonic(self) -> float:
+        """Seconds on the terminal's monotonic clock (unaffected by clock settings)."""
+        return self._scheduler.now
+
+    def after(self, delay_s: float, callback: Callable[..., Any], *args: Any) -> None:
+        """A function's timer: ``callback(*args)`` in ``delay_s``, unless the power went off."""
+        self._later(delay_s, callback, *args)
+
+    def restart(self, *, after_s: float, down_s: float) -> None:
+        """Reboot from within, as after a firmware update: off after ``after_s`` (so the
+        answer that announced it gets out), on again ``down_s`` later."""
+
+        def back_on(generation: int) -> None:
+            if generation == self._generation and self.state == "off":  # nobody touched the power
+                self.power_on()
+
+        def off() -> None:
+            self.power_off()
+            self._scheduler.call_later(down_s, back_on, self._generation)
+
+        self._later(after_s, off)
 
     # -- power -----------------------------------------------------------------------
 
@@ -315,13 +381,17 @@ class ReferenceTerminal:
             self._tell("packet_refused", inbound, "not from the chosen meter, or not secured")
             return
         packet = inbound.packet
-        if isinstance(packet, sixlowpan.Icmpv6Message):
+        if packet.dst != sixlowpan.mac_to_link_local(self.config.address) and packet.dst[0] != 0xFF:
+            self._on_unserved_packet(inbound)  # addressed to another node: not the terminal's
+        elif isinstance(packet, sixlowpan.Icmpv6Message):
             if packet.type == sixlowpan.ECHO_REQUEST:  # RFC 4443 §4.1: every node answers
                 self.send_icmpv6(inbound.src_mac, sixlowpan.echo_reply_to(packet))
         elif packet.dst_port == PANA_PORT and self._session is not None:
             self._session.feed(self._session.machine.receive(packet.payload, self._scheduler.now))
         elif packet.dst_port == DLMS_PORT and self.state == "joined":
             self.metering.on_dlms(packet.payload)
+        else:
+            self._on_unserved_packet(inbound)
 
     def _send_dlms(self, apdu: bytes) -> None:
         """Application data goes only to the meter the terminal is authenticated with."""
@@ -366,6 +436,7 @@ class ReferenceTerminal:
             assert self.meter is not None
             self._tell("joined", self.meter.address)
             self.on_joined()
+            self._send_events()
         elif isinstance(event, AuthenticationFailed | RetransmissionExhausted):
             assert self.meter is not None
             self._tell("authentication_failed", self.meter.address, str(event))

@@ -112,6 +112,17 @@ class SmartMeter:
         self._next_session_id = rng.randrange(1, 2**31)
 
     @property
+    def channel(self) -> int:
+        """The channel the meter's PAN is on now (``move_to`` changes it)."""
+        return self.link.port.channel
+
+    def move_to(self, channel: int) -> None:
+        """Re-form the PAN on another channel, away from interference (THK seed ch. 13
+        「定期的な周波数ホッピング」, modelled as a move of the whole PAN): terminals still on the
+        old channel lose the meter until they scan again and find it by its Pairing ID."""
+        self.link.port.tune(channel)
+
+    @property
     def free_slots(self) -> int:
         return self.config.capacity - self.occupied_by_others - len(self.authenticated)
 
@@ -310,6 +321,14 @@ class SmartMeter:
         driver.feed(driver.machine.terminate(self._scheduler.now))
         # From the PTR on, the meter no longer serves the terminal (NAT-3.4-CUT).
         self.authenticated.discard(terminal)
+
+    def ping(self, terminal: bytes) -> None:
+        """A PANA ping in the terminal's session (PNR with the P flag, RFC 5191 §4.5), which
+        the terminal must answer with a PNA; like every key push it carries the current group
+        key, so nothing changes for the terminal. The bench's valid request on UDP 716."""
+        driver = self._sessions.get(terminal)
+        if driver is not None and driver.machine.state is PaaState.OPEN:
+            driver.feed(driver.machine.push_group_key(self._scheduler.now))
 
     # -- findings ----------------------------------------------------------------------
 

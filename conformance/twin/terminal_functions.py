@@ -51,11 +51,25 @@ class TerminalFunction:
         Return True when this function handled it."""
         return False
 
+    def home_traffic(self, datagram: HomeDatagram) -> None:
+        """Every datagram that ``home_request`` is offered, told to every function first,
+        whichever handles it (an observer: DoS detection counts them)."""
+
+    def route_packet(self, inbound: Inbound) -> bool:
+        """An IoT-route packet from the chosen meter that none of the terminal's own services
+        takes: addressed to another node, or to a port the terminal does not serve.
+        Return True when this function handled it (the reference drops it: NAT-3.1-R4)."""
+        return False
+
     def setting_changed(self, name: str, source: str) -> None:
         """A setting changed; ``source`` is "SM system" or "maintenance port"."""
 
     def meter_identity(self, meter_id: bytes) -> None:
         """The metering device's ID as read at a slot."""
+
+    def event_reported(self, kind: str, detail: str) -> None:
+        """A function reported an event for the event log (``ReferenceTerminal.report_event``):
+        a firmware update, a DoS detection. ``kind`` is one word, ``detail`` free text."""
 
     # -- the maintenance port ----------------------------------------------------------
 

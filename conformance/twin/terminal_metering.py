@@ -444,7 +444,10 @@ class MeteringApp:
             if key == (dlms.CLOCK, 2):
                 self.apply_clock(dlms.as_datetime(request.data))
             elif key == (dlms.LOAD_PROFILE, 4):
-                return self.apply_granularity(dlms.as_int(request.data))
+                result = self.apply_granularity(dlms.as_int(request.data))
+                if result is dlms.DataAccessResult.SUCCESS:  # the functions hear it (event log)
+                    self.on_setting(_SETTING_NAMES[key], "SM system")
+                return result
             elif key == (UPLOAD_INTERVAL, 2):
                 self.settings.upload_interval_s = dlms.as_int(request.data)
                 self._next_upload = 0

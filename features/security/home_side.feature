@@ -1,0 +1,51 @@
+Feature: The terminal's home side answers only its declared ECHONET Lite whitelist and ports
+  A rogue device on the home network sends the terminal every kind of ECHONET Lite request,
+  malformed frames and requests from sources it has no business answering. The terminal
+  answers only the objects and properties its declaration lists, refuses the rest as
+  declared ("not possible" or silence), lets nothing be written that the list does not
+  allow, and passes none of it on to the smart meter. A port probe of either side finds
+  only the declared UDP ports answering ("open" means answering: the twin has no ICMP; on
+  the IoT route every probe is a secured radio frame, so that probe covers fewer ports).
+  (NAT seed 3-1, 無線端末 ②: 悪意のあるIPパケット（コマンド）が宅内側から到達することを防ぐ
+  ことを目的に、無線端末が対応するECHONET Liteコマンドを限定すること。また、接続条件（ポート
+  番号等）を極小化するなど、必要な通信のみを許可すること)
+
+  Background:
+    Given a smart meter "SM-1" with the terminal's Pairing ID
+    And a rogue device on the home network
+
+  @req:NAT-3.1-T2
+  Scenario Outline: A rogue device's <requests> get only what the whitelist allows
+    When the terminal is powered on
+    And the terminal joins "SM-1"
+    And the rogue device sends the terminal <requests>
+    Then every answer the terminal gave the rogue device stays within its declared whitelist
+    And the terminal answered what its whitelist allows and refused the rest as declared
+    And nothing the rogue device sent reached the smart meter
+
+    Examples:
+      | requests                                          |
+      | Get requests for its whitelisted properties       |
+      | Get requests for properties outside its whitelist |
+      | requests to objects it does not hold              |
+      | SetC requests                                     |
+      | SetI requests                                     |
+      | SetGet requests                                   |
+      | INF_REQ requests                                  |
+      | malformed frames                                  |
+      | requests from unexpected source addresses         |
+
+  @req:NAT-3.1-T2
+  Scenario: A UDP port probe of the terminal's home side finds only the declared ports open
+    When the terminal is powered on
+    And the terminal joins "SM-1"
+    And the rogue device probes the terminal's UDP ports 1-1024, 1900, 3610, 4059, 5353, 5683, 8080, 8443, 49152-49160
+    Then only the declared home-side UDP ports answered the probe
+    And nothing the rogue device sent reached the smart meter
+
+  @req:NAT-3.1-T2
+  Scenario: A UDP port probe from the IoT route finds only the declared ports open
+    When the terminal is powered on
+    And the terminal joins "SM-1"
+    And "SM-1" probes the terminal's UDP ports 1-300, 443, 500, 514, 520, 547, 623, 716, 1900, 3610, 4059, 5353, 5683, 5684, 8080, 8443, 19788, 47808, 61616-61631
+    Then only the declared IoT-route UDP ports answered the probe
