@@ -4,7 +4,7 @@ Feature: Joining the IoT route
   straight away, within about 90 seconds of power-on.
   (NAT seed 2-1, 2-3; THK seed ch. 7 and 13)
 
-  @req:THK-7-JOIN
+  @req:THK-7-JOIN @hil
   Scenario Outline: The terminal is authenticated within 90 seconds of power-on
     Given a smart meter "SM-1" with the terminal's Pairing ID
     And the IoT route loses <loss> % of frames
@@ -69,7 +69,7 @@ Feature: Joining the IoT route
     And PANA started within 5 seconds of the end of the active scan
     And the terminal sent no application data before it was authenticated
 
-  @req:NAT-3.1-R2 @severity:blocker
+  @req:NAT-3.1-R2 @severity:blocker @hil
   Scenario: A terminal with the wrong password never gets on the network
     Given a smart meter "SM-1" with the terminal's Pairing ID
     And the SM system holds another password for the terminal

@@ -18,7 +18,7 @@ Feature: Mandatory link encryption
     And the terminal's frame counters strictly increase
     And the terminal's secured frames decrypt with the group key "SM-1" delivered and with no other key
 
-  @req:NAT-3.1-R3
+  @req:NAT-3.1-R3 @hil
   Scenario Outline: The terminal drops a frame <protection> and keeps working
     Given a smart meter "SM-1" with the terminal's Pairing ID
     When the terminal is powered on

@@ -33,7 +33,7 @@ Feature: Storage, missing-data completion, delay and time
     And 72 days pass
     Then the HES holds every full hour of the 70 days up to its newest value, and nothing older
 
-  @req:THK-7-DELAY
+  @req:THK-7-DELAY @hil
   Scenario: A request from the connection server is answered within about 90 seconds
     When the terminal is powered on
     And 1 hours pass

@@ -24,7 +24,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     Then every value at the HES is the lower 8 digits of what the meter answered at that time
     And the import values at the HES cross 99,999,999 to a small number
 
-  @req:NAT-2.5-UNIT @req:NAT-2.5-CONV
+  @req:NAT-2.5-UNIT @req:NAT-2.5-CONV @hil
   Scenario: Values arrive at the HES in kWh with three decimals
     When the terminal is powered on
     And 2 hours pass

@@ -25,7 +25,7 @@ Feature: Settings from the SM system and from a handy terminal
     And the SM system learns the new password and ends the terminal's session
     Then the terminal is authenticated again with the new password within 5 minutes
 
-  @req:NAT-2.5-CFG @req:THK-8-CFG
+  @req:NAT-2.5-CFG @req:THK-8-CFG @hil
   Scenario: Neither the SM system nor a handy terminal can change the authentication ID
     When the terminal is powered on
     And 1 hours pass

@@ -161,29 +161,48 @@ class EmulatedModule:
         mac: bytes = DEFAULT_MAC,
         variant: str = "bp35a1",
         rssi_dbm: float = -60.0,
-        power_on_delay_s: float = 0.0,
+        power_on_delay_s: float | None = 0.0,
+        app_version: str = SKAPPVER_VERSION,
     ) -> None:
+        """``power_on_delay_s`` None leaves the terminal off: a rig's relay powers it
+        (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers."""
         self.mac = mac
         self.variant = variant
+        self.app_version = app_version
         self._seed = seed
         self._rssi_dbm = rssi_dbm
+        self._dut = dut
+        self._terminal_config = TerminalConfig.from_declaration(declaration)
+        self._terminals_made = 0
         self.scheduler = Scheduler()
         self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
         self.home = TwinHome(self.scheduler)
-        self.terminal = dut(
-            scheduler=self.scheduler,
-            medium=self.medium,
-            rng=stream(seed, "terminal"),
-            config=TerminalConfig.from_declaration(declaration),
-            name=TERMINAL_PORT,
-            home=self.home.network,
-        )
-        self.scheduler.call_at(power_on_delay_s, self.terminal.power_on)
+        self.terminal = self.new_terminal()
+        if power_on_delay_s is not None:
+            self.scheduler.call_at(power_on_delay_s, self.terminal.power_on)
         self._reader = sk.CommandReader()
         self._output = bytearray()
         self.lost_output = 0
         self._starts = 0
         self._reset_state()
+
+    def new_terminal(self) -> ReferenceTerminal:
+        """A factory-fresh terminal twin in place of the one on the air (powered off first),
+        with its own random stream; not yet powered."""
+        previous = getattr(self, "terminal", None)
+        if previous is not None:
+            previous.power_off()
+        self._terminals_made += 1
+        label = "terminal" if self._terminals_made == 1 else f"terminal {self._terminals_made}"
+        self.terminal = self._dut(
+            scheduler=self.scheduler,
+            medium=self.medium,
+            rng=stream(self._seed, label),
+            config=self._terminal_config,
+            name=TERMINAL_PORT,
+            home=self.home.network,
+        )
+        return self.terminal
 
     def _reset_state(self) -> None:
         self.registers = _register_defaults()
@@ -254,7 +273,7 @@ class EmulatedModule:
 
     def _cmd_skappver(self, command: sk.Command) -> None:
         _argc(command, 0)
-        self._print(sk.AppVersionReply(version=SKAPPVER_VERSION))
+        self._print(sk.AppVersionReply(version=self.app_version))
         self._print(sk.Ok())
 
     def _cmd_skinfo(self, command: sk.Command) -> None:

@@ -1,0 +1,411 @@
+"""The emulated rig of CI in one process: every part a vendor's desk has, on real OS
+devices, with the terminal twin as the device under test behind them.
+
+    python -m rigs.emulators.terminal_rig --rig-env rig.env [--dut NAME] [--time-scale S]
+    python -m rigs.emulators.terminal_rig [--dut NAME] -- pytest features --profile hil \\
+        --rig rigs/emulated/rig.yaml
+
+What it serves (``rigs/emulated/rig.yaml`` names each part):
+
+* the Wi-SUN radio: the SKSTACK-IP module emulator (``skstack_module.EmulatedModule``) on a
+  pty, the smart-meter side of the IoT route;
+* the terminal's maintenance port on a second pty, answering the terminal twin's
+  ``maintenance_command`` (``conformance.maintenance``'s line protocol, CR LF lines) while
+  the terminal is powered, and nothing while it is not;
+* the digital I/O module: a pymodbus server on Modbus TCP (127.0.0.1, a free port) whose
+  coil ``--power-coil`` is the relay in the terminal's supply: set, the terminal is
+  powered; cleared, it is not. Discrete input ``--led-input`` is the photodiode on the
+  terminal's LED (``conformance/twin/function_led.py``): lit while the pattern is steady,
+  lit in the first half of every second while it blinks, dark otherwise;
+* the terminal's home LAN: the twin's home network bridged to a real UDP socket, the
+  terminal at ``--home-terminal`` (127.0.0.2:3610), talking ECHONET Lite to the bench's
+  metering device twin at ``--home-meter`` (127.0.0.1:3610, the emulated rig's home-lan
+  address), which runs in the bench's process.
+
+**Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
+``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
+scenario of the twin profile gets a new one. A real terminal keeps its non-volatile
+settings; the HIL profile does not rely on either.
+
+**Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5). ``--time-scale S``
+runs them S times faster than the wall clock, so CI can run hour-long scenarios in
+seconds; the module then answers SKAPPVER with ``iotroute-bench-emulator/xS``, and the
+bench, reading it, runs its own side (HES, metering device, timeouts of the scenarios) at
+the same pace. A real module never answers that, so a real rig always runs at x1.
+
+When every part is ready the launcher writes the rig file's variables
+(``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``) as
+``NAME=value`` lines to ``--rig-env`` (written whole at once, so a reader never sees half
+of it) and prints them. With ``-- COMMAND...`` it runs the command with those variables
+set and stops when it ends, exiting with its status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import queue
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pymodbus.framer import FramerType
+from pymodbus.server import ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+from pymodbus.simulator.simutils import SimUtils
+
+from conformance.ics import load_declaration
+from conformance.protocols import echonet
+from conformance.sim.home_network import HomeDatagram, HomeNetwork
+from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
+from conformance.twin.home import METER_ADDRESS
+from conformance.twin.reference_terminal import TERMINAL_HOME_ADDRESS
+from rigs.emulators.skstack_module import (
+    DEFAULT_MAC,
+    SKAPPVER_VERSION,
+    EmulatedModule,
+    PtyEndpoint,
+    declaration_for_fault,
+)
+
+ENV_RADIO = "IOTROUTE_RIG_RADIO"
+ENV_MAINTENANCE = "IOTROUTE_RIG_MAINTENANCE"
+ENV_DIGITAL_IO_PORT = "IOTROUTE_RIG_DIGITAL_IO_PORT"
+DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulated/rig.yaml, role home-lan
+DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
+IO_POINTS = 16  # one 16-bit block of coils and one of discrete inputs
+START_TIMEOUT_S = 5.0
+TICK_S = 0.005
+MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
+
+
+def app_version(pace: float) -> str:
+    """What the module answers to SKAPPVER at a given pace (``conformance.hil`` reads it)."""
+    return f"{SKAPPVER_VERSION}/x{pace:g}"
+
+
+class IoModule:
+    """The rig's Modbus I/O module: coils are relays, discrete inputs are sensors (Modbus
+    Application Protocol V1.1b3, function codes 01, 02, 05, 15), served by pymodbus on
+    Modbus TCP from its own thread. Coil writes are queued for the emulator's loop."""
+
+    def __init__(self, *, device_id: int = 1, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.device_id, self.host, self.port = device_id, host, port
+        self.inputs = [False] * IO_POINTS
+        self.coil_writes: queue.SimpleQueue[tuple[int, bool]] = queue.SimpleQueue()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="modbus io", daemon=True)
+        self._server: ModbusTcpServer | None = None
+
+    async def _access(self, function_code, start_address, address, count, registers, set_values):
+        if function_code == 2:  # Read Discrete Inputs: the sensors as they stand
+            registers[:] = SimUtils.bitsToRegisters(self.inputs)
+        elif function_code in (5, 15) and set_values is not None:  # Write Single / Multiple Coils
+            for offset, value in enumerate(set_values):
+                self.coil_writes.put((address + offset, bool(value)))
+        return None
+
+    def _device(self) -> SimDevice:
+        def bits() -> list[SimData]:
+            return [SimData(0, count=IO_POINTS // 16, values=0, datatype=DataType.BITS)]
+
+        def registers() -> list[SimData]:
+            return [SimData(0, count=1, values=0, datatype=DataType.REGISTERS)]
+
+        return SimDevice(
+            id=self.device_id, simdata=(bits(), bits(), registers(), registers()), action=self._access
+        )
+
+    def start(self) -> int:
+        self._thread.start()
+
+        async def serve() -> ModbusTcpServer:
+            server = ModbusTcpServer(self._device(), framer=FramerType.SOCKET, address=(self.host, self.port))
+            await server.serve_forever(background=True)
+            return server
+
+        self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(START_TIMEOUT_S)
+        self.port = self._server.transport.sockets[0].getsockname()[1]
+        return self.port
+
+    def close(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            asyncio.run_coroutine_threadsafe(server.shutdown(), self._loop).result(START_TIMEOUT_S)
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(START_TIMEOUT_S)
+        self._loop.close()
+
+
+class HomeBridge:
+    """The terminal twin's home network joined to a real UDP socket: what the terminal sends
+    to the metering device (unicast or its multicast discovery) goes to the bench's meter
+    at ``meter``; what comes back enters the home network from the meter's address.
+
+    ECHONET Lite Part 2 §3.1: UDP port 3610 at both ends, which is why the terminal's end
+    sits on a loopback address of its own."""
+
+    def __init__(
+        self,
+        network: HomeNetwork,
+        *,
+        terminal: tuple[str, int] = DEFAULT_HOME_TERMINAL,
+        meter: tuple[str, int] = DEFAULT_HOME_METER,
+    ) -> None:
+        self._network = network
+        self.meter = meter
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(terminal)
+        self.socket.setblocking(False)
+        self.address = "{}:{}".format(*self.socket.getsockname())
+        network.listen(METER_ADDRESS, echonet.ECHONET_PORT, self._to_meter)
+
+    def _to_meter(self, datagram: HomeDatagram) -> None:
+        # Nobody listens yet (no scenario running): the LAN drops it, as a switch would.
+        with contextlib.suppress(OSError):
+            self.socket.sendto(datagram.payload, self.meter)
+
+    def read(self) -> None:
+        while True:
+            try:
+                payload, (host, port) = self.socket.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # an ICMP port-unreachable for an earlier datagram: nothing to read
+            source = METER_ADDRESS if (host, port) == self.meter else host
+            self._network.send(
+                src=source,
+                src_port=port,
+                dst=TERMINAL_HOME_ADDRESS,
+                dst_port=echonet.ECHONET_PORT,
+                payload=payload,
+            )
+
+    def close(self) -> None:
+        self._network.unlisten(METER_ADDRESS, echonet.ECHONET_PORT)
+        self.socket.close()
+
+
+class MaintenanceLine:
+    """The terminal's maintenance port on a pty: one command per line (CR LF, LF or CR),
+    the twin's answer lines back with CR LF. An unpowered terminal says nothing."""
+
+    def __init__(self, endpoint: PtyEndpoint, terminal: Callable[[], Any]) -> None:
+        self.endpoint = endpoint
+        self._terminal = terminal
+        self._pending = bytearray()
+
+    def receive(self, data: bytes) -> None:
+        self._pending += data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        while b"\n" in self._pending:
+            raw, _, rest = bytes(self._pending).partition(b"\n")
+            self._pending = bytearray(rest)
+            self._answer(raw.decode("ascii", "replace").strip())
+        if len(self._pending) > MAX_LINE:
+            self._pending.clear()
+
+    def _answer(self, line: str) -> None:
+        terminal = self._terminal()
+        if not line or terminal.state == "off":
+            return
+        answer = terminal.maintenance_command(line)
+        self.endpoint.write("".join(f"{a}\r\n" for a in answer).encode("ascii", "replace"))
+
+
+class TerminalRig:
+    """The emulated parts wired together."""
+
+    def __init__(
+        self,
+        module: EmulatedModule,
+        *,
+        io: IoModule,
+        bridge: HomeBridge,
+        power_coil: int = 0,
+        led_input: int = 0,
+    ) -> None:
+        self.module, self.io, self.bridge = module, io, bridge
+        self.power_coil, self.led_input = power_coil, led_input
+        self.powered = False
+
+    def sense_led(self) -> None:
+        """What the photodiode on the LED sees now (the twin's pattern, at rig time)."""
+        terminal = self.module.terminal
+        shown = next((f.shown() for f in terminal.functions if callable(getattr(f, "shown", None))), "off")
+        lit = shown == "steady" or (shown == "blinking" and self.module.scheduler.now % 1.0 < 0.5)
+        self.io.inputs[self.led_input] = self.powered and lit
+
+    def apply_coil_writes(self) -> None:
+        while True:
+            try:
+                coil, on = self.io.coil_writes.get_nowait()
+            except queue.Empty:
+                return
+            if coil == self.power_coil:
+                self.set_power(on)
+
+    def set_power(self, on: bool) -> None:
+        if on == self.powered:
+            return
+        self.powered = on
+        if on:
+            self.module.new_terminal().power_on()
+        else:
+            self.module.terminal.power_off()
+
+
+def _register(selector: selectors.BaseSelector, endpoint: PtyEndpoint) -> int:
+    """Register a pty endpoint and return its file descriptor (to tell the ports apart)."""
+    before = set(selector.get_map())
+    endpoint.register(selector)
+    (fd,) = set(selector.get_map()) - before
+    return fd
+
+
+def serve(
+    rig: TerminalRig,
+    radio: PtyEndpoint,
+    maintenance: MaintenanceLine,
+    *,
+    pace: float = 1.0,
+    until: Callable[[], bool] = lambda: False,
+) -> None:
+    """Run until SIGTERM, SIGINT or ``until()``: host bytes in, twin time forward, bytes out."""
+    stop = False
+
+    def request_stop(signum: int, frame: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    selector = selectors.DefaultSelector()
+    radio_fd = _register(selector, radio)
+    _register(selector, maintenance.endpoint)
+    selector.register(rig.bridge.socket, selectors.EVENT_READ, None)
+    started = time.monotonic()
+    try:
+        while not stop and not until():
+            for key, _ in selector.select(timeout=TICK_S):
+                if key.data is None:
+                    rig.bridge.read()
+                    continue
+                data = key.data()
+                if not data:
+                    continue
+                if key.fd == radio_fd:
+                    rig.module.receive(data)
+                else:
+                    maintenance.receive(data)
+            rig.apply_coil_writes()
+            rig.module.advance((time.monotonic() - started) * pace)
+            rig.sense_led()
+            output = rig.module.take_output()
+            if output:
+                radio.write(output)
+    finally:
+        selector.close()
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    try:
+        return host, int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rigs.emulators.terminal_rig",
+        description="The emulated rig: SKSTACK-IP radio, maintenance port, Modbus I/O and home LAN, "
+        "with a terminal twin behind them.",
+    )
+    parser.add_argument("--dut", default=REFERENCE, choices=[REFERENCE, *sorted(FAULTS)])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--ics", type=Path, default=None, help="terminal declaration (default: reference)")
+    parser.add_argument("--time-scale", type=float, default=1.0, metavar="S", help="twins run S x wall clock")
+    parser.add_argument("--rig-env", type=Path, default=None, metavar="FILE", help="write the variables here")
+    parser.add_argument("--mac", default=DEFAULT_MAC.hex().upper(), help="the module's EUI-64")
+    parser.add_argument("--home-meter", type=_address, default=DEFAULT_HOME_METER, metavar="HOST:PORT")
+    parser.add_argument("--home-terminal", type=_address, default=DEFAULT_HOME_TERMINAL, metavar="HOST:PORT")
+    parser.add_argument("--power-coil", type=int, default=0, help="the relay coil of the terminal's supply")
+    parser.add_argument("--led-input", type=int, default=0, help="the discrete input that senses its LED")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND: run it, then stop")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if args.time_scale <= 0:
+        print("--time-scale must be positive", file=sys.stderr)
+        return 2
+    if not (0 <= args.power_coil < IO_POINTS and 0 <= args.led_input < IO_POINTS):
+        print(f"--power-coil and --led-input are 0..{IO_POINTS - 1}", file=sys.stderr)
+        return 2
+    declaration = declaration_for_fault(load_declaration(args.ics), args.dut)
+    module = EmulatedModule(
+        seed=args.seed,
+        declaration=declaration,
+        dut=terminal_class(args.dut),
+        mac=bytes.fromhex(args.mac),
+        power_on_delay_s=None,
+        app_version=app_version(args.time_scale),
+    )
+    try:
+        bridge = HomeBridge(module.home.network, terminal=args.home_terminal, meter=args.home_meter)
+    except OSError as exc:
+        host, port = args.home_terminal
+        print(f"--home-terminal {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    io = IoModule()
+    radio, console = PtyEndpoint(), PtyEndpoint()
+    try:
+        io_port = io.start()
+        rig = TerminalRig(module, io=io, bridge=bridge, power_coil=args.power_coil, led_input=args.led_input)
+        maintenance = MaintenanceLine(console, lambda: module.terminal)
+        variables = {
+            ENV_RADIO: radio.address,
+            ENV_MAINTENANCE: console.address,
+            ENV_DIGITAL_IO_PORT: str(io_port),
+        }
+        text = "".join(f"{name}={value}\n" for name, value in variables.items())
+        if args.rig_env is not None:
+            partial = args.rig_env.with_name(args.rig_env.name + ".part")
+            partial.write_text(text, encoding="ascii")
+            partial.replace(args.rig_env)
+        print(text, end="", flush=True)
+        child = subprocess.Popen(command, env={**os.environ, **variables}) if command else None
+        serve(
+            rig,
+            radio,
+            maintenance,
+            pace=args.time_scale,
+            until=lambda: child is not None and child.poll() is not None,
+        )
+        if child is not None:
+            if child.poll() is None:
+                child.terminate()
+            return child.wait()
+        return 0
+    finally:
+        io.close()
+        bridge.close()
+        radio.close()
+        console.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
