@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from conformance.ics import Declaration
 from conformance.protocols import dlms, eap_psk, echonet, sixlowpan, wpan
 from conformance.protocols.pana import IntegrityAlgorithm
 from conformance.protocols.pana_session import PacSession, SessionTerminated
@@ -501,6 +503,21 @@ def _discovered() -> dict[str, Fault]:
 FAULTS.update(_discovered())
 
 REFERENCE = "reference"
+
+
+def declaration_for(declaration: Declaration, dut: str) -> Declaration:
+    """The declaration a faulty twin's vendor would have written (its overrides applied)."""
+    overrides = FAULTS[dut].declaration_overrides if dut != REFERENCE else {}
+    if not overrides:
+        return declaration
+    data: dict[str, Any] = declaration.model_dump()
+    for dotted, value in overrides.items():
+        *path, last = dotted.split(".")
+        section = data
+        for part in path:
+            section = section[part]
+        section[last] = value
+    return Declaration.model_validate(data)
 
 
 def terminal_class(name: str) -> type[ReferenceTerminal]:

@@ -77,6 +77,7 @@ from conformance.sim.radio import RadioMedium
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
+from conformance.twin.faults import declaration_for as declaration_for_fault  # the name the emulators use
 from conformance.twin.hes import HeadEndSystem
 from conformance.twin.home import TwinHome
 from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
@@ -699,21 +700,6 @@ def serve(module: EmulatedModule, endpoint: PtyEndpoint | TcpEndpoint, *, tick_s
     finally:
         selector.close()
         endpoint.close()
-
-
-def declaration_for_fault(declaration: Declaration, dut: str) -> Declaration:
-    """The declaration a faulty twin's vendor would have written (its overrides applied)."""
-    overrides = FAULTS[dut].declaration_overrides if dut != REFERENCE else {}
-    if not overrides:
-        return declaration
-    data: dict[str, Any] = declaration.model_dump()
-    for dotted, value in overrides.items():
-        *path, last = dotted.split(".")
-        section = data
-        for part in path:
-            section = section[part]
-        section[last] = value
-    return Declaration.model_validate(data)
 
 
 def build_parser() -> argparse.ArgumentParser:
