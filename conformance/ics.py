@@ -135,6 +135,13 @@ class Led(_Strict):
         return value
 
 
+class Battery(_Strict):
+    # THK seed ch. 8 「電池容量は、各メーターの検定満了までの期間、機能を維持できること」: the
+    # pack's rated capacity and the years it must last (the meter's verification period).
+    capacity_mah: Annotated[float, Field(gt=0, le=1_000_000)]
+    required_years: Annotated[float, Field(gt=0, le=30)]
+
+
 class Declaration(_Strict):
     version: Literal[1]
     identity: Identity
@@ -147,6 +154,8 @@ class Declaration(_Strict):
     firmware: Firmware
     operator: Operator
     led: Led
+    # Optional: None (or absent) for a mains-powered terminal; THK-8-BATT is then not applicable.
+    battery: Battery | None = None
     # The bench declares nothing it has not measured; a vendor's notes travel to the report.
     notes: str = ""
 

@@ -51,6 +51,11 @@ class Terminal(Protocol):
 
     def power_off(self) -> None: ...
 
+    def measure_current_a(self) -> float | None:
+        """What the terminal draws from the bench's supply (THK-8-BATT), in amperes; None
+        when the profile has no instrument on its supply (the twin, a rig without one)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MeterSetup:

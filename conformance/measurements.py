@@ -202,3 +202,13 @@ LED_LAG = Limit(
     high=5.0,
     source="NAT-2.5-LED (bench interpretation: within 5 s of the change)",
 )
+
+# THK seed ch. 8 「電池容量は、各メーターの検定満了までの期間、機能を維持できること」: the
+# declared capacity over the average current of a measured duty cycle (rigs/battery.py);
+# ``low`` is replaced by the declaration's required_years.
+BATTERY_LIFE = Limit(
+    name="projected battery life",
+    unit="years",
+    low=10.0,
+    source="THK-8-BATT",
+)

@@ -56,3 +56,7 @@ class HilTerminal:
             module.set_relay(coil, False)
         if self._supply is not None:
             self._supply.off()
+
+    def measure_current_a(self) -> float | None:
+        """The supply's ``MEAS:CURR?`` (THK-8-BATT); None: the rig has no power supply."""
+        return None if self._supply is None else self._supply.measure_current_a()

@@ -20,7 +20,10 @@ What it serves (``rigs/emulated/rig.yaml`` names each part):
 * the terminal's home LAN: the twin's home network bridged to a real UDP socket, the
   terminal at ``--home-terminal`` (127.0.0.2:3610), talking ECHONET Lite to the bench's
   metering device twin at ``--home-meter`` (127.0.0.1:3610, the emulated rig's home-lan
-  address), which runs in the bench's process.
+  address), which runs in the bench's process;
+* the bench power supply (``power_supply.EmulatedPowerSupply``): SCPI on a loopback TCP
+  port, its ``MEAS:CURR?`` from a current model of the twin's radio (THK-8-BATT;
+  ``rigs/emulated/metered-rig.yaml`` names it, pyvisa-py's ``@py`` backend reaches it).
 
 **Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
 ``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
@@ -34,7 +37,8 @@ bench, reading it, runs its own side (HES, metering device, timeouts of the scen
 the same pace. A real module never answers that, so a real rig always runs at x1.
 
 When every part is ready the launcher writes the rig file's variables
-(``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``) as
+(``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``,
+``IOTROUTE_RIG_POWER_SUPPLY_PORT``) as
 ``NAME=value`` lines to ``--rig-env`` (written whole at once, so a reader never sees half
 of it) and prints them. With ``-- COMMAND...`` it runs the command with those variables
 set and stops when it ends, exiting with its status.
@@ -69,9 +73,11 @@ from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
 from conformance.twin.home import METER_ADDRESS
 from conformance.twin.reference_terminal import TERMINAL_HOME_ADDRESS
+from rigs.emulators.power_supply import CurrentModel, EmulatedPowerSupply
 from rigs.emulators.skstack_module import (
     DEFAULT_MAC,
     SKAPPVER_VERSION,
+    TERMINAL_PORT,
     EmulatedModule,
     PtyEndpoint,
     declaration_for_fault,
@@ -80,6 +86,7 @@ from rigs.emulators.skstack_module import (
 ENV_RADIO = "IOTROUTE_RIG_RADIO"
 ENV_MAINTENANCE = "IOTROUTE_RIG_MAINTENANCE"
 ENV_DIGITAL_IO_PORT = "IOTROUTE_RIG_DIGITAL_IO_PORT"
+ENV_POWER_SUPPLY_PORT = "IOTROUTE_RIG_POWER_SUPPLY_PORT"
 DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulated/rig.yaml, role home-lan
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
 IO_POINTS = 16  # one 16-bit block of coils and one of discrete inputs
@@ -234,8 +241,9 @@ class TerminalRig:
         bridge: HomeBridge,
         power_coil: int = 0,
         led_input: int = 0,
+        supply: EmulatedPowerSupply | None = None,
     ) -> None:
-        self.module, self.io, self.bridge = module, io, bridge
+        self.module, self.io, self.bridge, self.supply = module, io, bridge, supply
         self.power_coil, self.led_input = power_coil, led_input
         self.powered = False
 
@@ -294,6 +302,8 @@ def serve(
     radio_fd = _register(selector, radio)
     _register(selector, maintenance.endpoint)
     selector.register(rig.bridge.socket, selectors.EVENT_READ, None)
+    if rig.supply is not None:
+        rig.supply.register(selector)  # its callables answer the host themselves
     started = time.monotonic()
     try:
         while not stop and not until():
@@ -310,6 +320,8 @@ def serve(
                     maintenance.receive(data)
             rig.apply_coil_writes()
             rig.module.advance((time.monotonic() - started) * pace)
+            if rig.supply is not None:
+                rig.supply.model.advance(rig.module.scheduler.now)
             rig.sense_led()
             output = rig.module.take_output()
             if output:
@@ -372,14 +384,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     io = IoModule()
     radio, console = PtyEndpoint(), PtyEndpoint()
+    model = CurrentModel(module.medium, TERMINAL_PORT, lambda: module.terminal)
+    supply = EmulatedPowerSupply(model, lambda: module.scheduler.now)
     try:
         io_port = io.start()
-        rig = TerminalRig(module, io=io, bridge=bridge, power_coil=args.power_coil, led_input=args.led_input)
+        rig = TerminalRig(
+            module,
+            io=io,
+            bridge=bridge,
+            power_coil=args.power_coil,
+            led_input=args.led_input,
+            supply=supply,
+        )
         maintenance = MaintenanceLine(console, lambda: module.terminal)
         variables = {
             ENV_RADIO: radio.address,
             ENV_MAINTENANCE: console.address,
             ENV_DIGITAL_IO_PORT: str(io_port),
+            ENV_POWER_SUPPLY_PORT: str(supply.port),
         }
         text = "".join(f"{name}={value}\n" for name, value in variables.items())
         if args.rig_env is not None:
@@ -403,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         io.close()
         bridge.close()
+        supply.close()
         radio.close()
         console.close()
 

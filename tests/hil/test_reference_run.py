@@ -22,6 +22,8 @@ RUNS_ON_A_RIG = sorted(
         "Values arrive at the HES in kWh with three decimals",
         "A request from the connection server is answered within about 90 seconds",
         "Neither the SM system nor a handy terminal can change the authentication ID",
+        "The terminal's average current over a duty cycle projects a battery life "
+        "of at least the declared years",
     ]
 )
 INJECTOR = "needs an injector radio"

@@ -1,0 +1,183 @@
+"""The emulated rig's bench power supply: SCPI lines on a loopback TCP socket (a VISA
+``TCPIP::127.0.0.1::PORT::SOCKET`` resource, pyvisa-py's ``@py`` backend), whose
+``MEAS:CURR?`` comes from a current model of the terminal twin behind it (THK-8-BATT).
+
+pyvisa-sim answers a query from a fixed table, so it cannot tie a reading to what the
+terminal does; this supply can. The model (conformance/MODELLED.md) is a radio's duty
+cycle, integrated over twin time:
+
+* unpowered (the output off, or the relay open): 0 A;
+* powered, receiver on (the terminal scanning, or a radio that never sleeps): ``RX_A``;
+* otherwise asleep: ``SLEEP_A``, plus for every frame the terminal transmits its airtime
+  at ``TX_A`` and a receive window of ``RX_WINDOW_S`` at ``RX_A`` (its ack or answer).
+
+``MEAS:CURR?`` answers the average current since the previous ``MEAS:CURR?`` (or since
+the output was switched on): the charge over the interval, as a supply's integrating
+meter reads. SCPI-99 vol. 2: ``MEASure:CURRent?``, ``OUTPut[:STATe]``, ``INSTrument:NSELect``,
+``[SOURce:]VOLTage``, ``[SOURce:]CURRent``, ``SYSTem:ERRor?``; IEEE 488.2 ``*IDN?``, ``*CLS``.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+from collections.abc import Callable
+
+from conformance.sim.radio import RadioMedium, RadioPort, airtime_s
+
+IDENTITY = "BENCHSIM,PS-3020-TCP,SIM000103,1.0.0"
+SLEEP_A = 8e-6  # MCU in stop mode, radio off
+RX_A = 15e-3  # 920 MHz receiver on
+TX_A = 25e-3  # transmitting at 20 mW
+RX_WINDOW_S = 0.02  # receiver kept on after each frame sent, for its ack or answer
+LISTENING_STATES = frozenset({"scanning"})
+MAX_LINE = 256
+NO_ERROR, COMMAND_ERROR = '+0,"No error"', '-100,"Command error"'
+
+
+class CurrentModel:
+    """What the terminal twin draws, integrated over twin time (see the module's docstring)."""
+
+    def __init__(self, medium: RadioMedium, terminal_port: str, terminal: Callable[[], object]) -> None:
+        self._terminal = terminal
+        self._port = terminal_port
+        self.powered = False
+        self._charge_as = 0.0
+        self._last_t: float | None = None
+        sent = medium.transmit
+
+        def transmitting(sender: RadioPort, frame: bytes) -> None:
+            if sender.name == terminal_port and sender.attached and self.powered:
+                self._charge_as += airtime_s(len(frame)) * TX_A + RX_WINDOW_S * RX_A
+            sent(sender, frame)
+
+        medium.transmit = transmitting  # type: ignore[method-assign]
+
+    def base_current_a(self) -> float:
+        terminal = self._terminal()
+        state = getattr(terminal, "state", "off")
+        if not self.powered or state == "off":
+            return 0.0
+        if state in LISTENING_STATES or not getattr(terminal, "radio_sleeps", True):
+            return RX_A
+        return SLEEP_A
+
+    def advance(self, now: float) -> None:
+        if self._last_t is not None and now > self._last_t:
+            self._charge_as += (now - self._last_t) * self.base_current_a()
+        self._last_t = now if self._last_t is None else max(now, self._last_t)
+
+    def take_average_a(self, now: float, since: float) -> float:
+        """The average since ``since``; the integrator starts again at ``now``."""
+        self.advance(now)
+        charge, self._charge_as = self._charge_as, 0.0
+        return charge / (now - since) if now > since else self.base_current_a()
+
+
+class EmulatedPowerSupply:
+    """One SCPI output on a loopback TCP port, one host at a time. It registers its sockets
+    in the emulator's selector with callables that answer themselves (and return b"")."""
+
+    def __init__(self, model: CurrentModel, clock: Callable[[], float], *, port: int = 0) -> None:
+        self.model, self._clock = model, clock
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self._listener.setblocking(False)
+        self.port = self._listener.getsockname()[1]
+        self.address = f"TCPIP::127.0.0.1::{self.port}::SOCKET"
+        self._selector: selectors.BaseSelector | None = None
+        self._client: socket.socket | None = None
+        self._pending = bytearray()
+        self._errors: list[str] = []
+        self.settings = {"INST:NSEL": "1", "VOLT": "+0.000000E+00", "CURR": "+1.000000E-01"}
+        self.output = False
+        self._since = 0.0
+
+    def register(self, selector: selectors.BaseSelector) -> None:
+        self._selector = selector
+        selector.register(self._listener, selectors.EVENT_READ, self._accept)
+
+    def _accept(self) -> bytes:
+        assert self._selector is not None
+        try:
+            client, _ = self._listener.accept()
+        except BlockingIOError:
+            return b""
+        self._drop()
+        client.setblocking(True)
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._client = client
+        self._selector.register(client, selectors.EVENT_READ, self._read)
+        return b""
+
+    def _drop(self) -> None:
+        if self._client is not None and self._selector is not None:
+            self._selector.unregister(self._client)
+            self._client.close()
+        self._client = None
+        self._pending.clear()
+
+    def _read(self) -> bytes:
+        if self._client is None:
+            return b""
+        try:
+            data = self._client.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop()
+            return b""
+        self._pending += data
+        while b"\n" in self._pending:
+            raw, _, rest = bytes(self._pending).partition(b"\n")
+            self._pending = bytearray(rest)
+            answer = self.execute(raw.decode("ascii", "replace").strip())
+            if answer is not None and self._client is not None:
+                try:
+                    self._client.sendall(answer.encode("ascii") + b"\n")
+                except OSError:
+                    self._drop()
+                    return b""
+        if len(self._pending) > MAX_LINE:
+            self._pending.clear()
+        return b""
+
+    def execute(self, line: str) -> str | None:
+        """One SCPI command; a query's answer, or None. An unknown command queues -100."""
+        head, _, argument = line.upper().partition(" ")
+        if head == "*IDN?":
+            return IDENTITY
+        if head in ("*CLS", "*RST"):
+            self._errors.clear()
+            return None
+        if head == "SYST:ERR?":
+            return self._errors.pop(0) if self._errors else NO_ERROR
+        if head == "MEAS:CURR?":
+            now = self._clock()
+            current = self.model.take_average_a(now, self._since) if self.output else 0.0
+            self._since = now
+            return f"{current:+.6E}"
+        if head == "OUTP?":
+            return "ON" if self.output else "OFF"
+        if head == "OUTP" and argument in ("ON", "1", "OFF", "0"):
+            self.switch(argument in ("ON", "1"))
+            return None
+        if head.endswith("?") and head[:-1] in self.settings:
+            return self.settings[head[:-1]]
+        if head in self.settings and argument:
+            self.settings[head] = argument
+            return None
+        if len(self._errors) < 16:
+            self._errors.append(COMMAND_ERROR)
+        return None
+
+    def switch(self, on: bool) -> None:
+        now = self._clock()
+        self.model.advance(now)
+        if on and not self.output:
+            self.model.take_average_a(now, now)  # the integrator starts at switch-on
+            self._since = now
+        self.output = self.model.powered = on
+
+    def close(self) -> None:
+        self._drop()
+        self._listener.close()
