@@ -18,6 +18,7 @@ from conformance.sim.radio import CHANNELS, RadioMedium, RadioPort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.b_route import BRoute, domains_of
+from conformance.twin.current_model import CurrentModel
 from conformance.twin.head_end import TwinHeadEnd
 from conformance.twin.hes import HeadEndSystem
 from conformance.twin.home import TwinHome
@@ -49,21 +50,32 @@ class VirtualClock:
 
 
 class TwinTerminal:
-    """Power control of the terminal twin; its internals are not an interface."""
+    """Power control of the terminal twin and the supply that feeds it; its internals are
+    not an interface. The supply's meter reads the twin's current model
+    (conformance/twin/current_model.py), as the emulated rig's SCPI supply does."""
 
-    def __init__(self, dut: ReferenceTerminal) -> None:
+    def __init__(self, dut: ReferenceTerminal, scheduler: Scheduler, medium: RadioMedium) -> None:
         self._dut = dut
+        self._scheduler = scheduler
         self.maintenance = TwinMaintenancePort(dut)
+        self._current = CurrentModel(medium, dut.name, lambda: dut)
+        self._read_at = 0.0
 
     def power_on(self) -> None:
+        self._current.advance(self._scheduler.now)
+        self._current.powered = True
         self._dut.power_on()
 
     def power_off(self) -> None:
+        self._current.advance(self._scheduler.now)
+        self._current.powered = False
         self._dut.power_off()
 
     def measure_current_a(self) -> float | None:
-        """The twin has no power supply to measure (THK-8-BATT is judged on a rig)."""
-        return None
+        """The average current since the previous reading, as an integrating meter gives it."""
+        now, since = self._scheduler.now, self._read_at
+        self._read_at = now
+        return self._current.take_average_a(now, since)
 
 
 class TwinIotRoute:
@@ -293,7 +305,7 @@ class TwinBench:
             home=self.home.network,
             bus=self.home.bus,
         )
-        self.terminal = TwinTerminal(dut)
+        self.terminal = TwinTerminal(dut, self.scheduler, self.medium)
 
     def close(self) -> None:
         self.terminal.power_off()

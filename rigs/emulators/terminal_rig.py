@@ -70,10 +70,11 @@ from pymodbus.simulator.simutils import SimUtils
 from conformance.ics import load_declaration
 from conformance.protocols import echonet
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
+from conformance.twin.current_model import CurrentModel
 from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
 from conformance.twin.home import METER_ADDRESS
 from conformance.twin.reference_terminal import TERMINAL_HOME_ADDRESS
-from rigs.emulators.power_supply import CurrentModel, EmulatedPowerSupply
+from rigs.emulators.power_supply import EmulatedPowerSupply
 from rigs.emulators.skstack_module import (
     DEFAULT_MAC,
     SKAPPVER_VERSION,

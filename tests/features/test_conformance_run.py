@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalogue import load_catalogue
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
 from conformance.protocols.pcap import LINKTYPE_IEEE802_15_4_TAP, read_pcap
@@ -83,9 +84,14 @@ def _scenario_results(results: Path) -> list[dict]:
 def test_every_join_scenario_passes_with_its_evidence(results: Path) -> None:
     scenarios = _scenario_results(results)
     assert len(scenarios) >= 9
+    catalogue = load_catalogue()
     for result in scenarios:
-        assert result["status"] == "passed", result["name"]
         labels = {(label["name"], label["value"]) for label in result["labels"]}
+        requirements = [value.split(" ")[0] for name, value in labels if name == "story"]
+        if not any("twin" in catalogue.get(r).profiles for r in requirements):
+            assert result["status"] == "skipped", result["name"]  # a rig's to judge (THK-8-BATT)
+            continue
+        assert result["status"] == "passed", result["name"]
         names = {name for name, _ in labels}
         assert {"epic", "feature", "story", "severity"} <= names, result["name"]
         attachments = {a["name"]: a for a in result.get("attachments", [])}
@@ -100,7 +106,11 @@ def test_the_seed_and_terminal_are_recorded(results: Path) -> None:
     assert "terminal.model=Reference terminal twin" in environment
     verdicts = json.loads((results / "verdicts.json").read_text())
     assert {v["seed"] for v in verdicts} == {SEED}
-    assert all(v["verdict"] == "pass" for v in verdicts)
+    # Every scenario passes, but those only a rig can judge (THK-8-BATT), which say why not.
+    catalogue = load_catalogue()
+    for v in verdicts:
+        twin_can_judge = any("twin" in catalogue.get(r).profiles for r in v["requirements"])
+        assert v["verdict"] == ("pass" if twin_can_judge else "not applicable"), v
 
 
 def _colon_hex(address: bytes) -> str:

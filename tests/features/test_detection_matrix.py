@@ -61,7 +61,14 @@ def test_the_reference_twin_passes_every_scenario_for_every_seed(verdicts: list[
     reference = [v for v in verdicts if v.dut == REFERENCE]
     assert reference, "the matrix ran no reference scenario"
     assert {v.seed for v in reference} == set(range(1, SEEDS + 1))
-    bad = [f"{v.scenario}: {v.verdict} {v.message}" for v in reference if v.verdict != "pass"]
+    # A scenario whose every requirement is judged on rigs only may be not applicable here.
+    hil_only = [v for v in reference if not twin_checkable(v.requirements)]
+    assert all(v.verdict == "not applicable" for v in hil_only), hil_only[:3]
+    bad = [
+        f"{v.scenario}: {v.verdict} {v.message}"
+        for v in reference
+        if v.verdict != "pass" and v not in hil_only
+    ]
     assert not bad, "\n".join(bad)
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from conformance.sim.radio import RadioMedium, airtime_s
 from conformance.sim.scheduler import Scheduler
-from rigs.emulators.power_supply import RX_A, RX_WINDOW_S, SLEEP_A, TX_A, CurrentModel, EmulatedPowerSupply
+from conformance.twin.current_model import RX_A, RX_WINDOW_S, SLEEP_A, TX_A, CurrentModel
+from rigs.emulators.power_supply import EmulatedPowerSupply
 
 
 @pytest.fixture
