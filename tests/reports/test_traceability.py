@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import conformance.catalogue
 from conformance.catalogue import load_catalogue
 from reports.traceability import Scenario, build, feature_scenarios, render_html
+
+CATALOGUE_FILE = Path(conformance.catalogue.__file__).with_name("requirements.yaml")
 
 ROOT = Path(__file__).resolve().parents[2]
 # CI lays a copy of shared/ beside the clone; so does every developer's machine.
@@ -108,8 +111,16 @@ def test_a_requirement_shows_the_worst_verdict_of_its_scenarios(outcomes: list[s
     assert (entry["gap"] is None) == (status == "pass")
 
 
-def test_requirements_without_scenarios_without_runs_or_for_another_profile_are_gaps() -> None:
-    catalogue = load_catalogue()
+def test_requirements_without_scenarios_without_runs_or_for_another_profile_are_gaps(tmp_path: Path) -> None:
+    # Every check of the real catalogue runs on both profiles; one made rig-only shows
+    # how the summary treats a requirement the run's profile cannot judge.
+    text = CATALOGUE_FILE.read_text(encoding="utf-8")
+    marked = "    profiles: [twin, hil]\n"
+    assert text.count(marked) == 1
+    (tmp_path / "requirements.yaml").write_text(
+        text.replace(marked, "    profiles: [hil]\n"), encoding="utf-8"
+    )
+    catalogue = load_catalogue(tmp_path / "requirements.yaml")
     hil_only = next(r for r in catalogue if r.testable and "twin" not in r.profiles)
     scenarios = [Scenario(name="scans", feature=FEATURE, requirements=("NAT-2.3-A",))]
     matrix = build(catalogue, scenarios, [], profile="twin")
