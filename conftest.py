@@ -1,9 +1,13 @@
 """Registers the bench's pytest plugins and step libraries; nothing else lives here.
 
-Every module ``steps/<area>_steps.py`` is a step library and is registered here.
+Every module of the ``steps`` package is a step library, one per feature area, and is
+registered here: the same sub-package scan that finds fault areas and terminal functions.
+``steps.common`` (the capability getters the libraries share) defines no steps.
 """
 
-from pathlib import Path
+import pkgutil
+
+import steps
 
 pytest_plugins = [
     "fixtures.options",
@@ -11,5 +15,5 @@ pytest_plugins = [
     "fixtures.bench",
     "fixtures.evidence",
     "fixtures.verdicts",
-    *(f"steps.{path.stem}" for path in sorted((Path(__file__).parent / "steps").glob("*_steps.py"))),
+    *(f"steps.{module.name}" for module in pkgutil.iter_modules(steps.__path__) if module.name != "common"),
 ]

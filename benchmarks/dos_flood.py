@@ -4,7 +4,7 @@ reference terminal's detection and metering fare (NAT-3.1-T4).
 For each seed: a smart meter granting 24-hour sessions, a metering device and the HES's
 commissioning, as the feature's Background; the reference terminal joins; an hour later the
 bench floods it from a minute before a :00 or :30 with frames forged by
-``conformance/twin/floods.py``, sent one by one through ``IotRouteSide.inject`` by
+``conformance/stimulus/floods.py``, sent one by one through ``IotRouteSide.inject`` by
 ``floods.pace`` (the steps' path, not a shortcut); an hour passes. Printed per seed: the wall
 time to build and to absorb the flood (frames per wall second, simulated/wall), the delay to
 the event notification at the HES and to the event-log entry against the declared limit,
@@ -25,15 +25,15 @@ import tracemalloc
 from dataclasses import dataclass
 from datetime import datetime
 
-from conformance.hes_events import EventReported
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup, MeterSpec
-from conformance.maintenance import parse_log
-from conformance.route_events import TerminalAuthenticated
-from conformance.twin import floods
+from conformance.observe.hes_events import EventReported
+from conformance.observe.route_events import TerminalAuthenticated
+from conformance.protocols.maintenance import parse_log
+from conformance.stimulus import floods
+from conformance.stimulus.floods import FrameFlood
 from conformance.twin.bench import TwinBench
 from conformance.twin.faults import terminal_class
-from conformance.twin.floods import FrameFlood
 
 METER = "SM-1"
 DEVICE_ID = bytes.fromhex("FE0011223344AA01")

@@ -25,13 +25,13 @@ from collections import Counter
 
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
-from conformance.protocols import sixlowpan, wpan
-from conformance.route_events import (
+from conformance.observe.route_events import (
     FrameDiscarded,
     SessionEnded,
     TerminalAuthenticated,
     TerminalReauthenticated,
 )
+from conformance.protocols import sixlowpan, wpan
 from conformance.twin.bench import INJECTOR_ADDRESS, TwinBench
 from conformance.twin.faults import terminal_class
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conformance.twin.reading_store import RETENTION_S, ReadingStore, StoredReading
+from conformance.twin.hes.reading_store import RETENTION_S, ReadingStore, StoredReading
 
 SLOT_S = 1800  # 30-minute values
 DAY = 86_400

@@ -22,7 +22,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
-from conformance.route_events import TerminalAuthenticated
+from conformance.observe.route_events import TerminalAuthenticated
 from conformance.twin.bench import TwinBench
 from conformance.twin.faults import terminal_class
 from fixtures.bench import BENCH

@@ -18,9 +18,9 @@ import argparse
 import statistics
 import time
 
-from conformance.hes_events import CompletionAnswered, UploadReceived
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup, MeterSpec
+from conformance.observe.hes_events import CompletionAnswered, UploadReceived
 from conformance.twin.bench import TwinBench
 from conformance.twin.faults import terminal_class
 

@@ -14,10 +14,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from conformance.hes_events import HesEventLog
 from conformance.ics import Declaration
 from conformance.observe.air import AirLog
-from conformance.route_events import RouteEventLog
+from conformance.observe.hes_events import HesEventLog
+from conformance.observe.route_events import RouteEventLog
 from conformance.sim.home_network import HomeDatagram
 
 
@@ -35,7 +35,7 @@ class Clock(Protocol):
 
 class MaintenancePort(Protocol):
     """The terminal's maintenance port, as a handy terminal uses it: one command line in,
-    the answer lines out (the line protocol of ``conformance.maintenance``)."""
+    the answer lines out (the line protocol of ``conformance.protocols.maintenance``)."""
 
     transcript: list[str]
 

@@ -204,7 +204,7 @@ LED_LAG = Limit(
 )
 
 # THK seed ch. 8 「電池容量は、各メーターの検定満了までの期間、機能を維持できること」: the
-# declared capacity over the average current of a measured duty cycle (rigs/battery.py);
+# declared capacity over the average current of a measured duty cycle (conformance/judge/battery.py);
 # ``low`` is replaced by the declaration's required_years.
 BATTERY_LIFE = Limit(
     name="projected battery life",

@@ -1,6 +1,6 @@
 """The message sequence of a scenario as an SVG sequence chart: who sent what, when.
 
-Drawn from the same observations as the text sequence (``conformance.reporting``): one
+Drawn from the same observations as the text sequence (``conformance.observe.renderings``): one
 lifeline per node (the terminal, each smart meter, the bench's injector, a neighbour, any
 stranger by its EUI-64, and "broadcast" for frames to no one in particular), one arrow
 per frame, one note per event a smart meter observed. Times are the scenario's (virtual
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from conformance.reporting import BROADCAST, TERMINAL, Observation
+from conformance.observe.renderings import BROADCAST, TERMINAL, Observation
 
 UNADDRESSED = "?"  # a frame with no source address, such as an Ack
 _HEADINGS = {UNADDRESSED: "? (no address)", BROADCAST: "broadcast"}

@@ -26,10 +26,10 @@ import serial
 
 from conformance.yamlfile import DocumentError
 from rigs import RigError
-from rigs.modbusio import ModbusIoModule
+from rigs.drivers.modbusio import ModbusIoModule
+from rigs.drivers.scpisession import ScpiSession
 from rigs.resources import ModbusRtu, ModbusTcp, NetworkInterface, SerialPort, VisaInstrument
 from rigs.rigfile import DigitalIoEntry, Entry, Rig, load_rig, resource_of
-from rigs.scpisession import ScpiSession
 
 SerialProbe = Callable[[str, serial.SerialBase, float], str]
 """``probe(resource name, open port, timeout_s) -> identity``; raises ``RigError``."""

@@ -3,7 +3,7 @@
 A versioned YAML document, validated strictly on load (DESIGN.md rule 7): an unknown
 field, a missing one, a resource of the wrong kind for its role or a role given twice
 stops the run with one :class:`~conformance.yamlfile.DocumentError` naming the file, the
-line and the field. ``rigs/emulated/rig.yaml`` is the CI rig, ``rigs/examples/`` has a
+line and the field. ``rigs/emulators/rig.yaml`` is the CI rig, ``rigs/examples/`` has a
 commented one for a vendor's desk::
 
     version: 1

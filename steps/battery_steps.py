@@ -4,7 +4,7 @@ The bench samples the rig's power supply (``Terminal.measure_current_a``) over a
 cycle that includes a join and an upload, weights each reading by the interval it covers
 (a supply's integrating meter reads the average since the previous reading; an
 instantaneous one is taken for the whole interval) and projects the declared capacity
-over that average (rigs/battery.py). THK seed ch. 8: 「電池容量は、各メーターの検定満了までの
+over that average (conformance/judge/battery.py). THK seed ch. 8: 「電池容量は、各メーターの検定満了までの
 期間、機能を維持できること」. A profile without an instrument on the supply skips: the
 bench never invents a current.
 """
@@ -19,9 +19,9 @@ from pytest_bdd import given, parsers, then, when
 from conformance.errors import TerminalFailure
 from conformance.ics import Battery
 from conformance.interfaces import Bench
+from conformance.judge.battery import average_current_a, battery_life_years
 from conformance.measurements import BATTERY_LIFE
 from fixtures.evidence import Evidence
-from rigs.battery import average_current_a, battery_life_years
 from steps.common import first_authentication
 
 Phases = list[tuple[float, float]]  # (duration_s, current_a), in rig time

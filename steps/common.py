@@ -6,7 +6,7 @@ import pytest
 
 from conformance.interfaces import Bench
 from conformance.observe.air import AirLog
-from conformance.route_events import TerminalAuthenticated
+from conformance.observe.route_events import TerminalAuthenticated
 
 
 def terminal_address(bench: Bench) -> bytes:

@@ -18,22 +18,22 @@ import pytest
 from pytest_bdd import parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
-from conformance.hes_events import EventReported
 from conformance.interfaces import Bench, HeadEnd, HomeSide
-from conformance.maintenance import parse_log, status
 from conformance.measurements import (
     DELIVERY_RATIO_UNDER_JAMMING,
     DOS_IN_EVENT_LOG,
     DOS_REPORTED_TO_HES,
     READINGS_KEPT_UNDER_FLOOD,
 )
-from conformance.route_events import TerminalAuthenticated
-from conformance.twin import floods
-from conformance.twin.floods import FloodRun, FrameFlood, HomeFlood
+from conformance.observe.hes_events import EventReported
+from conformance.observe.route_events import TerminalAuthenticated
+from conformance.protocols.maintenance import parse_log, status
+from conformance.stimulus import floods
+from conformance.stimulus.floods import FloodRun, FrameFlood, HomeFlood
 from fixtures.evidence import Evidence
 from steps.common import air_of, terminal_address
 
-DOS_DETECTED = "dos-detected"  # the event kind of conformance/maintenance.py's event log
+DOS_DETECTED = "dos-detected"  # the event kind of conformance/protocols/maintenance.py's event log
 AROUND_S = 3600  # the values judged around a flood: from an hour before to an hour after
 LOG_SLACK_S = 1.0  # clock readings are to the second or so: an entry this early still counts
 SETTLE_S = 600  # as the metering steps: a slot's value is judged once this long has passed

@@ -20,11 +20,11 @@ from conformance.errors import BenchError, TerminalFailure
 from conformance.ics import EchonetObject
 from conformance.interfaces import Bench, HomeSide, MeterDomains, RogueDevice
 from conformance.observe.home import meter_reads
+from conformance.observe.route_events import DatagramReceived
 from conformance.protocols import dlms, echonet, sixlowpan
 from conformance.protocols.errors import ProtocolError
-from conformance.route_events import DatagramReceived
 from conformance.sim.home_network import ALL_NODES, HomeDatagram
-from conformance.twin.rogue_device import (
+from conformance.stimulus.rogue_requests import (
     REQUEST_FAMILIES,
     ROGUE_EOJ,
     ROGUE_PROBE_PORT,

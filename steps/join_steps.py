@@ -14,13 +14,13 @@ from pytest_bdd import given, parsers, then, when
 from conformance.errors import BenchError, TerminalFailure
 from conformance.interfaces import Bench, MeterSetup
 from conformance.measurements import FULL_METER_ATTEMPTS, JOIN_TIME, PANA_START_DELAY
-from conformance.protocols import wpan
-from conformance.route_events import (
+from conformance.observe.route_events import (
     DatagramReceived,
     PanaStarted,
     TerminalRefused,
 )
-from conformance.twin.smart_meter import PANA_PORT
+from conformance.protocols import wpan
+from conformance.twin.meter.smart_meter import PANA_PORT
 from fixtures.evidence import Evidence
 from steps.common import air_of, declared_pairing_id, first_authentication, terminal_address
 

@@ -1,7 +1,7 @@
 """Steps of the link-security features (features/link_security/).
 
 Whether the terminal accepted a frame is read from the air: an ICMPv6 Echo Reply to the
-probe, or none (conformance/twin/probes.py). How it protects its own frames is read
+probe, or none (conformance/twin/meter/probes.py). How it protects its own frames is read
 from the capture, decrypted with the keys the bench's smart meters issued.
 """
 
@@ -16,9 +16,9 @@ from conformance.errors import TerminalFailure
 from conformance.interfaces import Bench, EchoProbe, MeterSetup, Protection
 from conformance.measurements import JOIN_TIME
 from conformance.observe.air import AirFrame
+from conformance.observe.route_events import SessionEnded, TerminalReauthenticated
 from conformance.protocols import pana, wpan
 from conformance.protocols.errors import ProtocolError
-from conformance.route_events import SessionEnded, TerminalReauthenticated
 from steps.common import air_of, declared_pairing_id, first_authentication, terminal_address
 
 # How long the bench waits for an Echo Reply: many round trips on a 100 kb/s link.

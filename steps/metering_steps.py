@@ -17,15 +17,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
-from conformance.hes_events import (
-    CompletionAnswered,
-    CompletionRequested,
-    MeterMismatch,
-    ResponseReceived,
-    UploadReceived,
-)
 from conformance.interfaces import Bench, HeadEnd, HomeSide, MeterSetup, MeterSpec
-from conformance.maintenance import parse_values, status
 from conformance.measurements import (
     ACQUISITION_DELAY,
     CLOCK_ERROR,
@@ -33,8 +25,16 @@ from conformance.measurements import (
     ROUND_TRIP,
     UPLOADS_PER_DAY,
 )
+from conformance.observe.hes_events import (
+    CompletionAnswered,
+    CompletionRequested,
+    MeterMismatch,
+    ResponseReceived,
+    UploadReceived,
+)
 from conformance.observe.home import meter_answers, meter_reads, meter_settings
-from conformance.route_events import TerminalAuthenticated
+from conformance.observe.route_events import TerminalAuthenticated
+from conformance.protocols.maintenance import parse_values, status
 from fixtures.evidence import Evidence
 from steps.common import declared_pairing_id, terminal_address
 

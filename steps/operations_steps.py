@@ -23,9 +23,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pytest_bdd import parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
-from conformance.incident import IncidentRecord, terminal_incident
 from conformance.interfaces import Bench, MaintenancePort
-from conformance.maintenance import PortLogEntry, parse_log, status
+from conformance.judge.incident import IncidentRecord, terminal_incident
 from conformance.measurements import (
     CUT_ATTEMPTS_PER_HOUR,
     CUT_RETRY_PAUSE,
@@ -36,16 +35,17 @@ from conformance.measurements import (
     RECONNECTION_TIME,
     UPDATE_REJOIN_TIME,
 )
-from conformance.protocols import firmware_image
-from conformance.route_events import (
+from conformance.observe.route_events import (
     AuthenticationRejected,
     DatagramReceived,
     PanaStarted,
     SessionEnded,
     TerminalAuthenticated,
 )
-from conformance.twin.firmware_keys import TWIN_VENDOR_KEY
-from conformance.twin.smart_meter import PANA_PORT
+from conformance.protocols import firmware_image
+from conformance.protocols.maintenance import PortLogEntry, parse_log, status
+from conformance.stimulus.firmware_keys import TWIN_VENDOR_KEY
+from conformance.twin.meter.smart_meter import PANA_PORT
 from fixtures.evidence import Evidence
 from steps.common import terminal_address
 from steps.metering_steps import hes_of, terminal_id

@@ -102,7 +102,7 @@ def test_untestable_requirements_say_why():
 
 def test_every_check_runs_on_both_profiles():
     # The battery life too: the twin's supply reads the twin's current model
-    # (conformance/twin/current_model.py), a rig's supply the real terminal.
+    # (conformance/twin/terminal/current_model.py), a rig's supply the real terminal.
     assert {r.id: r.profiles for r in CATALOGUE if r.profiles != ("twin", "hil")} == {}
 
 

@@ -12,7 +12,7 @@ from conformance.interfaces import HomeSide
 from conformance.protocols import echonet
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeDatagram
-from conformance.twin import modbus_meter
+from conformance.twin.home import modbus_meter
 
 IMPORT, EXPORT = 0xE0, 0xE2
 TIME_EPCS = frozenset({0x97, 0x98, 0xDA})

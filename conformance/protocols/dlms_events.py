@@ -38,7 +38,7 @@ _EVENT_OBJECT_NAME: Final = bytes((0, 0, 96, 11, 0, 255))
 _BODY_ELEMENTS: Final = 5
 
 # The bench's event codes (the IoT-route specification's are not public), one per kind of the
-# maintenance port's logs (conformance/maintenance.py). A kind not listed still travels, with
+# maintenance port's logs (conformance/protocols/maintenance.py). A kind not listed still travels, with
 # UNLISTED_EVENT: the kind text is what names it.
 EVENT_CODES: Final = {
     "dos-detected": 1,  # NAT-3.1-T4

@@ -11,21 +11,21 @@ from conformance.errors import BenchError
 from conformance.ics import Declaration
 from conformance.interfaces import EchoProbe, MeterDomains, MeterSetup, Protection
 from conformance.observe.air import AirLog
+from conformance.observe.route_events import RouteEventLog
 from conformance.protocols import sixlowpan, wpan
 from conformance.protocols.pana import IntegrityAlgorithm
-from conformance.route_events import RouteEventLog
 from conformance.sim.radio import CHANNELS, RadioMedium, RadioPort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
-from conformance.twin.b_route import BRoute, domains_of
-from conformance.twin.current_model import CurrentModel
-from conformance.twin.head_end import TwinHeadEnd
-from conformance.twin.hes import HeadEndSystem
-from conformance.twin.home import TwinHome
-from conformance.twin.maintenance_console import TwinMaintenancePort
-from conformance.twin.probes import EchoProber
-from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
-from conformance.twin.smart_meter import MeterConfig, SmartMeter
+from conformance.twin.hes.head_end import TwinHeadEnd
+from conformance.twin.hes.registry import HeadEndSystem
+from conformance.twin.home.home_side import TwinHome
+from conformance.twin.meter.b_route import BRoute, domains_of
+from conformance.twin.meter.probes import EchoProber
+from conformance.twin.meter.smart_meter import MeterConfig, SmartMeter
+from conformance.twin.terminal.current_model import CurrentModel
+from conformance.twin.terminal.maintenance_console import TwinMaintenancePort
+from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
 
 TERMINAL_PORT = "terminal"
 NEIGHBOUR_PORT = "neighbour terminal"
@@ -52,7 +52,7 @@ class VirtualClock:
 class TwinTerminal:
     """Power control of the terminal twin and the supply that feeds it; its internals are
     not an interface. The supply's meter reads the twin's current model
-    (conformance/twin/current_model.py), as the emulated rig's SCPI supply does."""
+    (conformance/twin/terminal/current_model.py), as the emulated rig's SCPI supply does."""
 
     def __init__(self, dut: ReferenceTerminal, scheduler: Scheduler, medium: RadioMedium) -> None:
         self._dut = dut

@@ -2,7 +2,7 @@ Feature: Battery life
   A battery-powered terminal must keep working until the meter's verification expires. The
   bench measures the current the terminal draws from the rig's power supply over a duty
   cycle with a join and an upload, averages it over time and projects how long the
-  declared capacity lasts at that average (rigs/battery.py).
+  declared capacity lasts at that average (conformance/judge/battery.py).
   (THK seed ch. 8: 電池容量は、各メーターの検定満了までの期間、機能を維持できること)
 
   @req:THK-8-BATT @hil

@@ -23,7 +23,7 @@ import selectors
 import socket
 from collections.abc import Callable
 
-from conformance.twin.current_model import CurrentModel
+from conformance.twin.terminal.current_model import CurrentModel
 
 IDENTITY = "BENCHSIM,PS-3020-TCP,SIM000103,1.0.0"
 MAX_LINE = 256

@@ -4,7 +4,7 @@ project's terminal twin on the air behind it, as a separate process.
 Run ``python -m rigs.emulators.skstack_module --pty`` (it prints the pty's path, e.g.
 ``/dev/pts/7``) or ``--tcp PORT`` (it prints ``socket://127.0.0.1:PORT``; port 0 picks a
 free one); both open with pyserial's ``serial_for_url``. ``--dut NAME`` puts a faulty
-terminal twin (``conformance/twin/faults.py``) on the air instead of the reference one,
+terminal twin (``conformance/twin/faults/__init__.py``) on the air instead of the reference one,
 ``--seed`` fixes the twins' random streams, ``--variant bp35c0`` prints the BP35C0 line
 layouts (LQI and SIDE fields).
 
@@ -61,10 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.ics import Declaration, load_declaration
-from conformance.protocols import pana, sixlowpan
-from conformance.protocols import skstack as sk
-from conformance.protocols.errors import BenchUsageError, ProtocolError
-from conformance.route_events import (
+from conformance.observe.route_events import (
     AuthenticationRejected,
     DatagramReceived,
     RouteEvent,
@@ -73,15 +70,18 @@ from conformance.route_events import (
     TerminalAuthenticated,
     TerminalReauthenticated,
 )
+from conformance.protocols import pana, sixlowpan
+from conformance.protocols import skstack as sk
+from conformance.protocols.errors import BenchUsageError, ProtocolError
 from conformance.sim.radio import RadioMedium
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
 from conformance.twin.faults import declaration_for as declaration_for_fault  # the name the emulators use
-from conformance.twin.hes import HeadEndSystem
-from conformance.twin.home import TwinHome
-from conformance.twin.reference_terminal import ReferenceTerminal, TerminalConfig
-from conformance.twin.smart_meter import PANA_PORT, MeterConfig, SmartMeter
+from conformance.twin.hes.registry import HeadEndSystem
+from conformance.twin.home.home_side import TwinHome
+from conformance.twin.meter.smart_meter import PANA_PORT, MeterConfig, SmartMeter
+from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
 
 TERMINAL_PORT = "terminal"
 DEFAULT_MAC = bytes.fromhex("02123400000000C1")  # locally administered, like the twin's meters

@@ -3,19 +3,19 @@ devices, with the terminal twin as the device under test behind them.
 
     python -m rigs.emulators.terminal_rig --rig-env rig.env [--dut NAME] [--time-scale S]
     python -m rigs.emulators.terminal_rig [--dut NAME] -- pytest features --profile hil \\
-        --rig rigs/emulated/rig.yaml
+        --rig rigs/emulators/rig.yaml
 
-What it serves (``rigs/emulated/rig.yaml`` names each part):
+What it serves (``rigs/emulators/rig.yaml`` names each part):
 
 * the Wi-SUN radio: the SKSTACK-IP module emulator (``skstack_module.EmulatedModule``) on a
   pty, the smart-meter side of the IoT route;
 * the terminal's maintenance port on a second pty, answering the terminal twin's
-  ``maintenance_command`` (``conformance.maintenance``'s line protocol, CR LF lines) while
+  ``maintenance_command`` (``conformance.protocols.maintenance``'s line protocol, CR LF lines) while
   the terminal is powered, and nothing while it is not;
 * the digital I/O module: a pymodbus server on Modbus TCP (127.0.0.1, a free port) whose
   coil ``--power-coil`` is the relay in the terminal's supply: set, the terminal is
   powered; cleared, it is not. Discrete input ``--led-input`` is the photodiode on the
-  terminal's LED (``conformance/twin/function_led.py``): lit while the pattern is steady,
+  terminal's LED (``conformance/twin/terminal/functions/led.py``): lit while the pattern is steady,
   lit in the first half of every second while it blinks, dark otherwise;
 * the terminal's home LAN: the twin's home network bridged to a real UDP socket, the
   terminal at ``--home-terminal`` (127.0.0.2:3610), talking ECHONET Lite to the bench's
@@ -23,7 +23,7 @@ What it serves (``rigs/emulated/rig.yaml`` names each part):
   address), which runs in the bench's process;
 * the bench power supply (``power_supply.EmulatedPowerSupply``): SCPI on a loopback TCP
   port, its ``MEAS:CURR?`` from a current model of the twin's radio (THK-8-BATT;
-  ``rigs/emulated/metered-rig.yaml`` names it, pyvisa-py's ``@py`` backend reaches it).
+  ``rigs/emulators/metered-rig.yaml`` names it, pyvisa-py's ``@py`` backend reaches it).
 
 **Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
 ``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
@@ -70,10 +70,10 @@ from pymodbus.simulator.simutils import SimUtils
 from conformance.ics import load_declaration
 from conformance.protocols import echonet
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
-from conformance.twin.current_model import CurrentModel
 from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
-from conformance.twin.home import METER_ADDRESS
-from conformance.twin.reference_terminal import TERMINAL_HOME_ADDRESS
+from conformance.twin.home.home_side import METER_ADDRESS
+from conformance.twin.terminal.current_model import CurrentModel
+from conformance.twin.terminal.reference import TERMINAL_HOME_ADDRESS
 from rigs.emulators.power_supply import EmulatedPowerSupply
 from rigs.emulators.skstack_module import (
     DEFAULT_MAC,
@@ -88,7 +88,7 @@ ENV_RADIO = "IOTROUTE_RIG_RADIO"
 ENV_MAINTENANCE = "IOTROUTE_RIG_MAINTENANCE"
 ENV_DIGITAL_IO_PORT = "IOTROUTE_RIG_DIGITAL_IO_PORT"
 ENV_POWER_SUPPLY_PORT = "IOTROUTE_RIG_POWER_SUPPLY_PORT"
-DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulated/rig.yaml, role home-lan
+DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.yaml, role home-lan
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
 IO_POINTS = 16  # one 16-bit block of coils and one of discrete inputs
 START_TIMEOUT_S = 5.0
@@ -97,7 +97,7 @@ MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
 
 
 def app_version(pace: float) -> str:
-    """What the module answers to SKAPPVER at a given pace (``conformance.hil`` reads it)."""
+    """What the module answers to SKAPPVER at a given pace (``rigs.profile`` reads it)."""
     return f"{SKAPPVER_VERSION}/x{pace:g}"
 
 

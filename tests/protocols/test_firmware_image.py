@@ -15,7 +15,7 @@ from conformance.ics import load_declaration
 from conformance.protocols import firmware_image as fw
 from conformance.protocols.errors import BenchUsageError, ProtocolError
 from conformance.protocols.firmware_image import FirmwareHeader, FirmwareImage, ImageRefused, Refusal
-from conformance.twin.firmware_keys import TWIN_VENDOR_KEY
+from conformance.stimulus.firmware_keys import TWIN_VENDOR_KEY
 
 h = bytes.fromhex
 # RFC 8032 §7.1, TEST 1: a published Ed25519 key pair, so the vectors do not rest on the twin's key.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conformance.reporting import BROADCAST, TERMINAL, Observation
+from conformance.observe.renderings import BROADCAST, TERMINAL, Observation
 from reports.sequence_chart import KEEP, collapse, lifelines, sequence_svg
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
+from conformance.observe.renderings import sequence_text
+from conformance.observe.route_events import FrameDiscarded, TerminalAuthenticated
 from conformance.protocols import sixlowpan, wpan
-from conformance.reporting import sequence_text
-from conformance.route_events import FrameDiscarded, TerminalAuthenticated
 from conformance.twin.bench import TwinBench
 from conformance.twin.faults import terminal_class
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
-from conformance.route_events import SessionEnded, TerminalAuthenticated, TerminalReauthenticated
+from conformance.observe.route_events import SessionEnded, TerminalAuthenticated, TerminalReauthenticated
 from conformance.twin.bench import TwinBench
 from conformance.twin.faults import terminal_class
 

@@ -1,0 +1,71 @@
+"""An RF signal generator on SCPI as the jammer: an unmodulated carrier on a channel.
+
+SCPI-99 commands: ``[SOURce:]FREQuency`` (Hz), ``[SOURce:]POWer`` (dBm),
+``OUTPut:MODulation`` and ``OUTPut[:STATe]``. The carrier is set up before the output is
+switched on, and never above the rig's ``max_power_dbm``: the rig file states what the
+shield box or the attenuator takes, and the radio law allows nothing radiated outside it.
+"""
+
+from __future__ import annotations
+
+from rigs import RigError
+from rigs.drivers.scpisession import ScpiSession
+from rigs.resources import VisaInstrument
+from rigs.rigfile import SignalGeneratorEntry
+
+
+class ScpiSignalGenerator:
+    """Implements :class:`~rigs.protocols.JammerProtocol`."""
+
+    def __init__(self, name: str, instrument: VisaInstrument, *, max_power_dbm: float) -> None:
+        self.session = ScpiSession(name, instrument)
+        self.max_power_dbm = max_power_dbm
+
+    @classmethod
+    def from_entry(cls, name: str, entry: SignalGeneratorEntry) -> ScpiSignalGenerator:
+        return cls(name, entry.visa, max_power_dbm=entry.max_power_dbm)
+
+    def open(self) -> str:
+        """Open the generator with its output off; return its ``*IDN?`` identity."""
+        identity = self.session.open()
+        self.session.write("OUTP OFF")
+        return identity
+
+    def close(self) -> None:
+        """Switch the carrier off, then let the instrument go."""
+        try:
+            if self.session.is_open:
+                self.session.write("OUTP OFF")
+        finally:
+            self.session.close()
+
+    def jam(self, channel_frequency_mhz: float, power_dbm: float) -> None:
+        frequency_hz = round(channel_frequency_mhz * 1e6)
+        if power_dbm > self.max_power_dbm:
+            raise RigError(
+                self.session.name,
+                f"POW {power_dbm:.2f}",
+                f"above the rig's max_power_dbm {self.max_power_dbm}",
+            )
+        if frequency_hz <= 0:
+            raise RigError(self.session.name, f"FREQ {frequency_hz}", "a carrier needs a positive frequency")
+        session = self._ready()
+        session.write("OUTP:MOD OFF")
+        session.write(f"FREQ {frequency_hz}")
+        session.write(f"POW {power_dbm:.2f}")
+        session.write("OUTP ON")
+
+    def stop(self) -> None:
+        self._ready().write("OUTP OFF")
+
+    def _ready(self) -> ScpiSession:
+        if not self.session.is_open:
+            self.open()
+        return self.session
+
+    def __enter__(self) -> ScpiSignalGenerator:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -1,0 +1,266 @@
+"""The SKSTACK-IP radio driver against the emulated module, a separate process on a real pty
+or a loopback TCP port, with the terminal twin on the air behind it (wall-clock time).
+
+The join test takes about 11 s: the twin boots for 2 s and scans the 28 channels for 8.4 s
+before it authenticates, as it would on a rig.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tty
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import serial
+
+from conformance.ics import load_declaration
+from conformance.protocols import dlms
+from conformance.protocols import skstack as sk
+from conformance.protocols.sixlowpan import link_local_from_eui64
+from rigs import RigError
+from rigs.drivers.skstackradio import SkStackRadio, probe
+
+REPO = Path(__file__).resolve().parents[3]
+DECLARATION = REPO / "conformance" / "declarations" / "reference-terminal.yaml"
+START_TIMEOUT_S = 30.0
+JOIN_LIMIT_S = 90.0  # THK-7-JOIN: authenticated within 90 s of power-on
+PANA_PORT, DLMS_PORT = 716, 4059
+CHANNEL, PAN_ID = 60, 0x1234
+
+
+@contextlib.contextmanager
+def emulator(*args: str) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """The emulator in its own process: (process, the port it serves, when it began serving)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rigs.emulators.skstack_module", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout=START_TIMEOUT_S):
+                pytest.fail(f"the emulator printed no port within {START_TIMEOUT_S} s")
+        address = process.stdout.readline().strip()
+        if not address:
+            pytest.fail(f"the emulator exited: {process.stderr.read()}")
+        yield process, address, time.monotonic()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def is_event(number: int):
+    return lambda event: isinstance(event, sk.Event) and event.number == number
+
+
+def set_up_paa(radio: SkStackRadio) -> None:
+    """What the HIL bench does with the radio before the terminal is powered: the smart
+    meter's channel, PAN and Pairing ID, the terminal's credentials, the DLMS port, SKSTART."""
+    credentials = load_declaration(DECLARATION).credentials
+    radio.configure_coordinator(CHANNEL, PAN_ID, credentials.pairing_id)
+    radio.register_terminal(credentials.authentication_id, credentials.password.get_secret_value())
+    radio.open_udp_port(3, DLMS_PORT)
+    radio.start()
+
+
+def clock_request(invoke_id: int) -> bytes:
+    """A DLMS GET of the clock (0.0.1.0.0.255, class 8, attribute 2) in the UDP wrapper."""
+    get = dlms.GetRequest(
+        invoke_id=invoke_id, attribute=dlms.CosemAttribute(class_id=8, obis=dlms.CLOCK, attribute=2)
+    )
+    return dlms.wrap(dlms.encode(get))
+
+
+def test_the_terminal_twin_authenticates_against_the_emulated_paa_and_talks_secured() -> None:
+    declaration = load_declaration(DECLARATION)
+    terminal = link_local_from_eui64(declaration.identity.eui64)
+    with (
+        emulator("--pty", "--seed", "3") as (_, pty_port, started),
+        emulator("--tcp", "0", "--dut", "omits-pairing-id") as (_, faulty_port, faulty_started),
+        SkStackRadio(pty_port, timeout_s=5.0) as radio,
+        SkStackRadio(faulty_port, timeout_s=5.0) as faulty,
+    ):
+        set_up_paa(radio)
+        set_up_paa(faulty)
+
+        joined = radio.wait_for(is_event(sk.EventNumber.PANA_DONE), JOIN_LIMIT_S)
+        assert joined is not None, "the terminal twin never authenticated"
+        assert joined.event.sender == terminal
+        assert joined.time - started <= JOIN_LIMIT_S
+        pana = [e for e in radio.events() if isinstance(e, sk.UdpReceived) and e.lport == PANA_PORT]
+        assert pana, "PANA from the terminal is reported as ERXUDP on port 716"
+        assert {e.sender_lla for e in pana} == {declaration.identity.eui64}
+        assert not pana[0].secured  # the PCI goes in the clear: there is no key yet
+
+        # The SM system's GET, secured: the terminal answers, and its answer is secured.
+        since = radio.mark()
+        assert radio.send_udp(terminal, DLMS_PORT, clock_request(7), secured=True, handle=3)
+        answer = radio.wait_for(
+            lambda e: isinstance(e, sk.UdpReceived) and e.lport == DLMS_PORT, 5.0, since=since
+        )
+        assert answer is not None, "no DLMS answer from the joined terminal"
+        assert answer.event.secured
+        response = dlms.decode(dlms.unwrap(answer.event.data).apdu)
+        assert isinstance(response, dlms.GetResponse) and response.invoke_id == 7
+
+        # The same GET in the clear: the reference terminal must not take it (NAT-3.1-R3).
+        since = radio.mark()
+        assert radio.send_udp(terminal, DLMS_PORT, clock_request(8), secured=False, handle=3)
+        assert radio.wait_for(lambda e: isinstance(e, sk.UdpReceived), 1.5, since=since) is None
+
+        # The faulty twin, on the air as long as the reference was, never started PANA.
+        time.sleep(max(0.0, (joined.time - started) - (time.monotonic() - faulty_started)))
+        assert not [e for e in faulty.events() if isinstance(e, sk.UdpReceived | sk.Event)]
+        assert radio.protocol_errors == [] and faulty.protocol_errors == []
+
+
+def test_the_module_answers_and_refuses_as_the_manual_says() -> None:
+    declaration = load_declaration(DECLARATION)
+    credentials = declaration.credentials
+    with emulator("--tcp", "0", "--variant", "bp35c0") as (_, port, _started), SkStackRadio(port) as radio:
+        assert radio.identify() == "1.2.10"
+        info = radio.info()
+        assert info.ipaddr == link_local_from_eui64(info.addr64)
+        assert info.side == 0  # the BP35C0 layout
+        assert radio.link_local(declaration.identity.eui64) == link_local_from_eui64(
+            declaration.identity.eui64
+        )
+
+        with pytest.raises(RigError, match=r"SKSTART: FAIL ER10") as refused:
+            radio.start()  # S03 still FFFF: no PAN to coordinate
+        assert port in str(refused.value)
+
+        radio.register_terminal(credentials.authentication_id, credentials.password.get_secret_value())
+        assert radio.read_register("S0A") == credentials.authentication_id[-8:]  # 3.17
+        radio.configure_coordinator(CHANNEL, PAN_ID, credentials.pairing_id, session_lifetime_s=120)
+        radio.register_terminal(credentials.authentication_id, credentials.password.get_secret_value())
+        assert radio.read_register("S0A") == credentials.pairing_id  # written again after SKSETRBID
+        assert radio.read_register("S16") == 120
+        radio.start()
+
+        terminal = link_local_from_eui64(declaration.identity.eui64)
+        assert not radio.send_udp(terminal, DLMS_PORT, b"x", secured=True)  # no session: EVENT 21 01
+        with pytest.raises(RigError, match="SKTERM: FAIL ER10"):
+            radio.terminate()  # nobody to terminate yet
+        assert radio.protocol_errors == []
+
+
+@pytest.mark.parametrize("where", [("--pty",), ("--tcp", "0")], ids=["pty", "tcp"])
+def test_a_killed_emulator_is_a_rig_error_naming_the_port_within_the_timeout(where) -> None:
+    with emulator(*where) as (process, port, _started), SkStackRadio(port, timeout_s=2.0) as radio:
+        radio.identify()
+        threading.Timer(0.5, process.send_signal, (signal.SIGKILL,)).start()
+        begun = time.monotonic()
+        with pytest.raises(RigError) as lost:
+            radio.wait_for(is_event(sk.EventNumber.PANA_DONE), 10.0)
+        assert time.monotonic() - begun < 2.5
+        assert port in str(lost.value) and "lost" in str(lost.value)
+        with pytest.raises(RigError, match="SKVER") as again:
+            radio.identify()
+        assert port in str(again.value)
+
+
+class ScriptedModule:
+    """A module on a real pty that answers from a script: OK to setup commands, and for
+    SKVER whatever the test says (garbage, silence)."""
+
+    def __init__(self, skver_answer: bytes | None, *, ropt_answer: bytes = b"OK 00\r\n") -> None:
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.path = os.ttyname(self._slave)
+        self._skver_answer = skver_answer
+        self._ropt_answer = ropt_answer
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> None:
+        os.write(self._master, data)
+
+    def _serve(self) -> None:
+        reader = sk.CommandReader()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._master, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                if not selector.select(timeout=0.05):
+                    continue
+                reader.feed(os.read(self._master, 1024))
+                while (command := reader.next_command()) is not None:
+                    if command.name == "SKVER":
+                        if self._skver_answer is not None:
+                            self.write(self._skver_answer)
+                    else:
+                        self.write(self._ropt_answer if command.name == "ROPT" else b"OK\r\n")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        os.close(self._master)
+        os.close(self._slave)
+
+
+def test_garbage_on_the_line_is_recorded_and_the_radio_goes_on() -> None:
+    module = ScriptedModule(b"\x00\xffEV\xe2R 1.2\r\nEVER 1.2.10\r\nOK\r\n")
+    try:
+        with SkStackRadio(module.path, timeout_s=2.0) as radio:
+            assert radio.identify() == "1.2.10"
+            module.write(
+                b"EVENT 25 FE80::1\r\n\x07\x07\r\nEVENT 25 FE80:0000:0000:0000:021D:129F:3500:0A01\r\n"
+            )
+            joined = radio.wait_for(is_event(sk.EventNumber.PANA_DONE), 2.0)
+            assert joined is not None
+            assert len(radio.protocol_errors) == 3
+            assert all(isinstance(e, sk.SkStackError) for e in radio.protocol_errors)
+    finally:
+        module.close()
+
+
+def test_a_silent_module_is_a_rig_error_within_the_timeout() -> None:
+    module = ScriptedModule(None)
+    try:
+        with SkStackRadio(module.path, timeout_s=0.5) as radio:
+            begun = time.monotonic()
+            with pytest.raises(RigError, match=r"SKVER: no answer within 0.5 s") as silent:
+                radio.identify()
+            assert time.monotonic() - begun < 1.0
+            assert module.path in str(silent.value)
+    finally:
+        module.close()
+
+
+def test_the_rig_check_probe_identifies_the_module() -> None:
+    module = ScriptedModule(b"SKVER\r\nEVENT 21 FE80::1 00\r\nEVER 1.2.10\r\nOK\r\n")
+    try:
+        with serial.serial_for_url(module.path, baudrate=115200, timeout=0.1) as port:
+            assert probe("wisun-radio", port, 2.0) == "SKSTACK-IP 1.2.10"
+    finally:
+        module.close()
+
+
+@pytest.mark.parametrize(("ropt", "data"), [(b"OK 00\r\n", b"\r\n"), (b"FAIL ER04\r\n", b"0D0A")])
+def test_the_erxudp_data_format_is_asked_of_the_module(ropt: bytes, data: bytes) -> None:
+    """ROPT 00: binary data; no ROPT at all (BP35C2): hex ASCII, as momonga finds."""
+    module = ScriptedModule(None, ropt_answer=ropt)
+    try:
+        with SkStackRadio(module.path, timeout_s=2.0) as radio:
+            module.write(
+                b"ERXUDP FE80:0000:0000:0000:021D:129F:3500:0A01 FE80:0000:0000:0000:0012:3400:0000:00C1 "
+                b"0FDB 0FDB 001D129F35000A01 1 0002 " + data + b"\r\n"
+            )
+            received = radio.wait_for(lambda e: isinstance(e, sk.UdpReceived), 2.0)
+            assert received is not None and received.event.data == b"\r\n" and received.event.secured
+    finally:
+        module.close()

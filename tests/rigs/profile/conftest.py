@@ -1,0 +1,141 @@
+"""The emulated rig for the HIL profile's tests: the launcher started as CI starts it, and
+pytest runs of the features against it in a subprocess, as a vendor runs them.
+
+Each test module starts its own emulator and runs the HIL scenarios once (module-scoped
+fixtures); the tests then read that run's verdicts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[3]
+RIG_FILE = ROOT / "rigs" / "emulated" / "rig.yaml"
+START_TIMEOUT_S = 20.0
+# The emulated rig runs its twins this much faster than the wall clock, so an hour-long
+# scenario takes 12 s; tests/rigs/profile/test_rig_faults.py runs in real time (x1).
+CI_PACE = 300
+
+
+def clean_environment(**variables: str) -> dict[str, str]:
+    """The environment of a child pytest: this run's own options and plugins left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "IOTROUTE_RIG_"))}
+    return {**env, **variables}
+
+
+class EmulatedRig:
+    """``python -m rigs.emulators.terminal_rig`` in its own process, until ``stop``."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        dut: str = "reference",
+        pace: float = 1.0,
+        seed: int = 1,
+        home_terminal: str = "127.0.0.2:3610",
+    ) -> None:
+        self.env_file = folder / f"rig-{dut}-x{pace:g}.env"
+        self.log = folder / f"rig-{dut}-x{pace:g}.log"
+        command = [sys.executable, "-m", "rigs.emulators.terminal_rig", "--rig-env", str(self.env_file)]
+        command += ["--dut", dut, "--time-scale", f"{pace:g}", "--seed", str(seed)]
+        command += ["--home-terminal", home_terminal]
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=clean_environment(), stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self.env_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"the emulated rig did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.05)
+        lines = self.env_file.read_text().splitlines()
+        self.variables = dict(line.split("=", 1) for line in lines if line)
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        return clean_environment(**{**self.variables, **overrides})
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass(frozen=True, slots=True)
+class HilRun:
+    """One ``pytest features --profile hil`` run: its exit status, output and verdicts."""
+
+    returncode: int
+    output: str
+    verdicts: list[dict]
+    junit: str
+
+    def verdict(self, scenario: str) -> dict:
+        found = [v for v in self.verdicts if v["scenario"] == scenario]
+        assert len(found) == 1, (
+            f"{scenario!r}: {len(found)} verdicts in {[v['scenario'] for v in self.verdicts]}"
+        )
+        return found[0]
+
+
+def run_hil(
+    folder: Path, env: dict[str, str], *args: str, rig: Path = RIG_FILE, timeout_s: float = 240
+) -> HilRun:
+    """Run the features on the hil profile in a subprocess."""
+    verdicts, junit = folder / "verdicts.json", folder / "junit.xml"
+    verdicts.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", "features", "--profile", "hil", "--rig", str(rig)]
+    command += [
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rA",
+        "--verdicts-json",
+        str(verdicts),
+        "--junitxml",
+        str(junit),
+    ]
+    result = subprocess.run(
+        [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
+    )
+    return HilRun(
+        result.returncode,
+        result.stdout + result.stderr,
+        json.loads(verdicts.read_text()) if verdicts.exists() else [],
+        junit.read_text() if junit.exists() else "",
+    )
+
+
+@pytest.fixture(scope="module")
+def module_folder(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+@contextlib.contextmanager
+def emulated_rig(folder: Path, **options) -> Iterator[EmulatedRig]:
+    """A started emulated rig, stopped when the block ends."""
+    rig = EmulatedRig(folder, **options)
+    try:
+        yield rig
+    finally:
+        rig.stop()
+
+
+def scenario_names(run: HilRun, verdict: str) -> Sequence[str]:
+    return sorted(v["scenario"] for v in run.verdicts if v["verdict"] == verdict)

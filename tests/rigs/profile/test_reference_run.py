@@ -1,0 +1,70 @@
+"""``pytest features --profile hil --rig rigs/emulators/rig.yaml`` against the reference
+terminal twin behind the emulated rig: every scenario tagged ``@hil`` passes, in rig time
+driven by the wall clock, and every other scenario is skipped with its reason.
+
+The run happens once for the module (about a minute: x300, see ``conftest.CI_PACE``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.bench import NOT_FOR_HIL
+from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, run_hil, scenario_names
+
+# The scenarios tagged @hil that one Wi-SUN module, a maintenance port, a relay and the
+# home LAN can judge (the others tagged @hil skip one example each, for a capability).
+RUNS_ON_A_RIG = sorted(
+    [
+        "The terminal is authenticated within 90 seconds of power-on",
+        "A terminal with the wrong password never gets on the network",
+        "The terminal drops a frame in plaintext and keeps working",
+        "Values arrive at the HES in kWh with three decimals",
+        "A request from the connection server is answered within about 90 seconds",
+        "Neither the SM system nor a handy terminal can change the authentication ID",
+        "The terminal's average current over a duty cycle projects a battery life "
+        "of at least the declared years",
+    ]
+)
+INJECTOR = "needs an injector radio"
+CAPABILITY_SKIPS = {
+    "The terminal is authenticated within 90 seconds of power-on": "lose a set share of frames",
+    "The terminal drops a frame with a bad MIC and keeps working": INJECTOR,
+    "The terminal drops a frame under a wrong key and keeps working": INJECTOR,
+    "The terminal drops a frame replayed with an old frame counter and keeps working": INJECTOR,
+    "The terminal drops a frame from an unauthenticated address and keeps working": INJECTOR,
+}
+
+
+@pytest.fixture(scope="module")
+def reference_run(module_folder) -> HilRun:
+    with emulated_rig(module_folder, pace=CI_PACE) as rig:
+        return run_hil(module_folder, rig.env())
+
+
+def test_every_scenario_tagged_for_hil_passes_against_the_reference(reference_run: HilRun):
+    assert reference_run.returncode == 0, reference_run.output[-4000:]
+    assert scenario_names(reference_run, "pass") == RUNS_ON_A_RIG
+    assert not scenario_names(reference_run, "fail") and not scenario_names(reference_run, "error")
+
+
+def test_a_scenario_a_rig_cannot_judge_is_skipped_with_the_reason(reference_run: HilRun):
+    skipped = [v for v in reference_run.verdicts if v["verdict"] == "not applicable"]
+    tagged = {v["scenario"]: v["message"] for v in skipped if NOT_FOR_HIL not in v["message"]}
+    assert set(tagged) == set(CAPABILITY_SKIPS)
+    for scenario, reason in CAPABILITY_SKIPS.items():
+        assert reason in tagged[scenario], (scenario, tagged[scenario])
+    others = [v for v in skipped if NOT_FOR_HIL in v["message"]]
+    assert len(others) > 20  # the twin-only scenarios: the sniffer, several meters, days of time
+
+
+def test_the_run_says_which_radio_it_used_and_at_what_pace(reference_run: HilRun):
+    assert f"rig time runs {CI_PACE}x the wall clock, as the emulated radio declares" in reference_run.output
+    assert "SKSTACK-IP 1.2.10 (iotroute-bench-emulator/x300)" in reference_run.output
+
+
+def test_no_secret_of_the_declaration_reaches_the_output(reference_run: HilRun):
+    from conformance.ics import load_declaration
+
+    password = load_declaration().credentials.password.get_secret_value()
+    assert password not in reference_run.output
