@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
+from conformance.errors import NotApplicable
 from conformance.interfaces import Bench
 from conformance.observe.air import AirLog
 from conformance.observe.route_events import TerminalAuthenticated
@@ -19,9 +18,9 @@ def declared_pairing_id(bench: Bench) -> str:
 
 
 def air_of(bench: Bench) -> AirLog:
-    """The sniffer's log, or a skip: the scenario needs a capability the profile lacks."""
+    """The sniffer's log; ``NotApplicable`` where the profile has no sniffer."""
     if bench.route.air is None:
-        pytest.skip(f"the {bench.profile} profile has no sniffer on the IoT route")
+        raise NotApplicable(f"the {bench.profile} profile has no sniffer on the IoT route")
     return bench.route.air
 
 
