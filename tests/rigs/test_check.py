@@ -20,7 +20,7 @@ from rigs.rigfile import load_rig
 from tests.rigs.endpoints import line_endpoint, modbus_io_server, silent, skstack_version_responder
 
 ROOT = Path(__file__).parents[2]
-EMULATED = ROOT / "rigs" / "emulated" / "rig.yaml"
+EMULATED = ROOT / "rigs" / "emulators" / "rig.yaml"
 RUN_TIMEOUT_S = 60
 
 

@@ -20,7 +20,7 @@ from rigs.rigfile import (
 )
 
 RIGS = Path(__file__).parents[2] / "rigs"
-EMULATED = RIGS / "emulated" / "rig.yaml"
+EMULATED = RIGS / "emulators" / "rig.yaml"
 DESK = RIGS / "examples" / "desk-rig.yaml"
 ENVIRONMENT = {
     "IOTROUTE_RIG_RADIO": "/dev/pts/7",

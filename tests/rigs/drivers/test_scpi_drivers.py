@@ -15,7 +15,7 @@ from rigs.protocols import JammerProtocol, PowerProtocol
 from rigs.resources import VisaInstrument
 from rigs.rigfile import load_rig
 
-EMULATED = Path(__file__).parents[3] / "rigs" / "emulated"
+EMULATED = Path(__file__).parents[3] / "rigs" / "emulators"
 BACKEND = f"{EMULATED / 'instruments.yaml'}@sim"
 STUCK_SUPPLY = "TCPIP0::192.168.10.31::inst0::INSTR"
 NOWHERE = "TCPIP0::192.168.10.99::inst0::INSTR"

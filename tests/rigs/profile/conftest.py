@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[3]
-RIG_FILE = ROOT / "rigs" / "emulated" / "rig.yaml"
+RIG_FILE = ROOT / "rigs" / "emulators" / "rig.yaml"
 START_TIMEOUT_S = 20.0
 # The emulated rig runs its twins this much faster than the wall clock, so an hour-long
 # scenario takes 12 s; tests/rigs/profile/test_rig_faults.py runs in real time (x1).

@@ -10,7 +10,7 @@ from tests.rigs.profile.conftest import CI_PACE, ROOT, emulated_rig, run_hil
 
 pytest.importorskip("pyvisa_py", reason="the metered supply is a TCPIP SOCKET resource: needs pyvisa-py")
 
-METERED_RIG = ROOT / "rigs" / "emulated" / "metered-rig.yaml"
+METERED_RIG = ROOT / "rigs" / "emulators" / "metered-rig.yaml"
 SCENARIO = (
     "The terminal's average current over a duty cycle projects a battery life of at least the declared years"
 )
