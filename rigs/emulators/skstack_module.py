@@ -228,8 +228,9 @@ class EmulatedModule:
 
     def _reset_state(self) -> None:
         self.registers = _register_defaults()
-        if self.layout.rssi_register:
-            self.registers["SA2"] = False
+        # SA2 switches the RSSI column into ERXUDP on the C family; momonga writes it to a
+        # BP35A1 too and then reads ERXUDP without the column: the A1 takes it, to no effect.
+        self.registers["SA2"] = False
         if self.coordinator is not None:
             self.coordinator.close()
         if self.role == "pac":
@@ -330,7 +331,7 @@ class EmulatedModule:
         except BenchUsageError:
             raise _CommandError("ER06") from None
         if name not in self.registers and name != "S07":
-            raise _CommandError("ER06")  # SA2 is the C family's (no source says what A1 answers)
+            raise _CommandError("ER06")
         if len(command.args) == 1:
             self._print(sk.RegisterValue(value=self._register_text(name)))
         else:
@@ -608,7 +609,7 @@ class EmulatedModule:
     def rssi_column(self, rssi_dbm: float) -> int | None:
         """ERXUDP's RSSI column: C family while SA2 is 1 (public BP35C2 clients set it),
         printed on ROHM's LQI scale as momonga reads it (the scale is not public)."""
-        return _lqi(rssi_dbm) if self.registers.get("SA2") else None
+        return _lqi(rssi_dbm) if self.layout.rssi_register and self.registers["SA2"] else None
 
     def _note_termination_answer(self, event: DatagramReceived) -> None:
         """The meter twin reports the end of a session the same way whether its PTR was
