@@ -5,8 +5,11 @@ Run ``python -m rigs.emulators.skstack_module --pty`` (it prints the pty's path,
 ``/dev/pts/7``) or ``--tcp PORT`` (it prints ``socket://127.0.0.1:PORT``; port 0 picks a
 free one); both open with pyserial's ``serial_for_url``. ``--dut NAME`` puts a faulty
 terminal twin (``conformance/twin/faults/__init__.py``) on the air instead of the reference one,
-``--seed`` fixes the twins' random streams, ``--variant bp35c0`` prints the BP35C0 line
-layouts (LQI and SIDE fields).
+``--seed`` fixes the twins' random streams, ``--variant bp35c2`` prints the C family's line
+layouts (``conformance/protocols/skstack/models.py``: SIDE in EINFO, EVENT and ERXUDP, the
+RSSI column while SA2 is 1, SIDE arguments, no ROPT) instead of the BP35A1's; ``--role pac``
+plays a module that joins a coordinator (``skstack_coordinator.py``) instead of being one,
+so that a public client library written for the B route can drive it.
 
 Behind the serial line the emulator runs the twins' ``Scheduler`` in wall-clock time (HIL is
 wall-clock by design, DESIGN.md rule 5): virtual time follows ``time.monotonic()``. The
@@ -29,17 +32,19 @@ DatagramReceived               ``ERXUDP ...`` with SECURED from the link layer, 
                                open (SKUDPPORT; 3610 and 716 are open out of the box)
 =============================  ==============================================================
 
-Uncertainties, modelled as stated (the public command references found, BP35A1 version
-1.3.0 SE edition and the client libraries smdn/Smdn.Net.SkStackIP and nbtk/momonga, only
-document the PaC role): that a coordinator after SKSTART reports each terminal's completed
-PANA authentication with ``EVENT 25`` and a failed one with ``EVENT 24``, the PaC's address
-as SENDER (no ``EVENT 45`` or other PAA-only number was found in any source); that
-re-authentication repeats ``EVENT 25``; that SKTERM may name the peer (a real module may
-answer FAIL ER05); that PANA datagrams are reported as ERXUDP on port 716, as B-route logs
-show them on the PaC side. ``EVENT 21`` is printed as soon as a datagram is queued (a real
-module waits for the MAC acknowledgement). SKJOIN and SKSCAN find nothing to join here: the
-only other radio is the terminal, which is not a coordinator (an active scan ends with
-``EVENT 22`` and no EPANDESC; the energy-detect scan is not modelled and answers FAIL ER10).
+Uncertainties, modelled as stated (the public sources, the BP35A1 command reference as
+smdn/Smdn.Net.SkStackIP and HiroyukiSakoh/EchoDotNetLite quote it, nbtk/momonga, Skyley's
+SKSTACK IP API, only show the PaC role at work): that a coordinator after SKSTART reports each
+terminal's completed PANA authentication with ``EVENT 25`` and a failed one with ``EVENT 24``,
+the PaC's address as SENDER (Skyley's own PanaTest runs a PAA with SKSTART but waits for
+EVENT 25 from either port; no PAA-only number such as the HAN edition's 0x50-0x57 key
+events is printed here); that re-authentication repeats ``EVENT 25``; that PANA datagrams
+are reported as ERXUDP on port 716, as B-route logs show them on the PaC side. The bench
+therefore confirms a join by a second observation (``rigs/profile/route.py``). ``EVENT 21``
+is printed as soon as a datagram is queued (a real module waits for the MAC
+acknowledgement). In the PAA role SKJOIN and SKSCAN find nothing to join: the only other
+radio is the terminal, which is not a coordinator (an active scan ends with ``EVENT 22`` and
+no EPANDESC; the energy-detect scan is not modelled and answers FAIL ER10).
 
 The twins' files are used as they are: the route events are taken from a ``RouteEventLog``
 subclass handed to the meter twin, and SKSENDTO goes out through the meter twin's link layer.
@@ -82,6 +87,7 @@ from conformance.twin.hes.registry import HeadEndSystem
 from conformance.twin.home.home_side import TwinHome
 from conformance.twin.meter.smart_meter import PANA_PORT, MeterConfig, SmartMeter
 from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
+from rigs.emulators.skstack_coordinator import BRouteCoordinator
 
 TERMINAL_PORT = "terminal"
 DEFAULT_MAC = bytes.fromhex("02123400000000C1")  # locally administered, like the twin's meters
@@ -92,6 +98,9 @@ ADDR16_NONE = 0xFFFE  # EINFO ADDR16 of a module without a short address
 # Active scan time per channel: 9.6 ms x (2^DURATION + 1) (command reference 3.9).
 SCAN_SLOT_S = 0.0096
 MAX_OUTPUT = 1 << 20  # octets held for a host that is not reading; beyond that they are lost
+
+
+_PRODUCT_COMMANDS = frozenset({"ROPT", "WOPT", "WUART", "RUART"})
 
 
 def _register_defaults() -> dict[str, int | bool | str]:
@@ -161,6 +170,8 @@ class EmulatedModule:
         dut: type[ReferenceTerminal],
         mac: bytes = DEFAULT_MAC,
         variant: str = "bp35a1",
+        role: str = "paa",
+        coordinator_credentials: tuple[str, str] = ("", ""),
         rssi_dbm: float = -60.0,
         power_on_delay_s: float | None = 0.0,
         app_version: str = SKAPPVER_VERSION,
@@ -169,6 +180,12 @@ class EmulatedModule:
         (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers."""
         self.mac = mac
         self.variant = variant
+        self.layout = sk.layout_of(variant)
+        if role not in ("paa", "pac"):
+            raise ValueError(f"role is paa or pac, not {role!r}")
+        self.role = role
+        self._coordinator_credentials = coordinator_credentials
+        self.coordinator: BRouteCoordinator | None = None
         self.app_version = app_version
         self._seed = seed
         self._rssi_dbm = rssi_dbm
@@ -185,6 +202,10 @@ class EmulatedModule:
         self._output = bytearray()
         self.lost_output = 0
         self._starts = 0
+        # A1: binary until WOPT 01, kept in flash across SKRESET (BP35A1 reference 3.30);
+        # C: no ROPT/WOPT, hex ASCII (momonga's reading of a BP35C2 that refuses ROPT).
+        self.hex_data = not self.layout.has_ropt
+        self.wopt_writes = 0
         self._reset_state()
 
     def new_terminal(self) -> ReferenceTerminal:
@@ -207,7 +228,14 @@ class EmulatedModule:
 
     def _reset_state(self) -> None:
         self.registers = _register_defaults()
-        self.hex_data = False
+        # SA2 switches the RSSI column into ERXUDP on the C family; momonga writes it to a
+        # BP35A1 too and then reads ERXUDP without the column: the A1 takes it, to no effect.
+        self.registers["SA2"] = False
+        if self.coordinator is not None:
+            self.coordinator.close()
+        if self.role == "pac":
+            rbid, password = self._coordinator_credentials
+            self.coordinator = BRouteCoordinator(self, rbid=rbid, password=password)
         self._rbid: str | None = None
         self._password: str | None = None
         self.hes = HeadEndSystem()
@@ -230,7 +258,10 @@ class EmulatedModule:
             if command is None:
                 return
             if self.registers["SFE"]:
-                self._print(sk.CommandEcho(line=" ".join((command.name, *command.args))))
+                # The product configuration commands end with CR alone (3.30-3.33); their
+                # echo is taken to end so too (no source shows it).
+                eol = sk.CR if command.name in _PRODUCT_COMMANDS else sk.CRLF
+                self._print(sk.CommandEcho(line=" ".join((command.name, *command.args))), eol=eol)
             try:
                 self._execute(command)
             except _CommandError as refused:
@@ -241,8 +272,8 @@ class EmulatedModule:
         self._output.clear()
         return out
 
-    def _print(self, event: sk.SkStackEvent) -> None:
-        encoded = sk.encode_event(event, hex_data=self.hex_data)
+    def _print(self, event: sk.SkStackEvent, *, eol: bytes = sk.CRLF) -> None:
+        encoded = sk.encode_event(event, hex_data=self.hex_data, eol=eol)
         if len(self._output) + len(encoded) > MAX_OUTPUT:
             self.lost_output += len(encoded)
             return
@@ -265,7 +296,7 @@ class EmulatedModule:
         return sixlowpan.link_local_from_eui64(self.mac)
 
     def _side(self) -> int | None:
-        return 0 if self.variant == "bp35c0" else None
+        return self.layout.default_side
 
     def _cmd_skver(self, command: sk.Command) -> None:
         _argc(command, 0)
@@ -287,7 +318,7 @@ class EmulatedModule:
                 addr64=self.mac,
                 channel=channel,
                 pan_id=pan_id,
-                addr16=ADDR16_NONE,
+                addr16=None if self.layout.side else ADDR16_NONE,
                 side=self._side(),
             )
         )
@@ -299,6 +330,8 @@ class EmulatedModule:
             name = sk.canonical_register(command.args[0])
         except BenchUsageError:
             raise _CommandError("ER06") from None
+        if name not in self.registers and name != "S07":
+            raise _CommandError("ER06")
         if len(command.args) == 1:
             self._print(sk.RegisterValue(value=self._register_text(name)))
         else:
@@ -346,6 +379,11 @@ class EmulatedModule:
         self._provision()
         self._print(sk.Ok())
 
+    @property
+    def credentials(self) -> tuple[str | None, str | None]:
+        """What SKSETRBID and SKSETPWD registered."""
+        return self._rbid, self._password
+
     def _provision(self) -> None:
         if self._rbid is not None and self._password is not None:
             self.hes.register(self._rbid, self._password)
@@ -373,16 +411,27 @@ class EmulatedModule:
 
     def _cmd_skjoin(self, command: sk.Command) -> None:
         _argc(command, 1)
-        raise _CommandError("ER10")  # no coordinator on this air but the module itself
+        if self.coordinator is None:
+            raise _CommandError("ER10")  # no coordinator on this air but the module itself
+        try:
+            peer = sk.parse_ipaddr(command.args[0])
+        except ValueError:
+            raise _CommandError("ER06") from None
+        self._print(sk.Ok())
+        self.coordinator.join(peer)
 
     def _cmd_skscan(self, command: sk.Command) -> None:
-        _argc(command, 3, 4)
+        _argc(command, 4 if self.layout.side else 3)  # C family: SIDE last (momonga)
         mode, mask, duration = command.args[:3]
         valid = mode in ("0", "2", "3") and len(mask) == 8 and sk.is_hex(mask) and sk.is_hex(duration)
         if not valid or int(duration, 16) > 14:
             raise _CommandError("ER06")
         if mode == "0" or self.meter is not None:
             raise _CommandError("ER10")  # no energy-detect model; a coordinator does not scan
+        if self.coordinator is not None:
+            self._print(sk.Ok())
+            self.coordinator.scan(int(mask, 16), int(duration, 16))
+            return
         channels = bin(int(mask, 16)).count("1")
         elapsed = SCAN_SLOT_S * (2 ** int(duration, 16) + 1) * channels
         done = sk.Event(number=sk.EventNumber.ACTIVE_SCAN_DONE, sender=self.link_local, side=self._side())
@@ -424,17 +473,15 @@ class EmulatedModule:
             self.meter = None
 
     def _cmd_skterm(self, command: sk.Command) -> None:
-        _argc(command, 0, 1)
+        _argc(command, 0)  # 3.6: no argument, the one session ends (EchoDotNetLite, smdn, momonga)
+        if self.coordinator is not None:
+            if not self.coordinator.terminate():
+                raise _CommandError("ER10")
+            self._print(sk.Ok())
+            return
         if self.meter is None:
             raise _CommandError("ER10")
-        if command.args:
-            try:
-                mac = mac_of_link_local(sk.parse_ipaddr(command.args[0]))
-            except ValueError:
-                raise _CommandError("ER06") from None
-            peers = [mac] if mac in self.meter.authenticated else []
-        else:
-            peers = sorted(self.meter.authenticated)
+        peers = sorted(self.meter.authenticated)
         if not peers:
             raise _CommandError("ER10")
         for peer in peers:
@@ -444,16 +491,23 @@ class EmulatedModule:
         self._print(sk.Ok())
 
     def _cmd_sksendto(self, command: sk.Command) -> None:
-        _argc(command, 5, 6)
+        _argc(command, 6 if self.layout.side else 5)  # C family: SIDE after SEC (momonga)
         handle, address, port, sec = command.args[:4]
         well_formed = handle in tuple("123456") and len(port) == 4 and sk.is_hex(port)
         if not well_formed or sec not in ("0", "1", "2"):
+            raise _CommandError("ER06")
+        if self.layout.side and command.args[4] not in ("0", "1"):
             raise _CommandError("ER06")
         try:
             dest = sk.parse_ipaddr(address)
         except ValueError:
             raise _CommandError("ER06") from None
         src_port = self.udp_ports[int(handle)]
+        if self.coordinator is not None and src_port != 0:
+            assert command.data is not None
+            self.coordinator.send(dest, src_port, int(port, 16), sec != "0", command.data)
+            self._print(sk.Ok())
+            return
         if self.meter is None or src_port == 0:
             raise _CommandError("ER10")
         assert command.data is not None
@@ -473,15 +527,21 @@ class EmulatedModule:
         self._print(sk.Ok())
 
     def _cmd_ropt(self, command: sk.Command) -> None:
+        if not self.layout.has_ropt:
+            raise _CommandError("ER04")  # a C-family module without it (momonga's finding)
         _argc(command, 0)
-        self._print(sk.Ok(detail="01" if self.hex_data else "00"))
+        # 3.31: the answer ends with CR alone (smdn BP35CommandSyntax, momonga _exec_ropt).
+        self._print(sk.Ok(detail="01" if self.hex_data else "00"), eol=sk.CR)
 
     def _cmd_wopt(self, command: sk.Command) -> None:
+        if not self.layout.has_ropt:
+            raise _CommandError("ER04")
         _argc(command, 1)
         if command.args[0] not in ("00", "01"):
             raise _CommandError("ER06")
         self.hex_data = command.args[0] == "01"
-        self._print(sk.Ok())
+        self.wopt_writes += 1  # flash writes: the bench must not wear them out
+        self._print(sk.Ok(), eol=sk.CR)
 
     # -- what the meter twin observes (command reference 4.1 and 4.8) ---------------------
 
@@ -530,7 +590,8 @@ class EmulatedModule:
             self._note_termination_answer(event)
         if event.dst_port not in self.udp_ports.values() or event.dst_port == 0:
             return
-        c0 = self.variant == "bp35c0"
+        assert self.meter is not None
+        rssi_dbm = self.medium.link(self.meter.config.name, TERMINAL_PORT).rssi_dbm
         self._print(
             sk.UdpReceived(
                 sender=peer,
@@ -540,10 +601,15 @@ class EmulatedModule:
                 sender_lla=event.terminal,
                 secured=event.secured,
                 data=event.payload[: sk.MAX_UDP_PAYLOAD],
-                lqi=_lqi(self.medium.link(self.meter.config.name, TERMINAL_PORT).rssi_dbm) if c0 else None,
-                side=0 if c0 else None,
+                rssi=self.rssi_column(rssi_dbm),
+                side=self._side(),
             )
         )
+
+    def rssi_column(self, rssi_dbm: float) -> int | None:
+        """ERXUDP's RSSI column: C family while SA2 is 1 (public BP35C2 clients set it),
+        printed on ROHM's LQI scale as momonga reads it (the scale is not public)."""
+        return _lqi(rssi_dbm) if self.layout.rssi_register and self.registers["SA2"] else None
 
     def _note_termination_answer(self, event: DatagramReceived) -> None:
         """The meter twin reports the end of a session the same way whether its PTR was
@@ -674,7 +740,9 @@ class TcpEndpoint:
         self._listener.close()
 
 
-def serve(module: EmulatedModule, endpoint: PtyEndpoint | TcpEndpoint, *, tick_s: float = 0.005) -> None:
+def serve(
+    module: EmulatedModule, endpoint: PtyEndpoint | TcpEndpoint, *, tick_s: float = 0.005, pace: float = 1.0
+) -> None:
     """Run until SIGTERM or SIGINT: host bytes in, twin time forward, module bytes out."""
     stop = False
 
@@ -693,7 +761,7 @@ def serve(module: EmulatedModule, endpoint: PtyEndpoint | TcpEndpoint, *, tick_s
                 data = key.data()
                 if data:
                     module.receive(data)
-            module.advance(time.monotonic() - started)
+            module.advance((time.monotonic() - started) * pace)
             output = module.take_output()
             if output:
                 endpoint.write(output)
@@ -715,7 +783,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ics", type=Path, default=None, help="terminal declaration (default: reference)")
     parser.add_argument("--mac", default=DEFAULT_MAC.hex().upper(), help="the module's EUI-64, 16 hex digits")
-    parser.add_argument("--variant", choices=("bp35a1", "bp35c0"), default="bp35a1")
+    parser.add_argument("--variant", choices=("bp35a1", "bp35c2", "bp35c0"), default="bp35a1")
+    parser.add_argument(
+        "--role", choices=("paa", "pac"), default="paa", help="pac: join a B-route coordinator"
+    )
+    parser.add_argument(
+        "--coordinator-id", default="", help="pac role: the ID the coordinator accepts (32 characters)"
+    )
+    parser.add_argument("--coordinator-password", default="", help="pac role: the password it accepts")
+    parser.add_argument(
+        "--pace", type=float, default=1.0, help="the module's world runs this x the wall clock"
+    )
     parser.add_argument("--rssi", type=float, default=-60.0, help="terminal-module link RSSI, dBm")
     parser.add_argument(
         "--power-on-delay", type=float, default=0.0, metavar="S", help="power the terminal on S seconds in"
@@ -739,12 +817,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         dut=terminal_class(args.dut),
         mac=mac,
         variant=args.variant,
+        role=args.role,
+        coordinator_credentials=(args.coordinator_id, args.coordinator_password),
         rssi_dbm=args.rssi,
         power_on_delay_s=args.power_on_delay,
     )
     endpoint: PtyEndpoint | TcpEndpoint = PtyEndpoint() if args.pty else TcpEndpoint(args.tcp)
     print(endpoint.address, flush=True)
-    serve(module, endpoint)
+    serve(module, endpoint, pace=args.pace)
     return 0
 
 

@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-scale", type=float, default=1.0, metavar="S", help="twins run S x wall clock")
     parser.add_argument("--rig-env", type=Path, default=None, metavar="FILE", help="write the variables here")
     parser.add_argument("--mac", default=DEFAULT_MAC.hex().upper(), help="the module's EUI-64")
+    parser.add_argument("--variant", choices=("bp35a1", "bp35c2"), default="bp35a1", help="radio layout")
     parser.add_argument("--home-meter", type=_address, default=DEFAULT_HOME_METER, metavar="HOST:PORT")
     parser.add_argument("--home-terminal", type=_address, default=DEFAULT_HOME_TERMINAL, metavar="HOST:PORT")
     parser.add_argument("--power-coil", type=int, default=0, help="the relay coil of the terminal's supply")
@@ -374,6 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         declaration=declaration,
         dut=terminal_class(args.dut),
         mac=bytes.fromhex(args.mac),
+        variant=args.variant,
         power_on_delay_s=None,
         app_version=app_version(args.time_scale),
     )

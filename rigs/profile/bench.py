@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # What the evidence asks after a scenario, also after one a broken part ended: answered
 # from what the side knows, without tending the rig again.
-UNTENDED = frozenset({"secrets", "address_book", "issued_keys"})
+UNTENDED = frozenset({"secrets", "address_book", "issued_keys", "join_evidence", "radio_protocol_errors"})
 
 
 class Tended:

@@ -77,7 +77,7 @@ class HilRig:
         """The Wi-SUN module, opened again if its port was lost."""
         if self._radio is not None:
             try:
-                self._radio.wait_for(lambda event: False, 0, since=self._radio.mark())
+                self._radio.check_alive()
             except RigError:
                 self._radio.close()
                 self._radio = None
@@ -212,7 +212,7 @@ class HilRig:
         datagrams = lan.receive() if lan is not None else []
         radio = self._radio
         if radio is not None:
-            radio.wait_for(lambda event: False, 0, since=radio.mark())  # raises if its port was lost
+            radio.check_alive()  # raises if its port was lost or its reader thread failed
         if bench is None:
             return  # between scenarios what arrives is nobody's
         route, home, _ = bench.sides

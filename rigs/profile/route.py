@@ -8,16 +8,23 @@ the route event the twin's smart meter would have logged (SKSTACK-IP command ref
 =========================  ==========================================================
 module line                route event
 =========================  ==========================================================
-``EVENT 25 <PaC>``         ``TerminalAuthenticated``; again while the session is open:
-                           ``TerminalReauthenticated``. The module authenticates against
-                           the one ID registered with SKSETRBID, so that is the event's
-                           ``terminal_id``
+``EVENT 25 <PaC>``         ``TerminalAuthenticated``, at the time of the EVENT, once a
+                           second observation confirms it (below); again while the
+                           session is open: ``TerminalReauthenticated``. The module
+                           authenticates against the one ID registered with SKSETRBID,
+                           so that is the event's ``terminal_id``
 ``EVENT 24 <PaC>``         ``AuthenticationRejected``
 ``EVENT 26/27/28/29``      ``SessionEnded``: the terminal ended it, SKTERM answered,
                            SKTERM unanswered, the session lifetime ran out
 ``ERXUDP ...``             ``DatagramReceived`` with the module's SECURED flag; a PANA
                            PCI on port 716 is also ``PanaStarted``
 =========================  ==========================================================
+
+No public source shows a module printing EVENT 25 in the PAA role, so a join is confirmed
+by a second observation before it counts: the first secured datagram from the terminal
+(the bench elicits one with a secured DLMS GET of the clock as soon as EVENT 25 comes). The
+scenario's evidence says which observation confirmed it (``join_evidence``), and lists the
+malformed lines the module printed during the scenario (``radio_protocol_errors``).
 
 The module reports only datagrams to the UDP ports it has open: the bench opens 3610, 716
 and 4059 and the declaration's other IoT-route ports (at most six in all).
@@ -42,7 +49,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 
-from conformance.errors import BenchError
+from conformance.errors import BenchError, TerminalFailure
 from conformance.interfaces import EchoProbe, MeterSetup, Protection
 from conformance.observe.route_events import (
     AuthenticationRejected,
@@ -70,6 +77,7 @@ FIRST_PAN_ID = 0x1000  # as the twin's first smart meter
 FIRST_CHANNEL = CHANNELS[7]  # as the twin's first smart meter
 MIN_SESSION_LIFETIME_S = 60  # register S16's lower bound
 PROBE_INVOKE_IDS = range(8, 16)  # the HES takes the lowest free ones (at most 4 in flight)
+JOIN_PROBE_INVOKE_ID = 7  # the secured GET that elicits a join's confirming datagram
 LINK_LOCAL_PREFIX = bytes.fromhex("fe80000000000000")
 DEFAULT_RSSI_DBM = next(f.default for f in fields(MeterSetup) if f.name == "rssi_dbm")
 
@@ -143,7 +151,11 @@ class HilIotRoute:
         self.meters: dict[str, ModuleRelay] = {}  # the HES's view: meter name -> relay
         self.relay = ModuleRelay(self._send_application)
         self._module = radio.info().addr64
-        self._sessions: set[bytes] = set()
+        self._errors_mark = radio.protocol_error_mark()
+        self._sessions: set[bytes] = set()  # EVENT 25 seen, no end since
+        self._pending_joins: dict[bytes, float] = {}  # EVENT 25 not confirmed yet: its time
+        self._confirmed: set[bytes] = set()
+        self.join_observations: list[str] = []
         self._terminated: set[bytes] = set()  # sessions the bench ended with SKTERM
         self._probes: dict[int, EchoProbe] = {}  # invoke-id -> probe in flight
         self._replies: dict[tuple[int, int], list[ProbeReply]] = {}
@@ -208,7 +220,7 @@ class HilIotRoute:
     def terminate_session(self, meter: str, terminal: bytes) -> None:
         self._check_meter(meter)
         self._terminated.add(terminal)
-        self._radio.terminate(sixlowpan.link_local_from_eui64(terminal))
+        self._radio.terminate()  # 3.6: no argument, the module's one session ends
 
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
         return []  # the module never reveals its group key
@@ -236,6 +248,13 @@ class HilIotRoute:
         wrapped = dlms.wrap(dlms.encode(request))
         if not self._radio.send_udp(address, DLMS_PORT, wrapped, secured, handle=DLMS_HANDLE):
             self._probes.pop(invoke_id, None)
+            if secured and terminal in self._sessions and terminal not in self._terminated:
+                # The bench holds the session open (EVENT 25, no end reported): a secured
+                # frame the terminal does not acknowledge is the terminal's failure.
+                raise TerminalFailure(
+                    "the terminal did not acknowledge a secured frame (EVENT 21 PARAM 01) "
+                    "while its PANA session was open"
+                )
             if secured:
                 state = "the bench ended it" if terminal in self._terminated else "none is open"
                 pytest.skip(
@@ -261,34 +280,81 @@ class HilIotRoute:
         return self.meter or "Wi-SUN module"
 
     def _event(self, when: float, event: sk.Event) -> None:
+        if event.sender is None:
+            return  # EVENT C0 (wake-up) names no one
         terminal = mac_of_link_local(event.sender)
         if terminal is None:
             return
         meter = self._name()
         if event.number == sk.EventNumber.PANA_DONE:
-            if terminal in self._sessions:
+            if terminal in self._confirmed:
                 self.events.append(TerminalReauthenticated(time=when, meter=meter, terminal=terminal))
+                return
+            if terminal in self._pending_joins:
                 return
             self._sessions.add(terminal)
             self._terminated.discard(terminal)
-            terminal_id = self._registry.registered_id or ""
-            self.events.append(
-                TerminalAuthenticated(time=when, meter=meter, terminal=terminal, terminal_id=terminal_id)
-            )
-            self._registry.record_join(when, terminal_id, meter, terminal)
+            self._pending_joins[terminal] = when
+            self._elicit_secured_datagram(terminal)
         elif event.number == sk.EventNumber.PANA_FAILED:
-            self._sessions.discard(terminal)
+            self._forget_session(terminal)
             reason = "PANA authentication failed (EVENT 24)"
             self.events.append(
                 AuthenticationRejected(time=when, meter=meter, terminal=terminal, reason=reason)
             )
         elif event.number in SESSION_ENDS:
-            self._sessions.discard(terminal)
+            self._forget_session(terminal)
             cause = SESSION_ENDS[sk.EventNumber(event.number)]
             self.events.append(SessionEnded(time=when, meter=meter, terminal=terminal, cause=cause))
 
+    def _forget_session(self, terminal: bytes) -> None:
+        self._sessions.discard(terminal)
+        self._confirmed.discard(terminal)
+        if self._pending_joins.pop(terminal, None) is not None:
+            self.join_observations.append(
+                f"EVENT 25 from {terminal.hex().upper()} was never confirmed: the session ended first"
+            )
+
+    def _elicit_secured_datagram(self, terminal: bytes) -> None:
+        """A secured GET of the clock (IEC 62056-5-3), which every terminal answers secured."""
+        request = dlms.GetRequest(
+            invoke_id=JOIN_PROBE_INVOKE_ID, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2)
+        )
+        address = sixlowpan.link_local_from_eui64(terminal)
+        self._radio.send_udp(address, DLMS_PORT, dlms.wrap(dlms.encode(request)), True, handle=DLMS_HANDLE)
+
+    def _confirm_join(self, when: float, terminal: bytes, udp: sk.UdpReceived) -> None:
+        reported = self._pending_joins.pop(terminal)
+        self._confirmed.add(terminal)
+        meter, terminal_id = self._name(), self._registry.registered_id or ""
+        self.join_observations.append(
+            f"join of {terminal.hex().upper()}: EVENT 25 at {reported:.3f} s, confirmed by the first "
+            f"secured datagram from the terminal (ERXUDP SECURED 1, UDP {udp.rport} -> {udp.lport}) "
+            f"at {when:.3f} s"
+        )
+        self.events.append(
+            TerminalAuthenticated(time=reported, meter=meter, terminal=terminal, terminal_id=terminal_id)
+        )
+        self._registry.record_join(reported, terminal_id, meter, terminal)
+
+    def join_evidence(self) -> str:
+        """Which observation confirmed each join (or that none did), for the report."""
+        return "\n".join(self.join_observations)
+
+    def radio_protocol_errors(self) -> str:
+        """The malformed lines the module printed during the scenario, with their octets."""
+        errors = self._radio.protocol_error_log(self._errors_mark)
+        lines = [f"{self._clock.at(e.time):.3f} s: {e.describe()}" for e in errors]
+        return (
+            f"{len(errors)} malformed lines from {self._radio.resource}\n" + "\n".join(lines)
+            if errors
+            else ""
+        )
+
     def _datagram(self, when: float, udp: sk.UdpReceived) -> None:
         terminal, meter = udp.sender_lla, self._name()
+        if udp.secured and terminal in self._pending_joins:
+            self._confirm_join(when, terminal, udp)
         self.events.append(
             DatagramReceived(
                 time=when,
@@ -304,7 +370,7 @@ class HilIotRoute:
         if udp.lport == PANA_PORT and _is_pci(udp.data):
             self.events.append(PanaStarted(time=when, meter=meter, terminal=terminal))
         elif udp.lport == DLMS_PORT:
-            if self._probe_answer(when, udp):
+            if self._probe_answer(when, udp) or _answers_join_probe(udp.data):
                 return
             # As the twin's smart meter: only an authenticated terminal's secured data goes on.
             if udp.secured and terminal in self._sessions:
@@ -330,6 +396,14 @@ class HilIotRoute:
             self._radio.send_udp(
                 sixlowpan.link_local_from_eui64(terminal), DLMS_PORT, apdu, True, handle=DLMS_HANDLE
             )
+
+
+def _answers_join_probe(payload: bytes) -> bool:
+    try:
+        apdu = dlms.decode(dlms.unwrap(payload).apdu)
+    except ProtocolError:
+        return False
+    return isinstance(apdu, dlms.GetResponse) and apdu.invoke_id == JOIN_PROBE_INVOKE_ID
 
 
 def _is_pci(payload: bytes) -> bool:

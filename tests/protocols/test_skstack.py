@@ -269,7 +269,7 @@ EVENTS = [
             sender_lla=MAC_79,
             secured=True,
             data=b"\r\n\x00",
-            lqi=0xA1,
+            rssi=0xA1,
             side=0,
         ),
         True,
@@ -388,7 +388,7 @@ def udp_received(draw) -> sk.UdpReceived:
         sender_lla=draw(macs),
         secured=draw(st.booleans()),
         data=draw(st.binary(max_size=sk.MAX_UDP_PAYLOAD)),
-        lqi=draw(st.integers(0, 255)) if c0 else None,
+        rssi=draw(st.integers(0, 255)) if draw(st.booleans()) else None,
         side=draw(st.integers(0, 1)) if c0 else None,
     )
 

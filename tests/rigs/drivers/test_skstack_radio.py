@@ -13,6 +13,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import termios
 import threading
 import time
 import tty
@@ -130,11 +131,12 @@ def test_the_terminal_twin_authenticates_against_the_emulated_paa_and_talks_secu
 def test_the_module_answers_and_refuses_as_the_manual_says() -> None:
     declaration = load_declaration(DECLARATION)
     credentials = declaration.credentials
-    with emulator("--tcp", "0", "--variant", "bp35c0") as (_, port, _started), SkStackRadio(port) as radio:
+    with emulator("--tcp", "0", "--variant", "bp35c2") as (_, port, _started), SkStackRadio(port) as radio:
+        assert radio.layout.family == "C" and radio.hex_data  # EINFO shows SIDE, ROPT is refused
         assert radio.identify() == "1.2.10"
         info = radio.info()
         assert info.ipaddr == link_local_from_eui64(info.addr64)
-        assert info.side == 0  # the BP35C0 layout
+        assert info.side == 0 and info.addr16 is None  # the C family's EINFO
         assert radio.link_local(declaration.identity.eui64) == link_local_from_eui64(
             declaration.identity.eui64
         )
@@ -173,16 +175,30 @@ def test_a_killed_emulator_is_a_rig_error_naming_the_port_within_the_timeout(whe
         assert port in str(again.value)
 
 
-class ScriptedModule:
-    """A module on a real pty that answers from a script: OK to setup commands, and for
-    SKVER whatever the test says (garbage, silence)."""
+A1_EINFO = b"EINFO FE80:0000:0000:0000:021D:1290:1234:5678 001D129012345678 21 8888 FFFE\r\nOK\r\n"
+C_EINFO = b"EINFO FE80:0000:0000:0000:021D:1290:1234:5678 001D129012345678 21 8888 0\r\nOK\r\n"
+PEER = "FE80:0000:0000:0000:021D:129F:3500:0A01"
+EVENT_25 = f"EVENT 25 {PEER}\r\n".encode()
 
-    def __init__(self, skver_answer: bytes | None, *, ropt_answer: bytes = b"OK 00\r\n") -> None:
+
+class ScriptedModule:
+    """A module on a real pty that answers from a script: SKVER, SKINFO and ROPT as the test
+    says, OK to everything else; ``silent`` commands get no answer. It records what it read."""
+
+    def __init__(
+        self,
+        skver_answer: bytes | None = b"EVER 1.2.10\r\nOK\r\n",
+        *,
+        ropt_answer: bytes = b"OK 00\r",
+        info_answer: bytes = A1_EINFO,
+        silent: frozenset[str] = frozenset(),
+    ) -> None:
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.path = os.ttyname(self._slave)
-        self._skver_answer = skver_answer
-        self._ropt_answer = ropt_answer
+        self.answers = {"SKVER": skver_answer, "ROPT": ropt_answer, "SKINFO": info_answer}
+        self.silent = set(silent)
+        self.commands: list[sk.Command] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -199,11 +215,15 @@ class ScriptedModule:
                     continue
                 reader.feed(os.read(self._master, 1024))
                 while (command := reader.next_command()) is not None:
-                    if command.name == "SKVER":
-                        if self._skver_answer is not None:
-                            self.write(self._skver_answer)
-                    else:
-                        self.write(self._ropt_answer if command.name == "ROPT" else b"OK\r\n")
+                    self.commands.append(command)
+                    if command.name in self.silent:
+                        continue
+                    answer = self.answers.get(command.name, b"OK\r" if command.name == "WOPT" else b"OK\r\n")
+                    if answer is not None:
+                        self.write(answer)
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.commands]
 
     def close(self) -> None:
         self._stop.set()
@@ -212,55 +232,173 @@ class ScriptedModule:
         os.close(self._slave)
 
 
-def test_garbage_on_the_line_is_recorded_and_the_radio_goes_on() -> None:
-    module = ScriptedModule(b"\x00\xffEV\xe2R 1.2\r\nEVER 1.2.10\r\nOK\r\n")
+@contextlib.contextmanager
+def scripted(*args, **kwargs) -> Iterator[ScriptedModule]:
+    module = ScriptedModule(*args, **kwargs)
     try:
-        with SkStackRadio(module.path, timeout_s=2.0) as radio:
-            assert radio.identify() == "1.2.10"
-            module.write(
-                b"EVENT 25 FE80::1\r\n\x07\x07\r\nEVENT 25 FE80:0000:0000:0000:021D:129F:3500:0A01\r\n"
-            )
-            joined = radio.wait_for(is_event(sk.EventNumber.PANA_DONE), 2.0)
-            assert joined is not None
-            assert len(radio.protocol_errors) == 3
-            assert all(isinstance(e, sk.SkStackError) for e in radio.protocol_errors)
+        yield module
     finally:
         module.close()
+
+
+def test_garbage_on_the_line_is_recorded_and_the_radio_goes_on() -> None:
+    with (
+        scripted(b"\x00\xffEV\xe2R 1.2\r\nEVER 1.2.10\r\nOK\r\n") as module,
+        SkStackRadio(module.path, timeout_s=2.0) as radio,
+    ):
+        before = radio.protocol_error_mark()
+        assert radio.identify() == "1.2.10"
+        module.write(b"EVENT 25 FE80::1\r\n\x07\x07\r\n" + EVENT_25)
+        joined = radio.wait_for(is_event(sk.EventNumber.PANA_DONE), 2.0)
+        assert joined is not None
+        log = radio.protocol_error_log(before)
+        assert len(log) == 3
+        assert log[0].error.line == b"\x00\xffEV\xe2R 1.2"  # kept with its octets
+        assert all(isinstance(e, sk.SkStackError) for e in radio.protocol_errors)
+        assert radio.identify() == "1.2.10"  # resynchronised first, then answered
+        assert module.names()[-2:] == ["SKVER", "SKVER"]
 
 
 def test_a_silent_module_is_a_rig_error_within_the_timeout() -> None:
-    module = ScriptedModule(None)
-    try:
-        with SkStackRadio(module.path, timeout_s=0.5) as radio:
-            begun = time.monotonic()
-            with pytest.raises(RigError, match=r"SKVER: no answer within 0.5 s") as silent:
-                radio.identify()
-            assert time.monotonic() - begun < 1.0
-            assert module.path in str(silent.value)
-    finally:
-        module.close()
+    with scripted() as module, SkStackRadio(module.path, timeout_s=0.5) as radio:
+        module.silent.add("SKAPPVER")
+        begun = time.monotonic()
+        with pytest.raises(RigError, match=r"SKAPPVER: no answer within 0.5 s") as silent:
+            radio.application_version()
+        assert time.monotonic() - begun < 1.0
+        assert module.path in str(silent.value)
+
+
+def test_a_sender_less_event_is_a_protocol_error_not_a_dead_reader() -> None:
+    """issue 15: ``EVENT 21`` without a sender once raised a bench-side error in the parser
+    and killed the reader thread; every later scenario then broke."""
+    with scripted() as module, SkStackRadio(module.path, timeout_s=1.0) as radio:
+        module.write(b"EVENT 21\r\nEVENT C0\r\n" + EVENT_25)
+        assert radio.wait_for(is_event(sk.EventNumber.PANA_DONE), 2.0) is not None
+        assert [e.reason for e in radio.protocol_errors] == ["EVENT 21 without a sender"]
+        assert radio.events()[0] == sk.Event(number=0xC0)  # the one EVENT without a sender
+        radio.check_alive()
+        assert radio.identify() == "1.2.10"
+
+
+def test_a_lying_datalen_costs_only_its_own_line() -> None:
+    head = f"ERXUDP {PEER} FE80:0000:0000:0000:021D:1290:1234:5678 0E1A 0E1A 001D129F35000A01 1 ".encode()
+    with scripted() as module, SkStackRadio(module.path, timeout_s=2.0) as radio:
+        module.write(head + b"0020 ab\r\n" + EVENT_25)  # claims 32 octets, carries 2
+        assert radio.wait_for(is_event(sk.EventNumber.PANA_DONE), 2.0) is not None
+        module.write(head + b"0100 abc\r\n")  # claims 256: what follows would be swallowed
+        assert radio.identify() == "1.2.10"  # the line went quiet; the partial line was given up
+        reasons = [e.reason for e in radio.protocol_errors]
+        assert reasons[0].startswith("ERXUDP data does not end at DATALEN")
+        assert any(r.startswith("incomplete line") for r in reasons[1:])
+
+
+def test_a_stale_fail_is_never_taken_for_the_next_commands_answer() -> None:
+    with scripted() as module, SkStackRadio(module.path, timeout_s=0.5) as radio:
+        module.silent.add("SKAPPVER")
+        with pytest.raises(RigError, match="no answer"):
+            radio.application_version()
+        module.write(b"FAIL ER04\r\n")  # the late answer of the command that timed out
+        module.silent.discard("SKAPPVER")
+        module.answers["SKAPPVER"] = b"EAPPVER rev26e\r\nOK\r\n"
+        assert radio.application_version() == "rev26e"
+        assert module.names()[-2:] == ["SKVER", "SKAPPVER"]  # resynchronised first
+        assert any(e.reason == "reply without a command" for e in radio.protocol_errors)
+
+
+def test_a_reader_thread_that_fails_marks_the_port_failed_naming_the_part() -> None:
+    with scripted() as module, SkStackRadio(module.path, timeout_s=0.5) as radio:
+
+        def broken() -> None:
+            raise RuntimeError("a bug below the driver")
+
+        radio._parser.next_event = broken  # type: ignore[method-assign]
+        module.write(EVENT_25)
+        time.sleep(0.3)
+        assert not radio.alive
+        with pytest.raises(RigError, match="reader thread failed: RuntimeError") as failed:
+            radio.check_alive()
+        assert module.path in str(failed.value)
+        with pytest.raises(RigError, match="SKVER"):
+            radio.identify()
+
+
+def test_a_raw_termios_error_on_a_pulled_port_is_port_lost() -> None:
+    with scripted() as module, SkStackRadio(module.path, timeout_s=0.5) as radio:
+
+        def pulled(*args) -> None:
+            raise termios.error(5, "Input/output error")
+
+        radio._serial.flush = pulled  # type: ignore[method-assign]
+        with pytest.raises(RigError, match="lost") as lost:
+            radio.identify()
+        assert module.path in str(lost.value)
+        with pytest.raises(RigError, match="lost"):
+            radio.check_alive()
+
+
+def test_the_event_buffer_is_a_ring_that_counts_what_it_dropped() -> None:
+    with scripted() as module, SkStackRadio(module.path, timeout_s=1.0, max_observations=5) as radio:
+        module.write(EVENT_25 * 20)
+        deadline = time.monotonic() + 2.0
+        while radio.mark() < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert radio.mark() == 20 and radio.dropped_observations == 15
+        assert len(radio.observations()) == 5 and len(radio.observations(18)) == 2
 
 
 def test_the_rig_check_probe_identifies_the_module() -> None:
-    module = ScriptedModule(b"SKVER\r\nEVENT 21 FE80::1 00\r\nEVER 1.2.10\r\nOK\r\n")
-    try:
-        with serial.serial_for_url(module.path, baudrate=115200, timeout=0.1) as port:
-            assert probe("wisun-radio", port, 2.0) == "SKSTACK-IP 1.2.10"
-    finally:
-        module.close()
+    with (
+        scripted(b"SKVER\r\nEVENT 21 FE80::1 00\r\nEVER 1.2.10\r\nOK\r\n") as module,
+        serial.serial_for_url(module.path, baudrate=115200, timeout=0.1) as port,
+    ):
+        assert probe("wisun-radio", port, 2.0) == "SKSTACK-IP 1.2.10"
 
 
-@pytest.mark.parametrize(("ropt", "data"), [(b"OK 00\r\n", b"\r\n"), (b"FAIL ER04\r\n", b"0D0A")])
+@pytest.mark.parametrize(
+    ("ropt", "data"),
+    [(b"OK 00\r", b"\r\n"), (b"OK 00\r\n", b"\r\n"), (b"OK 01\r", b"0D0A"), (b"FAIL ER04\r\n", b"0D0A")],
+    ids=["A1 binary, CR only", "CRLF after all", "A1 hex", "no ROPT: hex"],
+)
 def test_the_erxudp_data_format_is_asked_of_the_module(ropt: bytes, data: bytes) -> None:
-    """ROPT 00: binary data; no ROPT at all (BP35C2): hex ASCII, as momonga finds."""
-    module = ScriptedModule(None, ropt_answer=ropt)
-    try:
-        with SkStackRadio(module.path, timeout_s=2.0) as radio:
-            module.write(
-                b"ERXUDP FE80:0000:0000:0000:021D:129F:3500:0A01 FE80:0000:0000:0000:0012:3400:0000:00C1 "
-                b"0FDB 0FDB 001D129F35000A01 1 0002 " + data + b"\r\n"
-            )
-            received = radio.wait_for(lambda e: isinstance(e, sk.UdpReceived), 2.0)
-            assert received is not None and received.event.data == b"\r\n" and received.event.secured
-    finally:
-        module.close()
+    """ROPT's answer ends with CR alone (BP35A1 reference 3.31; smdn, momonga); no ROPT at
+    all (FAIL ER04, a C module): hex ASCII, as momonga finds."""
+    with scripted(ropt_answer=ropt) as module, SkStackRadio(module.path, timeout_s=2.0) as radio:
+        module.write(
+            b"ERXUDP FE80:0000:0000:0000:021D:129F:3500:0A01 FE80:0000:0000:0000:0012:3400:0000:00C1 "
+            b"0FDB 0FDB 001D129F35000A01 1 0002 " + data + b"\r\n"
+        )
+        received = radio.wait_for(lambda e: isinstance(e, sk.UdpReceived), 2.0)
+        assert received is not None and received.event.data == b"\r\n" and received.event.secured
+        assert radio.protocol_errors == []
+        assert "WOPT" not in module.names()  # never written unless asked: flash wears out
+
+
+def test_a_stated_data_format_is_written_with_wopt_only_when_it_differs() -> None:
+    with scripted(ropt_answer=b"OK 00\r") as module, SkStackRadio(module.path, hex_data=True) as radio:
+        assert radio.hex_data
+        [wopt] = [c for c in module.commands if c.name == "WOPT"]
+        assert wopt.args == ("01",)
+    with scripted(ropt_answer=b"OK 01\r") as module, SkStackRadio(module.path, hex_data=True):
+        assert "WOPT" not in module.names()
+
+
+def test_a_c_family_module_gets_side_arguments_and_its_sa2_written() -> None:
+    with scripted(ropt_answer=b"FAIL ER04\r\n", info_answer=C_EINFO) as module:
+        with SkStackRadio(module.path, rssi_column=True) as radio:
+            assert radio.layout.family == "C" and radio.side == 0 and radio.hex_data
+            module.write(f"EVENT 21 {PEER} 0 00\r\n".encode())  # EVENT 21 with SIDE (momonga)
+            radio.send_udp(sk.parse_ipaddr(PEER), 3610, b"x", True)
+            radio.terminate()
+        sendto = next(c for c in module.commands if c.name == "SKSENDTO")
+        assert sendto.args == ("1", PEER, "0E1A", "1", "0", "0001")
+        assert next(c for c in module.commands if c.args[:1] == ("SA2",)).args == ("SA2", "1")
+        assert next(c for c in module.commands if c.name == "SKTERM").args == ()
+
+
+def test_a_declared_model_the_module_contradicts_is_refused() -> None:
+    with (
+        scripted(info_answer=C_EINFO) as module,
+        pytest.raises(RigError, match=r"says BP35A1 .* EINFO shows the C family"),
+    ):
+        SkStackRadio(module.path, model="BP35A1")

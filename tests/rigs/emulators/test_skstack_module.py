@@ -29,12 +29,14 @@ class Host:
         declaration = declaration_for_fault(DECLARATION, dut)
         dut_class = terminal_class(dut)
         self.module = EmulatedModule(seed=5, declaration=declaration, dut=dut_class, variant=variant)
-        self.parser = sk.SkStackParser()
+        self.parser = sk.SkStackParser(hex_data=self.module.hex_data)
         self.lines: list[tuple[float, sk.SkStackEvent]] = []
         self.now = 0.0
 
     def send(self, command: bytes) -> list[sk.SkStackEvent]:
         start = len(self.lines)
+        self.parser.hex_data = self.module.hex_data
+        self.parser.expect_bare_cr(command.startswith((b"ROPT", b"WOPT")))
         self.module.receive(command)
         self._collect()
         return [event for _, event in self.lines[start:]]
@@ -105,7 +107,7 @@ def test_skterm_is_event_27_and_an_unanswered_one_event_28() -> None:
         host.run(15)
     unplugged.module.terminal.power_off()  # on a rig: the terminal loses power
     for host in (answered, unplugged):
-        assert host.send(sk.skterm(TERMINAL)) == [sk.Ok()]
+        assert host.send(sk.skterm()) == [sk.Ok()]
         host.run(250)  # the PTR's retransmissions (RFC 5191 §9: REQ_MRC 10, REQ_MRT 30 s)
     assert [e.sender for _, e in answered.events(sk.EventNumber.TERMINATION_DONE)] == [TERMINAL]
     assert not answered.events(sk.EventNumber.TERMINATION_TIMED_OUT)
@@ -113,12 +115,17 @@ def test_skterm_is_event_27_and_an_unanswered_one_event_28() -> None:
     assert not unplugged.events(sk.EventNumber.TERMINATION_DONE)
 
 
-def test_the_bp35c0_layout_carries_lqi_and_side() -> None:
-    host = Host(variant="bp35c0")
+@pytest.mark.parametrize("sa2", [False, True])
+def test_the_c_family_layout_carries_side_and_rssi_only_while_sa2_is_1(sa2: bool) -> None:
+    host = Host(variant="bp35c2")
+    assert host.module.hex_data  # no ROPT on the C family: hex ASCII
+    host.send(sk.sksreg("SFE", False))
+    assert host.send(sk.sksreg("SA2", sa2)) == [sk.Ok()]
     host.start_paa()
     host.run(15)
     udp = next(e for _, e in host.lines if isinstance(e, sk.UdpReceived))
-    assert udp.side == 0 and udp.lqi == round((-60 + 104.27) / 0.275)
+    assert udp.side == 0
+    assert udp.rssi == (round((-60 + 104.27) / 0.275) if sa2 else None)
     assert host.events(sk.EventNumber.PANA_DONE)[0][1].side == 0
 
 
@@ -184,4 +191,9 @@ def test_whatever_the_host_writes_the_module_answers_with_well_formed_lines(line
     host.module.advance(1.0)
     parser = sk.SkStackParser()
     parser.feed(host.module.take_output())
-    parser.events()  # raises SkStackError if the module printed anything malformed
+    while True:
+        # ROPT and WOPT are answered with CR alone (3.30-3.31): a host arms the parser for
+        # each; here any line may be one. Raises SkStackError if anything is malformed.
+        parser.expect_bare_cr()
+        if parser.next_event() is None:
+            break
