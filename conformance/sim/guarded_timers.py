@@ -1,15 +1,15 @@
 """The one generation-guarded timer: callbacks that a power cycle, a reset or a new clock
 makes stale all at once.
 
-A twin that loses power forgets what it was waiting for: the beacon it would send, the
+A twin that loses power forgets what it was waiting for: the beacon request it would send, the
 meter read it would retry, the scan it would report. Rather than keep and cancel every
 ``Timer`` it set, each timer remembers the generation it was set in; ``invalidate()``
 starts a new generation, and a callback of an older one does nothing when it comes due.
 
 The terminal twin (power), its metering application (power, a new clock, a new
-granularity) and the SKSTACK-IP module emulator (SKRESET) use it. The PANA session keeps
-deadlines of its own (``conformance/protocols/pana_session.py``, ``next_deadline``):
-it is sans-IO and knows no scheduler; ``sim/session_driver.py`` arms one timer for it.
+granularity) and the SKSTACK-IP module emulator (SKRESET) use it. The PANA session
+machines keep deadlines of their own (``next_deadline``, in ``conformance.protocols``):
+they are sans-IO and know no scheduler; ``sim/session_driver.py`` arms one timer for each.
 """
 
 from __future__ import annotations
