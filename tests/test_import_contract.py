@@ -1,4 +1,4 @@
-"""The import contract (pyproject.toml ``[tool.importlinter]``, README "Architecture").
+"""The import contract (pyproject.toml ``[tool.importlinter]``, docs/ARCHITECTURE.md).
 
 ``make lint`` runs it on the tree; these tests show that each contract can fail, by
 adding one offending module to a throwaway copy of the packages, and that the real tree
