@@ -62,8 +62,7 @@ conformance: $(STAMP) $(NODE_STAMP)
 	if [ "$$status" -ne 0 ]; then echo "conformance run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 
-test: $(STAMP) system-deps
-	$(BIN)/ruff check .
+test: $(STAMP) system-deps lint
 	$(BIN)/pytest tests -p no:cacheprovider
 
 matrix: $(STAMP)
@@ -72,8 +71,13 @@ matrix: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# ruff for style, lint-imports for the import contract (pyproject.toml [tool.importlinter],
+# README "Architecture"). --no-cache: the graph builds in about a second, and no cache
+# folder is left in the tree.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(OUT) $(VENV)

@@ -20,10 +20,10 @@ meter reads. SCPI-99 vol. 2: ``MEASure:CURRent?``, ``OUTPut[:STATe]``, ``INSTrum
 from __future__ import annotations
 
 import selectors
-import socket
 from collections.abc import Callable
 
 from conformance.twin.terminal.current_model import CurrentModel
+from rigs.emulators.endpoints import TcpEndpoint
 
 IDENTITY = "BENCHSIM,PS-3020-TCP,SIM000103,1.0.0"
 MAX_LINE = 256
@@ -31,17 +31,14 @@ NO_ERROR, COMMAND_ERROR = '+0,"No error"', '-100,"Command error"'
 
 
 class EmulatedPowerSupply:
-    """One SCPI output on a loopback TCP port, one host at a time. It registers its sockets
-    in the emulator's selector with callables that answer themselves (and return b"")."""
+    """One SCPI output on a loopback TCP port, one host at a time. Its endpoint answers the
+    host by itself in the emulator's selector (its callables return b"")."""
 
     def __init__(self, model: CurrentModel, clock: Callable[[], float], *, port: int = 0) -> None:
         self.model, self._clock = model, clock
-        self._listener = socket.create_server(("127.0.0.1", port))
-        self._listener.setblocking(False)
-        self.port = self._listener.getsockname()[1]
+        self._endpoint = TcpEndpoint(port, receive=self._receive, hung_up=self._hung_up)
+        self.port = self._endpoint.port
         self.address = f"TCPIP::127.0.0.1::{self.port}::SOCKET"
-        self._selector: selectors.BaseSelector | None = None
-        self._client: socket.socket | None = None
         self._pending = bytearray()
         self._errors: list[str] = []
         self.settings = {"INST:NSEL": "1", "VOLT": "+0.000000E+00", "CURR": "+1.000000E-01"}
@@ -49,53 +46,21 @@ class EmulatedPowerSupply:
         self._since = 0.0
 
     def register(self, selector: selectors.BaseSelector) -> None:
-        self._selector = selector
-        selector.register(self._listener, selectors.EVENT_READ, self._accept)
+        self._endpoint.register(selector)
 
-    def _accept(self) -> bytes:
-        assert self._selector is not None
-        try:
-            client, _ = self._listener.accept()
-        except BlockingIOError:
-            return b""
-        self._drop()
-        client.setblocking(True)
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._client = client
-        self._selector.register(client, selectors.EVENT_READ, self._read)
-        return b""
+    def _hung_up(self) -> None:
+        self._pending.clear()  # half a command from a host that went
 
-    def _drop(self) -> None:
-        if self._client is not None and self._selector is not None:
-            self._selector.unregister(self._client)
-            self._client.close()
-        self._client = None
-        self._pending.clear()
-
-    def _read(self) -> bytes:
-        if self._client is None:
-            return b""
-        try:
-            data = self._client.recv(4096)
-        except OSError:
-            data = b""
-        if not data:
-            self._drop()
-            return b""
+    def _receive(self, data: bytes) -> None:
         self._pending += data
         while b"\n" in self._pending:
             raw, _, rest = bytes(self._pending).partition(b"\n")
             self._pending = bytearray(rest)
             answer = self.execute(raw.decode("ascii", "replace").strip())
-            if answer is not None and self._client is not None:
-                try:
-                    self._client.sendall(answer.encode("ascii") + b"\n")
-                except OSError:
-                    self._drop()
-                    return b""
+            if answer is not None:
+                self._endpoint.write(answer.encode("ascii") + b"\n")
         if len(self._pending) > MAX_LINE:
             self._pending.clear()
-        return b""
 
     def execute(self, line: str) -> str | None:
         """One SCPI command; a query's answer, or None. An unknown command queues -100."""
@@ -135,5 +100,4 @@ class EmulatedPowerSupply:
         self.output = self.model.powered = on
 
     def close(self) -> None:
-        self._drop()
-        self._listener.close()
+        self._endpoint.close()

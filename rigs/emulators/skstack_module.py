@@ -78,6 +78,7 @@ from conformance.observe.route_events import (
 from conformance.protocols import pana, sixlowpan
 from conformance.protocols import skstack as sk
 from conformance.protocols.errors import BenchUsageError, ProtocolError
+from conformance.sim.guarded_timers import GuardedTimers
 from conformance.sim.radio import RadioMedium
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
@@ -193,6 +194,7 @@ class EmulatedModule:
         self._terminal_config = TerminalConfig.from_declaration(declaration)
         self._terminals_made = 0
         self.scheduler = Scheduler()
+        self._timers = GuardedTimers(self.scheduler)  # the module's own: SKRESET makes them stale
         self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
         self.home = TwinHome(self.scheduler)
         self.terminal = self.new_terminal()
@@ -405,6 +407,7 @@ class EmulatedModule:
 
     def _cmd_skreset(self, command: sk.Command) -> None:
         _argc(command, 0)
+        self._timers.invalidate()  # a reset module forgets the scan it was running
         self._stop_meter()
         self._reset_state()
         self._print(sk.Ok())
@@ -436,7 +439,7 @@ class EmulatedModule:
         elapsed = SCAN_SLOT_S * (2 ** int(duration, 16) + 1) * channels
         done = sk.Event(number=sk.EventNumber.ACTIVE_SCAN_DONE, sender=self.link_local, side=self._side())
         self._print(sk.Ok())
-        self.scheduler.call_later(elapsed, self._print, done)
+        self._timers.later(elapsed, self._print, done)
 
     def _cmd_skstart(self, command: sk.Command) -> None:
         _argc(command, 0)

@@ -12,11 +12,12 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
 * the terminal's maintenance port on a second pty, answering the terminal twin's
   ``maintenance_command`` (``conformance.protocols.maintenance``'s line protocol, CR LF lines) while
   the terminal is powered, and nothing while it is not;
-* the digital I/O module: a pymodbus server on Modbus TCP (127.0.0.1, a free port) whose
-  coil ``--power-coil`` is the relay in the terminal's supply: set, the terminal is
-  powered; cleared, it is not. Discrete input ``--led-input`` is the photodiode on the
-  terminal's LED (``conformance/twin/terminal/functions/led.py``): lit while the pattern is steady,
-  lit in the first half of every second while it blinks, dark otherwise;
+* the digital I/O module (``io_module.IoModule``): a pymodbus server on Modbus TCP
+  (127.0.0.1, a free port) whose coil ``--power-coil`` is the relay in the terminal's
+  supply: set, the terminal is powered; cleared, it is not. Discrete input
+  ``--led-input`` is the photodiode on the terminal's LED
+  (``conformance/twin/terminal/functions/led.py``): lit while the pattern is steady, lit
+  in the first half of every second while it blinks, dark otherwise;
 * the terminal's home LAN: the twin's home network bridged to a real UDP socket, the
   terminal at ``--home-terminal`` (127.0.0.2:3610), talking ECHONET Lite to the bench's
   metering device twin at ``--home-meter`` (127.0.0.1:3610, the emulated rig's home-lan
@@ -47,7 +48,6 @@ set and stops when it ends, exiting with its status.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import queue
@@ -56,16 +56,10 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-
-from pymodbus.framer import FramerType
-from pymodbus.server import ModbusTcpServer
-from pymodbus.simulator import DataType, SimData, SimDevice
-from pymodbus.simulator.simutils import SimUtils
 
 from conformance.ics import load_declaration
 from conformance.protocols import echonet
@@ -74,6 +68,7 @@ from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
 from conformance.twin.home.home_side import METER_ADDRESS
 from conformance.twin.terminal.current_model import CurrentModel
 from conformance.twin.terminal.reference import TERMINAL_HOME_ADDRESS
+from rigs.emulators.io_module import IO_POINTS, IoModule
 from rigs.emulators.power_supply import EmulatedPowerSupply
 from rigs.emulators.skstack_module import (
     DEFAULT_MAC,
@@ -90,8 +85,6 @@ ENV_DIGITAL_IO_PORT = "IOTROUTE_RIG_DIGITAL_IO_PORT"
 ENV_POWER_SUPPLY_PORT = "IOTROUTE_RIG_POWER_SUPPLY_PORT"
 DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.yaml, role home-lan
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
-IO_POINTS = 16  # one 16-bit block of coils and one of discrete inputs
-START_TIMEOUT_S = 5.0
 TICK_S = 0.005
 MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
 
@@ -99,60 +92,6 @@ MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
 def app_version(pace: float) -> str:
     """What the module answers to SKAPPVER at a given pace (``rigs.profile`` reads it)."""
     return f"{SKAPPVER_VERSION}/x{pace:g}"
-
-
-class IoModule:
-    """The rig's Modbus I/O module: coils are relays, discrete inputs are sensors (Modbus
-    Application Protocol V1.1b3, function codes 01, 02, 05, 15), served by pymodbus on
-    Modbus TCP from its own thread. Coil writes are queued for the emulator's loop."""
-
-    def __init__(self, *, device_id: int = 1, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.device_id, self.host, self.port = device_id, host, port
-        self.inputs = [False] * IO_POINTS
-        self.coil_writes: queue.SimpleQueue[tuple[int, bool]] = queue.SimpleQueue()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="modbus io", daemon=True)
-        self._server: ModbusTcpServer | None = None
-
-    async def _access(self, function_code, start_address, address, count, registers, set_values):
-        if function_code == 2:  # Read Discrete Inputs: the sensors as they stand
-            registers[:] = SimUtils.bitsToRegisters(self.inputs)
-        elif function_code in (5, 15) and set_values is not None:  # Write Single / Multiple Coils
-            for offset, value in enumerate(set_values):
-                self.coil_writes.put((address + offset, bool(value)))
-        return None
-
-    def _device(self) -> SimDevice:
-        def bits() -> list[SimData]:
-            return [SimData(0, count=IO_POINTS // 16, values=0, datatype=DataType.BITS)]
-
-        def registers() -> list[SimData]:
-            return [SimData(0, count=1, values=0, datatype=DataType.REGISTERS)]
-
-        return SimDevice(
-            id=self.device_id, simdata=(bits(), bits(), registers(), registers()), action=self._access
-        )
-
-    def start(self) -> int:
-        self._thread.start()
-
-        async def serve() -> ModbusTcpServer:
-            server = ModbusTcpServer(self._device(), framer=FramerType.SOCKET, address=(self.host, self.port))
-            await server.serve_forever(background=True)
-            return server
-
-        self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(START_TIMEOUT_S)
-        self.port = self._server.transport.sockets[0].getsockname()[1]
-        return self.port
-
-    def close(self) -> None:
-        if self._server is not None:
-            server, self._server = self._server, None
-            asyncio.run_coroutine_threadsafe(server.shutdown(), self._loop).result(START_TIMEOUT_S)
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(START_TIMEOUT_S)
-        self._loop.close()
 
 
 class HomeBridge:

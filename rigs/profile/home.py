@@ -24,11 +24,11 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.errors import BenchError
 from conformance.interfaces import MeterSpec
 from conformance.protocols import echonet
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.scheduler import Scheduler
+from conformance.twin.home.home_side import InstalledMeter
 from conformance.twin.home.metering_device import MeteringDevice
 from rigs import RigError
 from rigs.resources import NetworkInterface
@@ -100,7 +100,7 @@ def _plain(address: str) -> str:
     return str(ipaddress.ip_address(address.split("%", 1)[0]))
 
 
-class HilHome:
+class HilHome(InstalledMeter):
     """One scenario's home side over the rig's home-LAN socket, which ``open_lan`` opens
     when the scenario installs its meter (a scenario without one needs no home LAN)."""
 
@@ -160,17 +160,3 @@ class HilHome:
             and datagram.dst != self.meter_address
         ):
             self._lan.send(datagram.payload, datagram.dst, datagram.dst_port)
-
-    def _meter(self) -> MeteringDevice:
-        if self.device is None:
-            raise BenchError("the scenario installed no metering device on the home side")
-        return self.device
-
-    def meter_counters(self, at: float) -> tuple[int, int]:
-        return self._meter().counters_at(at)
-
-    def set_load(self, *, import_w: float, export_w: float) -> None:
-        self._meter().set_load(import_w=import_w, export_w=export_w)
-
-    def meter_clock_error(self) -> float:
-        return self._meter().clock_offset_s

@@ -1,5 +1,5 @@
-"""Real endpoints on loopback for the rig tests: a pymodbus server for the I/O module, and
-TCP endpoints that pyserial opens as ``socket://`` ports.
+"""Real endpoints on loopback for the rig tests: the emulated rig's I/O module (a pymodbus
+server), and TCP endpoints that pyserial opens as ``socket://`` ports.
 
 They stand where hardware would be, over real sockets: the drivers under test cannot
 tell them from a Modbus TCP I/O module or a serial server.
@@ -7,86 +7,22 @@ tell them from a Modbus TCP I/O module or a serial server.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
 
 from pymodbus.framer import FramerType
-from pymodbus.server import ModbusTcpServer
-from pymodbus.simulator import DataType, SimData, SimDevice
-from pymodbus.simulator.simutils import SimUtils
 
-START_TIMEOUT_S = 5.0
-POINTS = 16  # one 16-bit block of coils and one of discrete inputs
-
-
-class ModbusIoServer:
-    """A Modbus TCP I/O module on 127.0.0.1 and an ephemeral port, served from a thread.
-
-    ``inputs`` are the module's discrete inputs as the test sets them (the LED sensor);
-    ``coils`` record what the bench wrote to its relays.
-    """
-
-    def __init__(self, *, device_id: int = 1, framer: FramerType = FramerType.SOCKET) -> None:
-        self.device_id, self.framer = device_id, framer
-        self.inputs = [False] * POINTS
-        self.coils = [False] * POINTS
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: ModbusTcpServer | None = None
-        self.port = 0
-
-    async def _access(self, function_code, start_address, address, count, registers, set_values):
-        if function_code == 2:  # Read Discrete Inputs: serve the inputs as the test set them
-            registers[:] = SimUtils.bitsToRegisters(self.inputs)
-        elif function_code in (5, 15) and set_values is not None:  # Write Single / Multiple Coils
-            self.coils[address : address + len(set_values)] = [bool(v) for v in set_values]
-        return None
-
-    def _device(self) -> SimDevice:
-        def bits() -> list[SimData]:
-            return [SimData(0, count=POINTS // 16, values=0, datatype=DataType.BITS)]
-
-        def registers() -> list[SimData]:
-            return [SimData(0, count=1, values=0, datatype=DataType.REGISTERS)]
-
-        return SimDevice(
-            id=self.device_id, simdata=(bits(), bits(), registers(), registers()), action=self._access
-        )
-
-    def start(self) -> int:
-        self._thread.start()
-
-        async def serve() -> ModbusTcpServer:
-            server = ModbusTcpServer(self._device(), framer=self.framer, address=("127.0.0.1", 0))
-            await server.serve_forever(background=True)
-            return server
-
-        self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(START_TIMEOUT_S)
-        self.port = self._server.transport.sockets[0].getsockname()[1]
-        return self.port
-
-    def stop(self) -> None:
-        if self._server is not None:
-            server, self._server = self._server, None
-            asyncio.run_coroutine_threadsafe(server.shutdown(), self._loop).result(START_TIMEOUT_S)
-
-    def close(self) -> None:
-        self.stop()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(START_TIMEOUT_S)
-        self._loop.close()
+from rigs.emulators.io_module import IoModule
 
 
 @contextlib.contextmanager
-def modbus_io_server(
-    *, device_id: int = 1, framer: FramerType = FramerType.SOCKET
-) -> Iterator[ModbusIoServer]:
-    """A running :class:`ModbusIoServer`; ``FramerType.RTU`` serves RTU frames over TCP, as a
-    serial server in front of an RS-485 module would."""
-    server = ModbusIoServer(device_id=device_id, framer=framer)
+def modbus_io_server(*, device_id: int = 1, framer: FramerType = FramerType.SOCKET) -> Iterator[IoModule]:
+    """A running I/O module, the emulated rig's (``rigs/emulators/io_module.py``) on an
+    ephemeral port; ``FramerType.RTU`` serves RTU frames over TCP, as a serial server in
+    front of an RS-485 module would."""
+    server = IoModule(device_id=device_id, framer=framer)
     server.start()
     try:
         yield server

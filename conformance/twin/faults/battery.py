@@ -1,9 +1,11 @@
 """Faulty terminal twins of battery life (THK-8-BATT).
 
-THK seed ch. 8 「電池容量は、各メーターの検定満了までの期間、機能を維持できること」. The twin
-has no power model of its own; the emulated rig's supply (rigs/emulators/power_supply.py)
-reads what a twin's radio does: whether it is scanning, the frames it sends, and whether
-it puts its receiver to sleep between them (``radio_sleeps``, True for the reference).
+THK seed ch. 8 「電池容量は、各メーターの検定満了までの期間、機能を維持できること」. What a
+terminal twin draws comes from its current model (conformance/twin/terminal/current_model.py),
+which both the twin profile's supply and the emulated rig's SCPI supply
+(rigs/emulators/power_supply.py) read: whether the radio is scanning, the frames it sends,
+and whether it puts its receiver to sleep between them. The model reads ``radio_sleeps``
+from the terminal and takes a terminal without it, the reference, as sleeping.
 """
 
 from __future__ import annotations

@@ -35,11 +35,11 @@ from conformance.observe.hes_events import (
     Value,
 )
 from conformance.protocols import dlms, dlms_events
+from conformance.protocols.dlms import UPLOAD_INTERVAL  # the codec owns the OBIS code
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import SM_EPOCH_POSIX, sm_datetime
 from conformance.twin.hes.reading_store import COUNTER_MAX, ReadingStore, StoredReading
-from conformance.twin.terminal.metering import UPLOAD_INTERVAL
 
 RETENTION_DAYS = 70
 COMPLETION_CHUNK = 24  # slots per GET: 24 profile entries fit one 6LoWPAN frame

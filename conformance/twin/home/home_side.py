@@ -45,7 +45,29 @@ class _LiveRegisters:
         self._device.set_clock(when)
 
 
-class TwinHome:
+class InstalledMeter:
+    """``HomeSide``'s questions about the metering device a scenario installed, answered from
+    the device twin: one piece for both profiles' home sides (this one and the rig's,
+    ``rigs/profile/home.py``), which set ``device`` when they install it."""
+
+    device: MeteringDevice | None
+
+    def _meter(self) -> MeteringDevice:
+        if self.device is None:
+            raise BenchError("the scenario installed no metering device on the home side")
+        return self.device
+
+    def meter_counters(self, at: float) -> tuple[int, int]:
+        return self._meter().counters_at(at)
+
+    def set_load(self, *, import_w: float, export_w: float) -> None:
+        self._meter().set_load(import_w=import_w, export_w=export_w)
+
+    def meter_clock_error(self) -> float:
+        return self._meter().clock_offset_s
+
+
+class TwinHome(InstalledMeter):
     def __init__(self, scheduler: Scheduler, *, meter_interface: str = "echonet-lite") -> None:
         self._scheduler = scheduler
         self.meter_interface = meter_interface
@@ -91,20 +113,6 @@ class TwinHome:
                     self.bus.transmit(METER_BUS_NODE, response)
 
             self.bus.attach(METER_BUS_NODE, answer)
-
-    def _meter(self) -> MeteringDevice:
-        if self.device is None:
-            raise BenchError("the scenario installed no metering device on the home side")
-        return self.device
-
-    def meter_counters(self, at: float) -> tuple[int, int]:
-        return self._meter().counters_at(at)
-
-    def set_load(self, *, import_w: float, export_w: float) -> None:
-        self._meter().set_load(import_w=import_w, export_w=export_w)
-
-    def meter_clock_error(self) -> float:
-        return self._meter().clock_offset_s
 
     def add_rogue(self) -> TwinRogueDevice:
         """The bench's attacker (twin/rogue_device.py); one per scenario."""

@@ -29,6 +29,7 @@ from typing import Any
 
 from conformance.protocols import dlms, echonet
 from conformance.protocols.errors import ProtocolError
+from conformance.sim.guarded_timers import GuardedTimers
 from conformance.sim.home_network import ALL_NODES, HomeDatagram, HomeNetwork
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.serial_bus import SerialBus
@@ -126,7 +127,7 @@ class MeteringApp:
         self.clock_offset_s = 0.0  # the terminal's RTC minus the SM system's clock
         self.meter_address: str | None = None
         self.meter_id: bytes | None = None
-        self._generation = 0
+        self._timers = GuardedTimers(scheduler)  # power, a new clock or granularity make them stale
         self._tid = 0
         self._pending_reads: dict[int, int] = {}  # TID -> slot (POSIX seconds)
         # RS-485 is half duplex and the terminal is the bus master: one request at a time,
@@ -149,7 +150,7 @@ class MeteringApp:
         if self.running or self._network is None:
             return
         self.running = True
-        self._generation += 1
+        self._timers.invalidate()
         self._network.listen(self.address, echonet.ECHONET_PORT, self._receive)
         if self.on_bus and self._bus is not None:
             self._bus_queue.clear()  # what was on the wire at power-off is gone
@@ -163,19 +164,13 @@ class MeteringApp:
         if not self.running or self._network is None:
             return
         self.running = False
-        self._generation += 1
+        self._timers.invalidate()
         self._network.unlisten(self.address, echonet.ECHONET_PORT)
         if self._bus is not None:
             self._bus.detach(BUS_NODE)
 
     def _later(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
-        generation = self._generation
-
-        def fire() -> None:
-            if generation == self._generation:
-                callback(*args)
-
-        self._scheduler.call_later(delay, fire)
+        self._timers.later(delay, callback, *args)
 
     # -- the terminal's clock -----------------------------------------------------------
 
@@ -188,7 +183,7 @@ class MeteringApp:
     def set_clock(self, when: datetime) -> None:
         self.clock_offset_s = when.timestamp() - (SM_EPOCH_POSIX + self._scheduler.now)
         if self.running:
-            self._generation += 1  # the slot timer was set by the old clock
+            self._timers.invalidate()  # the slot timer was set by the old clock
             self._schedule_next_slot()
             if self.settings.meter_time_sync:
                 self.sync_meter_clock()
@@ -471,7 +466,7 @@ class MeteringApp:
             return dlms.DataAccessResult.OTHER_REASON
         self.settings.granularity_s = seconds
         if self.running:
-            self._generation += 1
+            self._timers.invalidate()
             self._schedule_next_slot()
         return dlms.DataAccessResult.SUCCESS
 

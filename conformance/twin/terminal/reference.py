@@ -32,6 +32,7 @@ from conformance.protocols.pana_session import (
     RetransmissionExhausted,
     SessionTerminated,
 )
+from conformance.sim.guarded_timers import GuardedTimers
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.radio import CHANNELS, RadioMedium
 from conformance.sim.scheduler import Scheduler
@@ -119,7 +120,7 @@ class ReferenceTerminal:
         self._scheduler = scheduler
         self._medium = medium
         self._rng = rng
-        self._generation = 0
+        self._timers = GuardedTimers(scheduler)  # a power cycle makes them stale
         self.link: LinkLayer | None = None
         self.state = "off"
         self._candidates: dict[bytes, Candidate] = {}
@@ -206,13 +207,13 @@ class ReferenceTerminal:
         """Reboot from within, as after a firmware update: off after ``after_s`` (so the
         answer that announced it gets out), on again ``down_s`` later."""
 
-        def back_on(generation: int) -> None:
-            if generation == self._generation and self.state == "off":  # nobody touched the power
+        def back_on() -> None:
+            if self.state == "off":
                 self.power_on()
 
         def off() -> None:
             self.power_off()
-            self._scheduler.call_later(down_s, back_on, self._generation)
+            self._later(down_s, back_on)  # set after the power-off: stale if anyone touches the power
 
         self._later(after_s, off)
 
@@ -221,7 +222,7 @@ class ReferenceTerminal:
     def power_on(self) -> None:
         if self.state != "off":
             return
-        self._generation += 1
+        self._timers.invalidate()
         self.link = self.make_link()
         self.link.on_beacon = self._on_beacon
         self.link.on_packet = self._on_packet
@@ -232,7 +233,7 @@ class ReferenceTerminal:
         self._tell("powered_on")
 
     def power_off(self) -> None:
-        self._generation += 1  # every callback scheduled before now becomes stale
+        self._timers.invalidate()  # every callback scheduled before now becomes stale
         self.metering.stop()
         self.metering.online = False
         if self._session is not None:
@@ -259,13 +260,7 @@ class ReferenceTerminal:
         }
 
     def _later(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
-        generation = self._generation
-
-        def fire() -> None:
-            if generation == self._generation:
-                callback(*args)
-
-        self._scheduler.call_later(delay, fire)
+        self._timers.later(delay, callback, *args)
 
     # -- ① active scan -------------------------------------------------------------
 

@@ -3,7 +3,11 @@ the twin's radio, and the SCPI it answers."""
 
 from __future__ import annotations
 
+import contextlib
 import random
+import selectors
+import socket
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -74,3 +78,33 @@ def test_the_supply_answers_scpi_and_queues_an_unknown_command(world):
     assert supply.execute("BOGUS 1") is None
     assert supply.execute("SYST:ERR?").startswith("-100")
     assert supply.execute("SYST:ERR?").startswith("+0")
+
+
+def _ask(selector: selectors.BaseSelector, host: socket.socket, line: bytes) -> bytes:
+    """Send a line and pump the emulator's selector until the answer's line end."""
+    host.sendall(line)
+    answer = b""
+    deadline = time.monotonic() + 5.0
+    while not answer.endswith(b"\n"):
+        assert time.monotonic() < deadline, "the supply did not answer"
+        for key, _ in selector.select(timeout=0.01):
+            assert key.data() == b""  # the supply answers by itself
+        with contextlib.suppress(BlockingIOError):
+            answer += host.recv(100)
+    return answer
+
+
+def test_the_supply_answers_on_its_tcp_port_and_forgets_half_a_command_of_a_host_that_left(world):
+    *_, supply = world
+    assert supply.address == f"TCPIP::127.0.0.1::{supply.port}::SOCKET"
+    with selectors.DefaultSelector() as selector:
+        supply.register(selector)
+        with socket.create_connection(("127.0.0.1", supply.port), timeout=5) as first:
+            first.setblocking(False)
+            assert _ask(selector, first, b"OUTP ON\n*IDN?\n").startswith(b"BENCHSIM,")
+            first.sendall(b"VOLT 9")  # ... and the host goes before the line end
+        with socket.create_connection(("127.0.0.1", supply.port), timeout=5) as second:
+            second.setblocking(False)
+            assert _ask(selector, second, b".9\nVOLT?\n") == b"+0.000000E+00\n"
+            assert _ask(selector, second, b"SYST:ERR?\n").startswith(b"-100")  # ".9" is no command
+            assert _ask(selector, second, b"OUTP?\n") == b"ON\n"

@@ -139,6 +139,20 @@ def test_only_open_udp_ports_are_reported() -> None:
     assert not [e for _, e in host.lines if isinstance(e, sk.UdpReceived)]
 
 
+def test_an_active_scan_ends_with_event_22_unless_skreset_cancels_it() -> None:
+    host = Host()
+    host.send(sk.sksreg("SFE", False))
+    assert host.send(sk.skscan(2, 0xFFFFFFFF, 6)) == [sk.Ok()]
+    host.run(30)
+    ((done_at, _),) = host.events(sk.EventNumber.ACTIVE_SCAN_DONE)
+    assert 19.5 < done_at <= 20.5  # 9.6 ms x (2^6 + 1) x 32 channels = 19.97 s (command reference 3.9)
+    host.send(sk.skscan(2, 0xFFFFFFFF, 6))
+    host.run(5)
+    assert host.send(sk.skreset())[-1] == sk.Ok()
+    host.run(30)
+    assert len(host.events(sk.EventNumber.ACTIVE_SCAN_DONE)) == 1  # a reset module forgets its scan
+
+
 @pytest.mark.parametrize(
     ("command", "answer"),
     [

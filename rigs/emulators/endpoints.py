@@ -1,0 +1,109 @@
+"""Loopback plumbing of the emulated rig: where a host's driver reaches an emulated part.
+
+``TcpEndpoint`` is a TCP listener on 127.0.0.1 that one host at a time talks to, read in
+the emulator's selector loop (``terminal_rig.serve``): pyserial opens it as a
+``socket://`` port, pyvisa-py as a ``TCPIP::...::SOCKET`` resource. Emulated parts on TCP
+use it rather than their own sockets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+from collections.abc import Callable
+
+MAX_OUTPUT = 1 << 20  # octets held for a host that is not reading; beyond that they are lost
+
+
+class TcpEndpoint:
+    """A loopback TCP listener; one host at a time (a new connection replaces the old one,
+    as a host that reconnects after a crash needs).
+
+    In the selector, each key's data is a callable that returns what the host sent (b""
+    for nothing). With ``receive``, the endpoint hands that to ``receive`` instead and
+    returns b"": a part that answers by itself. ``hung_up`` is told when the host goes,
+    so the part can forget a half-received line.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        receive: Callable[[bytes], None] | None = None,
+        hung_up: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self._listener.setblocking(False)
+        self.port: int = self._listener.getsockname()[1]
+        self.address = f"socket://127.0.0.1:{self.port}"
+        self._receive = receive
+        self._hung_up = hung_up
+        self._client: socket.socket | None = None
+        self._selector: selectors.BaseSelector | None = None
+        self._pending = bytearray()
+
+    def register(self, selector: selectors.BaseSelector) -> None:
+        self._selector = selector
+        selector.register(self._listener, selectors.EVENT_READ, self._accept)
+
+    def _accept(self) -> bytes:
+        assert self._selector is not None
+        try:
+            client, _ = self._listener.accept()
+        except BlockingIOError:
+            return b""
+        self._drop_client()
+        client.setblocking(False)
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._client = client
+        self._selector.register(client, selectors.EVENT_READ, self._read)
+        return b""
+
+    def _read(self) -> bytes:
+        if self._client is None:
+            return b""
+        try:
+            data = self._client.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError:
+            data = b""
+        if not data:
+            self._drop_client()
+        if self._receive is None:
+            return data
+        if data:
+            self._receive(data)
+        return b""
+
+    def _drop_client(self) -> None:
+        if self._client is not None:
+            assert self._selector is not None
+            # At shutdown the emulator's loop has closed its selector already.
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._client)
+            self._client.close()
+            self._client = None
+            self._pending.clear()
+            self._hung_up()
+
+    def write(self, data: bytes) -> None:
+        if self._client is None:
+            return  # no host connected: the line is idle, output is lost
+        self._pending += data
+        while self._pending:
+            try:
+                sent = self._client.send(self._pending[:4096])
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._drop_client()
+                return
+            del self._pending[:sent]
+        if len(self._pending) > MAX_OUTPUT:
+            self._pending.clear()
+
+    def close(self) -> None:
+        self._drop_client()
+        self._listener.close()

@@ -1,0 +1,77 @@
+"""The emulated rig's loopback plumbing (rigs/emulators/endpoints.py), over real sockets,
+pumped by a selector as the emulator's loop pumps it."""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from rigs.emulators.endpoints import TcpEndpoint
+
+
+def _pump(selector: selectors.BaseSelector, until: Callable[[bytes], bool], timeout_s: float = 5.0) -> bytes:
+    """Run the selector as ``terminal_rig.serve`` does until ``until(what the callables
+    returned so far)``; returns that."""
+    returned = b""
+    deadline = time.monotonic() + timeout_s
+    while not until(returned):
+        assert time.monotonic() < deadline, "the endpoint did not get there in time"
+        for key, _ in selector.select(timeout=0.01):
+            returned += key.data()
+    return returned
+
+
+def _connect(endpoint: TcpEndpoint) -> socket.socket:
+    host = socket.create_connection(("127.0.0.1", endpoint.port), timeout=5)
+    host.settimeout(5)
+    return host
+
+
+@pytest.fixture
+def selector() -> Iterator[selectors.BaseSelector]:
+    with selectors.DefaultSelector() as chosen:
+        yield chosen
+
+
+def test_what_the_host_sends_comes_out_of_the_selector_and_writes_go_back(selector):
+    endpoint = TcpEndpoint()
+    endpoint.register(selector)
+    assert endpoint.address == f"socket://127.0.0.1:{endpoint.port}"
+    with _connect(endpoint) as host:
+        host.sendall(b"SKVER\r\n")
+        assert _pump(selector, lambda returned: len(returned) >= 7) == b"SKVER\r\n"
+        endpoint.write(b"EVER 1.2.10\r\nOK\r\n")
+        assert host.recv(100) == b"EVER 1.2.10\r\nOK\r\n"
+    endpoint.close()
+
+
+def test_a_new_host_replaces_the_old_one_and_output_with_no_host_is_lost(selector):
+    hung_up = []
+    endpoint = TcpEndpoint(hung_up=lambda: hung_up.append(True))
+    endpoint.register(selector)
+    endpoint.write(b"nobody hears this\r\n")
+    first = _connect(endpoint)
+    _pump(selector, lambda _: len(selector.get_map()) == 2)  # the listener and the first host
+    second = _connect(endpoint)
+    _pump(selector, lambda _: bool(hung_up))
+    assert first.recv(100) == b""  # the first host's line was closed
+    endpoint.write(b"hello\r\n")
+    assert second.recv(100) == b"hello\r\n"
+    second.close()
+    _pump(selector, lambda _: len(hung_up) == 2)
+    first.close()
+    endpoint.close()
+
+
+def test_a_part_that_answers_by_itself_gets_the_bytes_and_the_loop_gets_none(selector):
+    got = bytearray()
+    endpoint = TcpEndpoint(receive=got.extend)
+    endpoint.register(selector)
+    with _connect(endpoint) as host:
+        host.sendall(b"*IDN?\n")
+        assert _pump(selector, lambda _: bytes(got) == b"*IDN?\n") == b""
+    endpoint.close()
