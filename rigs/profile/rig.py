@@ -213,7 +213,8 @@ class HilRig:
             tend=self.tend,
         )
         credentials = declaration.credentials
-        route.provision(credentials.authentication_id, credentials.password.get_secret_value())
+        # As route.provision does, untended: the scenario is not the rig's current one yet.
+        registry.register(credentials.authentication_id, credentials.password.get_secret_value())
         bench = HilBench(
             rig=self,
             seed=seed,
