@@ -2,8 +2,16 @@
 
 Steps ask for these protocols, never for a profile's classes (labgrid's rule), so the
 same feature files run against the twin and against a real terminal on a rig
-(DESIGN.md rule 2). A profile that lacks a capability returns ``None`` for it and the
-step skips the scenario with the reason.
+(DESIGN.md rule 2).
+
+Every profile implements every member, explicitly. A capability a profile (or a rig)
+lacks is a member that raises :class:`~conformance.errors.NotApplicable` with the reason
+(no sniffer on a rig, no second smart meter on one Wi-SUN module, no instrument on the
+supply ...); the fixtures turn it into a skip with that reason (``fixtures/verdicts.py``),
+and the certification summary lists it. Nothing answers ``None`` for "not here", and no
+proxy turns a missing method into a skip: an interface gap is a bench error, not "not
+applicable". Code that reads a capability only where it exists (evidence, an alternative
+view) asks through :func:`if_provided`.
 """
 
 from __future__ import annotations
@@ -12,13 +20,46 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from conformance.errors import NotApplicable
 from conformance.ics import Declaration
+from conformance.measurements import Limit, Measurement
 from conformance.observe.air import AirLog
 from conformance.observe.hes_events import HesEventLog
 from conformance.observe.route_events import RouteEventLog
-from conformance.sim.home_network import HomeDatagram
+
+# What the home side's port mirror records: part of this interface's vocabulary
+# (``HomeSide.traffic``, ``RogueDevice.sent``), so steps name it from here.
+from conformance.sim.home_network import HomeDatagram as HomeDatagram
+
+T = TypeVar("T")
+
+
+def if_provided(read: Callable[[], T]) -> T | None:
+    """What ``read()`` gives, or None where the profile lacks that capability (``read``
+    raised ``NotApplicable``). For evidence and for a step with another view of the same
+    thing (the smart-meter side's own reception where there is no sniffer); a step that
+    needs the capability to judge calls it directly, so its scenario is not applicable."""
+    try:
+        return read()
+    except NotApplicable:
+        return None
+
+
+class Evidence(Protocol):
+    """Where a step records what it measured and compared (``fixtures/evidence.py``
+    implements it; the report shows every record, pass or fail)."""
+
+    def measure(self, limit: Limit, value: float | None, note: str = "") -> Measurement:
+        """Record ``value`` against ``limit`` (None: never observed), then raise
+        ``TerminalFailure`` when it is outside."""
+        ...
+
+    def compare_declared(self, item: str, declared: object, observed: object, *, source: str) -> bool:
+        """Record what the declaration says about ``item`` next to what was observed;
+        return whether they agree (the step decides what a difference means)."""
+        ...
 
 
 class Clock(Protocol):
@@ -45,15 +86,23 @@ class MaintenancePort(Protocol):
 class Terminal(Protocol):
     """The device under test, as its own interfaces allow it to be driven."""
 
-    maintenance: MaintenancePort | None
+    @property
+    def maintenance(self) -> MaintenancePort:
+        """The terminal's maintenance port; ``NotApplicable`` where the bench cannot reach
+        it (a rig without a maintenance-port resource)."""
+        ...
 
-    def power_on(self) -> None: ...
+    def power_on(self) -> None:
+        """``NotApplicable`` where the bench cannot power the terminal (a rig with neither
+        a power supply nor a power relay)."""
+        ...
 
     def power_off(self) -> None: ...
 
-    def measure_current_a(self) -> float | None:
-        """What the terminal draws from the bench's supply (THK-8-BATT), in amperes; None
-        when the profile has no instrument on its supply (the twin, a rig without one)."""
+    def measure_current_a(self) -> float:
+        """What the terminal draws from the bench's supply (THK-8-BATT), in amperes: the
+        twin's supply reads its current model, a rig's its power supply;
+        ``NotApplicable`` where the rig has no power supply."""
         ...
 
 
@@ -133,7 +182,11 @@ class MeterDomains:
 
 
 class HomeSide(Protocol):
-    """The terminal's home side: the bench's metering device and a port mirror."""
+    """The terminal's home side: the bench's metering device and a port mirror.
+
+    Every profile has one; what a profile's home side cannot do raises ``NotApplicable``
+    (a rig without a home LAN cannot install the meter, the HIL profile has no attacker
+    on the home network yet)."""
 
     @property
     def traffic(self) -> list[HomeDatagram]:
@@ -141,7 +194,8 @@ class HomeSide(Protocol):
         ...
 
     def install_meter(self, spec: MeterSpec) -> None:
-        """Put a metering device on the home network (replacing any other)."""
+        """Put a metering device on the home network or the meter bus, as the declaration
+        wires it (replacing any other)."""
         ...
 
     @property
@@ -170,7 +224,13 @@ class HomeSide(Protocol):
 class HeadEnd(Protocol):
     """The SM system's head-end (connection server): the bench's, in both profiles."""
 
-    events: HesEventLog
+    @property
+    def events(self) -> HesEventLog: ...
+
+    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
+        """Record that the terminal serves the metering device ``meter_id``, with its
+        agreed granularity: what the HES then expects from it."""
+        ...
 
     def sm_time(self) -> datetime: ...
 
@@ -208,16 +268,24 @@ class HeadEnd(Protocol):
 
 
 class IotRouteSide(Protocol):
-    """The smart-meter side of the IoT route: meters, the air, and what they observe."""
+    """The smart-meter side of the IoT route: meters, the air, and what they observe.
 
-    events: RouteEventLog
+    The twin plays every meter and sees the whole air; a rig plays one meter with one
+    Wi-SUN module and has no sniffer, so several members raise ``NotApplicable`` there,
+    each with what the rig would need."""
 
     @property
-    def air(self) -> AirLog | None:
-        """Frames on the air, where the profile has a sniffer."""
+    def events(self) -> RouteEventLog: ...
+
+    @property
+    def air(self) -> AirLog:
+        """Frames on the air; ``NotApplicable`` where the profile has no sniffer."""
         ...
 
-    def add_meter(self, setup: MeterSetup) -> None: ...
+    def add_meter(self, setup: MeterSetup) -> None:
+        """``NotApplicable`` for a meter the profile cannot play (a second one, a full one,
+        a chosen signal strength ...)."""
+        ...
 
     def meter_address(self, name: str) -> bytes: ...
 
@@ -236,8 +304,10 @@ class IotRouteSide(Protocol):
         ...
 
     def probe_replies(self, probe: EchoProbe) -> list:
-        """A profile without a sniffer (``air`` None, HIL): the terminal's answers to ``probe``
-        as the smart-meter side itself received them (each with its ``time``)."""
+        """The terminal's answers to ``probe`` as the smart-meter side itself received them
+        (each with its ``time``): the view of a profile without a sniffer (HIL). Where the
+        air is observed (the twin) the answers are read there, and this is
+        ``NotApplicable``."""
         ...
 
     def renew_group_key(self, meter: str) -> None:
@@ -299,10 +369,13 @@ class IotRouteSide(Protocol):
 
     def jam(self, meter: str, *, duty: float = 1.0) -> int:
         """Jam the channel ``meter`` uses now; a pulsed jammer (``duty`` < 1) destroys that
-        share of the frames on it. Returns the channel."""
+        share of the frames on it. Returns the channel. ``NotApplicable`` where the profile
+        has no jammer that can (a rig without a signal generator)."""
         ...
 
-    def stop_jamming(self) -> None: ...
+    def stop_jamming(self) -> None:
+        """Switch every jammer off (nothing to do when none is on)."""
+        ...
 
     def move_meter(self, meter: str, channel: int | None = None) -> int:
         """``meter`` re-forms its PAN on another channel (None: the next free one of its hop
@@ -311,13 +384,16 @@ class IotRouteSide(Protocol):
 
 
 class Bench(Protocol):
+    """One scenario's bench: the terminal and every side around it. Every profile has
+    each side; what a side cannot do on a profile raises ``NotApplicable``."""
+
     profile: str
     seed: int
     declaration: Declaration
     clock: Clock
     terminal: Terminal
     route: IotRouteSide
-    home: HomeSide | None
-    hes: HeadEnd | None
+    home: HomeSide
+    hes: HeadEnd
 
     def close(self) -> None: ...

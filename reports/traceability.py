@@ -14,7 +14,10 @@ other than pass. What the declaration said next to what the bench observed is li
 from the same verdicts (``Evidence.compare_declared``), differences first.
 
 A requirement's status is the worst of its scenarios' verdicts: fail, then error, then
-pass; it is *not applicable* only when every one of its verdicts is.
+pass; it is *not applicable* only when every one of its verdicts is. Every scenario the
+run skipped as not applicable is listed with its reason, "not applicable on this rig:
+<reason>" (on the twin, "on this profile"): the capability the rig or profile lacks
+(``NotApplicable``, DESIGN.md rule 6), or what the declaration says is absent.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ def build(
         for c in v.get("declared_vs_observed", ())
     ]
     comparisons.sort(key=lambda c: bool(c["agrees"]))
+    not_applicable = _not_applicable(verdicts, profile)
     statuses = [row.status for row in rows]
     return {
         "run": dict(run or {}),
@@ -144,9 +148,40 @@ def build(
             if r.gap is not None
         ],
         "declared_vs_observed": comparisons,
+        "not_applicable": not_applicable,
         # Verdicts of scenarios the feature files no longer hold (renamed, moved): shown, not lost.
         "unmatched_verdicts": [v for v in verdicts if id(v) not in matched],
     }
+
+
+def not_applicable_on(profile: str) -> str:
+    """How the summary says where a scenario did not apply: a rig, or the run's profile."""
+    return "not applicable on this rig" if profile == "hil" else "not applicable on this profile"
+
+
+def _not_applicable(verdicts: Sequence[dict], profile: str) -> list[dict]:
+    """The scenarios skipped as not applicable, each once per reason (over seeds and
+    terminal twins), with the line the summary shows for it."""
+    where = not_applicable_on(profile)
+    found: dict[tuple[str, str, str], dict] = {}
+    for v in verdicts:
+        if v["verdict"] != NOT_APPLICABLE:
+            continue
+        reason = v["message"] or "no reason given"
+        key = (v["scenario"], v.get("feature", ""), reason)
+        entry = found.setdefault(
+            key,
+            {
+                "scenario": v["scenario"],
+                "feature": v.get("feature", ""),
+                "requirements": sorted(v["requirements"]),
+                "reason": reason,
+                "shown": f"{where}: {reason}",
+                "runs": 0,
+            },
+        )
+        entry["runs"] += 1
+    return sorted(found.values(), key=lambda e: (e["feature"], e["scenario"], e["reason"]))
 
 
 def _judge(row: Row, profile: str) -> None:
@@ -159,7 +194,8 @@ def _judge(row: Row, profile: str) -> None:
         row.status = _status(runs)
         if row.status != PASS:
             failing = [v for v in runs if v["verdict"] == row.status]
-            row.gap = f"{row.status}: {failing[0]['scenario']}" + (
+            label = not_applicable_on(profile) if row.status == NOT_APPLICABLE else row.status
+            row.gap = f"{label}: {failing[0]['scenario']}" + (
                 f": {failing[0]['message']}" if failing[0]["message"] else ""
             )
     elif row.scenarios:
@@ -271,13 +307,26 @@ def render_html(matrix: dict) -> str:
         out.append("</tbody></table>")
     else:
         out.append("<p>None: every testable requirement has a passing verdict.</p>")
+    where = not_applicable_on(matrix["profile"])
+    out.append(f"<h2>Scenarios {e(where)}</h2>")
+    if matrix["not_applicable"]:
+        out.append("<ul>")
+        out += [
+            f"<li>{e(n['scenario'])} ({e(', '.join(n['requirements']))}): {e(n['shown'])}"
+            + (f' <span class="small">({n["runs"]} runs)</span>' if n["runs"] > 1 else "")
+            + "</li>"
+            for n in matrix["not_applicable"]
+        ]
+        out.append("</ul>")
+    else:
+        out.append(f"<p>None: no scenario of this run was {e(where)}.</p>")
     out += [
         "<h2>Traceability matrix</h2>",
         "<table><thead><tr><th>requirement</th><th>clause</th><th>severity</th><th>status</th>"
         "<th>scenarios and verdicts</th></tr></thead><tbody>",
     ]
     for r in matrix["requirements"]:
-        out.append(_matrix_row(r))
+        out.append(_matrix_row(r, where))
     out.append("</tbody></table>")
     out.append("<h2>Declared versus observed</h2>")
     comparisons = matrix["declared_vs_observed"]
@@ -310,7 +359,7 @@ def render_html(matrix: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def _matrix_row(r: dict) -> str:
+def _matrix_row(r: dict, where: str) -> str:
     e = html.escape
     if not r["testable"]:
         scenarios = f"<em>untestable on a bench:</em> {e(r['untestable_reason'] or '')}"
@@ -321,7 +370,13 @@ def _matrix_row(r: dict) -> str:
         for s in r["scenarios"]:
             runs = s["verdicts"]
             seeds = f" ({len(runs)} runs)" if len(runs) > 1 else ""
-            messages = sorted({v["message"] for v in runs if v["verdict"] != PASS and v["message"]})
+            messages = sorted(
+                {
+                    f"{where}: {v['message']}" if v["verdict"] == NOT_APPLICABLE else v["message"]
+                    for v in runs
+                    if v["verdict"] != PASS and v["message"]
+                }
+            )
             detail = f'<br><span class="small">{e(messages[0])}</span>' if messages else ""
             items.append(f"<li>{e(s['name'])} {_badge(s['status'])}{seeds}{detail}</li>")
         scenarios = "<ul>" + "".join(items) + "</ul>"

@@ -6,8 +6,11 @@ Modbus unit read, the home LAN address bound. Nothing is switched on or changed.
 status: 0 when every resource is ok, 1 when one is not, 2 when the rig file is refused
 (its one-line error on stderr).
 
-The radio is asked through a *probe*, a small function given the open port; the default
-sends SKSTACK-IP's ``SKVER`` and expects ``EVER``. Pass another to :func:`check_rig` or
+How a resource is looked at is its role's ``probe`` in the roles table (``rigs.roles``):
+identify a VISA instrument, open a serial line, bind the LAN address, read an I/O module,
+check a Modbus unit could be served. A serial line is asked through the role's *serial
+probe*, a small function given the open port, where it has one; the radio's default
+sends SKSTACK-IP's ``SKVER`` and expects ``EVER``. Pass others to :func:`check_rig` or
 :func:`main` to use the radio's real driver.
 """
 
@@ -29,7 +32,8 @@ from rigs import RigError
 from rigs.drivers.modbusio import ModbusIoModule
 from rigs.drivers.scpisession import ScpiSession
 from rigs.resources import ModbusRtu, ModbusTcp, NetworkInterface, SerialPort, VisaInstrument
-from rigs.rigfile import DigitalIoEntry, Entry, Rig, load_rig, resource_of
+from rigs.rigfile import Rig, load_rig, resource_of
+from rigs.roles import ROLES, DigitalIoEntry, Probe, RoleEntry
 
 SerialProbe = Callable[[str, serial.SerialBase, float], str]
 """``probe(resource name, open port, timeout_s) -> identity``; raises ``RigError``."""
@@ -91,21 +95,37 @@ def check_rig(rig: Rig, *, probes: Mapping[str, SerialProbe] = DEFAULT_PROBES) -
     return findings
 
 
-def _check(name: str, entry: Entry, probes: Mapping[str, SerialProbe]) -> str:
+def _check(name: str, entry: RoleEntry, probes: Mapping[str, SerialProbe]) -> str:
+    """Look at the resource as its role's row of the roles table says."""
+    return CHECKS[ROLES[entry.role].probe](name, entry, probes.get(entry.role))
+
+
+def _identify(name: str, entry: RoleEntry, probe: SerialProbe | None) -> str:
     resource = resource_of(entry)
-    if isinstance(resource, VisaInstrument):
-        with ScpiSession(name, resource) as session:
-            return session.identity or ""
-    if isinstance(resource, SerialPort):
-        return _open_serial(name, resource, probes.get(entry.role))
-    if isinstance(resource, NetworkInterface):
-        return _bind_address(name, resource)
-    if isinstance(entry, DigitalIoEntry):
-        return _read_io(name, entry)
+    assert isinstance(resource, VisaInstrument)
+    with ScpiSession(name, resource) as session:
+        return session.identity or ""
+
+
+def _serial(name: str, entry: RoleEntry, probe: SerialProbe | None) -> str:
+    resource = resource_of(entry)
+    assert isinstance(resource, SerialPort)
+    return _open_serial(name, resource, probe)
+
+
+def _bind(name: str, entry: RoleEntry, probe: SerialProbe | None) -> str:
+    resource = resource_of(entry)
+    assert isinstance(resource, NetworkInterface)
+    return _bind_address(name, resource)
+
+
+def _serve(name: str, entry: RoleEntry, probe: SerialProbe | None) -> str:
     # meter-bus: the bench serves the metering device there, so it only has to be able to.
+    resource = resource_of(entry)
     if isinstance(resource, ModbusRtu):
         _open_serial(name, SerialPort(port=resource.serial_port, baudrate=resource.baudrate), None)
         return f"can serve unit {resource.device_id}"
+    assert isinstance(resource, ModbusTcp)
     return _bind_listener(name, resource)
 
 
@@ -124,7 +144,8 @@ def _open_serial(name: str, line: SerialPort, probe: SerialProbe | None) -> str:
         port.close()
 
 
-def _read_io(name: str, entry: DigitalIoEntry) -> str:
+def _read_io(name: str, entry: RoleEntry, probe: SerialProbe | None = None) -> str:
+    assert isinstance(entry, DigitalIoEntry)
     states = []
     with ModbusIoModule.from_entry(name, entry) as module:
         if entry.power_relay is not None:
@@ -159,6 +180,15 @@ def _bind_listener(name: str, unit: ModbusTcp) -> str:
         except OSError as exc:
             raise RigError(name, "bind", f"cannot listen on {unit.host}:{unit.port}: {exc.strerror}") from exc
     return f"can serve unit {unit.device_id}"
+
+
+CHECKS: Mapping[Probe, Callable[[str, RoleEntry, SerialProbe | None], str]] = {
+    Probe.IDENTIFY: _identify,
+    Probe.SERIAL: _serial,
+    Probe.BIND: _bind,
+    Probe.READ_IO: _read_io,
+    Probe.SERVE: _serve,
+}
 
 
 def format_table(findings: Sequence[Finding]) -> str:

@@ -1,13 +1,22 @@
-"""The small interfaces steps ask a rig for (labgrid's protocols; STYLE.md).
+"""The small interfaces the HIL profile asks a rig's parts for (labgrid's protocols; STYLE.md).
 
-A step asks for a ``PowerProtocol``, never for ``ScpiPowerSupply``: any driver that
-implements it will do, on a real rig or an emulated one. Every method is bounded by the
-resource's timeout and raises :class:`~rigs.RigError` when the part fails.
+The profile asks for a ``PowerProtocol``, never for ``ScpiPowerSupply``: any driver that
+implements it will do, on a real rig or an emulated one. Each role of the rig file is
+bound to the protocol its driver provides in one table, :mod:`rigs.roles`. Every method
+is bounded by the resource's timeout and raises :class:`~rigs.RigError` when the part
+fails.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
+
+from conformance.interfaces import MaintenancePort
+
+# The terminal's maintenance port: the steps' own interface, which the bench's line
+# console (rigs/drivers/maintenanceconsole.py) or a vendor's plug-in implements.
+MaintenanceProtocol = MaintenancePort
 
 
 @runtime_checkable
@@ -31,9 +40,17 @@ class PowerProtocol(Protocol):
 class JammerProtocol(Protocol):
     """Occupies a channel with a carrier, as interference or a busy channel would."""
 
+    def open(self) -> str:
+        """Take the instrument with its carrier off; return its identity (``*IDN?``)."""
+        ...
+
     def jam(self, channel_frequency_mhz: float, power_dbm: float) -> None: ...
 
     def stop(self) -> None: ...
+
+    def close(self) -> None:
+        """Switch the carrier off, then let the instrument go."""
+        ...
 
 
 @runtime_checkable
@@ -43,3 +60,85 @@ class DigitalIoProtocol(Protocol):
     def set_relay(self, n: int, on: bool) -> None: ...
 
     def read_input(self, n: int) -> bool: ...
+
+
+@runtime_checkable
+class SmartMeterRadioProtocol(Protocol):
+    """A Wi-SUN module playing the smart meter's side of the IoT route: PAN coordinator
+    and PANA authentication agent (the SKSTACK-IP command set, command reference 3.x),
+    with a record of what it reported (EVENT, ERXUDP lines) and when."""
+
+    resource: str  # "<name> on <port>", for messages that name the part
+
+    def identify(self) -> str:
+        """The firmware version (SKVER)."""
+        ...
+
+    def application_version(self) -> str: ...
+
+    def info(self) -> Any:
+        """The module's own addresses (``addr64``), channel and PAN ID (SKINFO)."""
+        ...
+
+    def reset(self) -> None: ...
+
+    def configure_coordinator(
+        self, channel: int, pan_id: int, pairing_id: str, *, session_lifetime_s: int | None = None
+    ) -> None: ...
+
+    def register_terminal(self, rbid: str, password: str) -> None: ...
+
+    def open_udp_port(self, handle: int, port: int) -> None: ...
+
+    def start(self) -> None: ...
+
+    def send_udp(self, addr: bytes, port: int, data: bytes, secured: bool, *, handle: int = 1) -> bool:
+        """Whether the module reports the datagram sent."""
+        ...
+
+    def terminate(self) -> None:
+        """End the PANA session (SKTERM takes no argument: the module's one session ends)."""
+        ...
+
+    def check_alive(self) -> None:
+        """Raise the ``RigError`` of a lost port or a failed reader: a dead part breaks the
+        scenario instead of looking like a silent terminal."""
+        ...
+
+    def protocol_error_mark(self) -> int:
+        """A position in the record of malformed lines."""
+        ...
+
+    def protocol_error_log(self, since: int = 0) -> list:
+        """The malformed lines the module printed from ``since`` on, with their bytes."""
+        ...
+
+    def mark(self) -> int:
+        """A position in the record of observations."""
+        ...
+
+    def observations(self, since: int = 0) -> list:
+        """What the module reported from ``since`` on, each with its ``time``."""
+        ...
+
+    def wait_for(self, predicate: Callable[[Any], bool], timeout: float, *, since: int = 0) -> Any:
+        """The first observation satisfying ``predicate`` within ``timeout``; raises
+        ``RigError`` when the port is lost."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class HomeLanProtocol(Protocol):
+    """The bench's UDP socket on the terminal's home LAN (ECHONET Lite, port 3610)."""
+
+    address: str  # the bench's own address on the LAN: the metering device's
+
+    def receive(self) -> list[tuple[bytes, str, int]]:
+        """Every datagram waiting: (payload, sender address, sender port)."""
+        ...
+
+    def send(self, payload: bytes, address: str, port: int) -> None: ...
+
+    def close(self) -> None: ...

@@ -19,17 +19,17 @@ commented one for a vendor's desk::
         current_limit_a: 0.5
 
 Each role takes one kind of resource (``serial``, ``visa``, ``modbus`` or ``network``)
-and its own options; a rig has at most one resource in each role.
+and its own options; a rig has at most one resource in each role. The roles, their entry
+models and the drivers that play them are one table, :mod:`rigs.roles`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from conformance.yamlfile import DocumentError, load_document, yaml_line
 from rigs.resources import (
@@ -41,101 +41,22 @@ from rigs.resources import (
     field_error,
     tagged,
 )
+from rigs.roles import ROLES, RoleEntry, binding
 
-Role = Literal[
-    "wisun-radio",  # the smart-meter side of the IoT route: a Wi-SUN module (SKSTACK-IP)
-    "maintenance-port",  # the terminal's maintenance port (handy-terminal functions)
-    "home-lan",  # the metering device side on the home LAN (ECHONET Lite over UDP)
-    "power-supply",  # powers the terminal and measures its current (THK-8-BATT)
-    "signal-generator",  # the jammer on the channel's frequency
-    "digital-io",  # a relay for the terminal's power, an input for its LED
-    "meter-bus",  # the metering device side on RS-485 (the bench serves Modbus RTU)
-]
+Role = str  # a key of rigs.roles.ROLES: "wisun-radio", "power-supply" ...
 KINDS = ("serial", "visa", "modbus", "network")
 
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WisunRadioEntry(_Entry):
-    role: Literal["wisun-radio"]
-    serial: SerialPort
+# The entry model of each role, from the one table (rigs/roles.py).
+ENTRIES: dict[str, type[RoleEntry]] = {role: row.entry for role, row in ROLES.items()}
+Entry = Union[tuple(ENTRIES.values())]  # type: ignore[valid-type]  # noqa: UP007 (a union built from the table)
 
 
-class MaintenancePortEntry(_Entry):
-    role: Literal["maintenance-port"]
-    serial: SerialPort
-
-
-class HomeLanEntry(_Entry):
-    role: Literal["home-lan"]
-    network: NetworkInterface
-
-
-class PowerSupplyEntry(_Entry):
-    role: Literal["power-supply"]
-    visa: VisaInstrument
-    channel: Annotated[int, Field(ge=1, le=8)] = 1
-    # The terminal's supply: its battery's nominal voltage, or the adapter's.
-    voltage_v: Annotated[float, Field(gt=0, le=60)]
-    current_limit_a: Annotated[float, Field(gt=0, le=10)]
-
-
-class SignalGeneratorEntry(_Entry):
-    role: Literal["signal-generator"]
-    visa: VisaInstrument
-    # The most the rig may radiate or inject: the shield box's or attenuator's rating.
-    # The driver refuses a jam above it.
-    max_power_dbm: Annotated[float, Field(gt=-150, le=30)]
-
-
-class DigitalIoEntry(_Entry):
-    role: Literal["digital-io"]
-    modbus: ModbusUnit
-    # Protocol addresses (0-based, as in the module's register map); None: not wired.
-    power_relay: Annotated[int, Field(ge=0, le=65535)] | None = None  # a coil
-    led_input: Annotated[int, Field(ge=0, le=65535)] | None = None  # a discrete input
-
-    @model_validator(mode="after")
-    def _wired(self) -> DigitalIoEntry:
-        if self.power_relay is None and self.led_input is None:
-            raise PydanticCustomError("unwired", "needs power_relay, led_input or both")
-        return self
-
-
-class MeterBusEntry(_Entry):
-    role: Literal["meter-bus"]
-    # The bench serves the metering device's registers on this line; the terminal polls.
-    modbus: ModbusUnit
-
-
-ENTRIES: dict[str, type[_Entry]] = {
-    "wisun-radio": WisunRadioEntry,
-    "maintenance-port": MaintenancePortEntry,
-    "home-lan": HomeLanEntry,
-    "power-supply": PowerSupplyEntry,
-    "signal-generator": SignalGeneratorEntry,
-    "digital-io": DigitalIoEntry,
-    "meter-bus": MeterBusEntry,
-}
-Entry = (
-    WisunRadioEntry
-    | MaintenancePortEntry
-    | HomeLanEntry
-    | PowerSupplyEntry
-    | SignalGeneratorEntry
-    | DigitalIoEntry
-    | MeterBusEntry
-)
-
-
-def kind_of(entry: _Entry) -> str:
+def kind_of(entry: RoleEntry) -> str:
     """Which kind of resource an entry binds: ``serial``, ``visa``, ``modbus`` or ``network``."""
     return next(kind for kind in KINDS if kind in type(entry).model_fields)
 
 
-def resource_of(entry: _Entry) -> SerialPort | VisaInstrument | ModbusUnit | NetworkInterface:
+def resource_of(entry: RoleEntry) -> SerialPort | VisaInstrument | ModbusUnit | NetworkInterface:
     return getattr(entry, kind_of(entry))
 
 
@@ -168,7 +89,7 @@ class Rig(BaseModel):
 
     @field_validator("resources")
     @classmethod
-    def _one_of_each(cls, resources: dict[str, _Entry]) -> dict[str, _Entry]:
+    def _one_of_each(cls, resources: dict[str, RoleEntry]) -> dict[str, RoleEntry]:
         players: dict[str, str] = {}
         users: dict[str, str] = {}
         for name, entry in resources.items():
@@ -187,12 +108,14 @@ class Rig(BaseModel):
             users[port] = name
         return resources
 
-    def find(self, role: Role) -> tuple[str, Entry] | None:
-        """The resource in ``role`` and its name, or None when the rig has none."""
+    def find(self, role: Role) -> tuple[str, RoleEntry] | None:
+        """The resource in ``role`` and its name, or None when the rig has none; a role the
+        table does not know is a ``BenchError``."""
+        binding(role)
         return next(((name, entry) for name, entry in self.resources.items() if entry.role == role), None)
 
 
-def _claimed_port(entry: _Entry) -> tuple[tuple[str, ...], str] | None:
+def _claimed_port(entry: RoleEntry) -> tuple[tuple[str, ...], str] | None:
     # Two roles on one serial line or one instrument would fight over it.
     resource = resource_of(entry)
     if isinstance(resource, SerialPort):

@@ -5,40 +5,34 @@ cycle that includes a join and an upload, weights each reading by the interval i
 (a supply's integrating meter reads the average since the previous reading; an
 instantaneous one is taken for the whole interval) and projects the declared capacity
 over that average (conformance/judge/battery.py). THK seed ch. 8: 「電池容量は、各メーターの検定満了までの
-期間、機能を維持できること」. A profile without an instrument on the supply skips: the
-bench never invents a current.
+期間、機能を維持できること」. A rig without an instrument on the supply is not applicable
+(``Terminal.measure_current_a`` says so): the bench never invents a current.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from pytest_bdd import given, parsers, then, when
 
-from conformance.errors import TerminalFailure
+from conformance.errors import NotApplicable, TerminalFailure
 from conformance.ics import Battery
-from conformance.interfaces import Bench
+from conformance.interfaces import Bench, Evidence
 from conformance.judge.battery import average_current_a, battery_life_years
 from conformance.measurements import BATTERY_LIFE
-from fixtures.evidence import Evidence
-from steps.common import first_authentication
+from steps.common import first_authentication, terminal_id
 
 Phases = list[tuple[float, float]]  # (duration_s, current_a), in rig time
 
 
 def _battery(bench: Bench) -> Battery:
     if bench.declaration.battery is None:
-        pytest.skip("the declaration has no battery: a mains-powered terminal")
+        raise NotApplicable("the declaration has no battery: a mains-powered terminal")
     return bench.declaration.battery
 
 
 def _measure(bench: Bench) -> float:
-    current = bench.terminal.measure_current_a()
-    if current is None:
-        who = "the twin has" if bench.profile == "twin" else f"the {bench.profile} rig has"
-        pytest.skip(f"{who} no power supply to measure")
-    return current
+    return bench.terminal.measure_current_a()
 
 
 @given("the terminal declares a battery")
@@ -68,9 +62,7 @@ def _measure_current(bench: Bench, period: int, minutes: int) -> Phases:
 def _duty_cycle_had_join_and_upload(bench: Bench) -> None:
     if first_authentication(bench) is None:
         raise TerminalFailure("the terminal never joined while its current was measured")
-    if bench.hes is None:
-        pytest.skip(f"the {bench.profile} profile has no HES")
-    if not bench.hes.readings(bench.declaration.credentials.authentication_id):
+    if not bench.hes.readings(terminal_id(bench)):
         raise TerminalFailure("the terminal uploaded no value while its current was measured")
 
 

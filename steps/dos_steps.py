@@ -12,13 +12,12 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
-import pytest
 from pytest_bdd import parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
-from conformance.interfaces import Bench, HeadEnd, HomeSide
+from conformance.interfaces import Bench, Evidence
 from conformance.measurements import (
     DELIVERY_RATIO_UNDER_JAMMING,
     DOS_IN_EVENT_LOG,
@@ -30,14 +29,12 @@ from conformance.observe.route_events import TerminalAuthenticated
 from conformance.protocols.maintenance import parse_log, status
 from conformance.stimulus import floods
 from conformance.stimulus.floods import FloodRun, FrameFlood, HomeFlood
-from fixtures.evidence import Evidence
-from steps.common import air_of, terminal_address
+from steps.common import air_of, maintenance_of, slots, sm_posix, stamp, terminal_address, terminal_id
 
 DOS_DETECTED = "dos-detected"  # the event kind of conformance/protocols/maintenance.py's event log
 AROUND_S = 3600  # the values judged around a flood: from an hour before to an hour after
 LOG_SLACK_S = 1.0  # clock readings are to the second or so: an entry this early still counts
 SETTLE_S = 600  # as the metering steps: a slot's value is judged once this long has passed
-JST = timezone(timedelta(hours=9), "JST")  # the SM system's time zone, for readable notes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,37 +51,6 @@ class Jamming:
     started: float
     ended: float
     hopped_at: float | None = None
-
-
-def hes_of(bench: Bench) -> HeadEnd:
-    if bench.hes is None:
-        pytest.skip(f"the {bench.profile} profile has no HES")
-    return bench.hes
-
-
-def home_of(bench: Bench) -> HomeSide:
-    if bench.home is None:
-        pytest.skip(f"the {bench.profile} profile has no home side")
-    return bench.home
-
-
-def terminal_id(bench: Bench) -> str:
-    return bench.declaration.credentials.authentication_id
-
-
-def sm_posix(bench: Bench, virtual: float | None = None) -> int:
-    """The SM system's clock (POSIX seconds) now, or at the bench's time ``virtual``."""
-    now = bench.clock.now()
-    return int(hes_of(bench).sm_time().timestamp() - now + (now if virtual is None else virtual))
-
-
-def slots(first: int, last: int, step: int) -> list[int]:
-    """Slot boundaries (POSIX) of the grid ``step`` within [first, last]."""
-    return list(range(-(-first // step) * step, last + 1, step))
-
-
-def stamp(posix: int) -> str:
-    return datetime.fromtimestamp(posix, JST).strftime("%m-%d %H:%M")
 
 
 def _count(text: str) -> int:
@@ -144,7 +110,7 @@ def flood_iot_route(bench: Bench, meter: str, count: str, kind: str, rate: str) 
     target_fixture="flood",
 )
 def flood_home_side(bench: Bench, count: str, kind: str, rate: str) -> Flood:
-    home = home_of(bench)
+    home = bench.home
     terminal = floods.terminal_home_address(home.traffic, home.meter_address)
     datagrams = floods.home_flood(
         HomeFlood(kind),
@@ -209,7 +175,7 @@ def reported_to_hes(bench: Bench, evidence: Evidence, flood: Flood) -> None:
     limit = _declared(DOS_REPORTED_TO_HES, bench.declaration.security.dos_detection_s)
     reports = [
         e
-        for e in hes_of(bench).events.of(EventReported, since=flood.run.started)
+        for e in bench.hes.events.of(EventReported, since=flood.run.started)
         if e.event_kind == DOS_DETECTED and e.terminal_id == terminal_id(bench)
     ]
     delay = reports[0].time - flood.run.started if reports else None
@@ -219,9 +185,7 @@ def reported_to_hes(bench: Bench, evidence: Evidence, flood: Flood) -> None:
 
 @then("the terminal's event log on the maintenance port shows the detection within the declared time")
 def detection_in_event_log(bench: Bench, evidence: Evidence, flood: Flood) -> None:
-    port = bench.terminal.maintenance
-    if port is None:
-        pytest.skip(f"the {bench.profile} profile has no maintenance port for this terminal")
+    port = maintenance_of(bench)
     answer = port.command("LOG? event")
     if not status(answer).startswith("OK"):
         raise TerminalFailure(f"the terminal keeps no event log on its maintenance port: {answer[-1]}")
@@ -231,8 +195,8 @@ def detection_in_event_log(bench: Bench, evidence: Evidence, flood: Flood) -> No
     clock = status(port.command("CLOCK?"))
     if not clock.startswith("OK "):
         raise TerminalFailure(f"the maintenance port does not tell the terminal's clock: {clock}")
-    offset = datetime.fromisoformat(clock[3:]).timestamp() - hes_of(bench).sm_time().timestamp()
-    began = hes_of(bench).sm_time().timestamp() - bench.clock.now() + flood.run.started + offset
+    offset = datetime.fromisoformat(clock[3:]).timestamp() - bench.hes.sm_time().timestamp()
+    began = bench.hes.sm_time().timestamp() - bench.clock.now() + flood.run.started + offset
     found = [e for e in entries if e.kind == DOS_DETECTED and e.time.timestamp() >= began - LOG_SLACK_S]
     limit = _declared(DOS_IN_EVENT_LOG, bench.declaration.security.dos_detection_s)
     delay = found[0].time.timestamp() - began if found else None
@@ -247,7 +211,7 @@ def readings_kept(bench: Bench, evidence: Evidence, flood: Flood) -> None:
     first = sm_posix(bench, flood.run.started) - AROUND_S
     last = sm_posix(bench, flood.run.ended) + AROUND_S - SETTLE_S
     due = slots(first, last, bench.declaration.metering.granularity_s)
-    held = {r.capture_time for r in hes_of(bench).readings(terminal_id(bench))}
+    held = {r.capture_time for r in bench.hes.readings(terminal_id(bench))}
     missing = [s for s in due if s not in held]
     note = f"{len(due) - len(missing)} of {len(due)} values from {stamp(due[0])} to {stamp(due[-1])}"
     if missing:
@@ -268,7 +232,7 @@ def delivered_while_jammed(bench: Bench, evidence: Evidence, jamming: Jamming) -
     if not due:
         raise BenchError("the jamming lasted less than one upload interval: no value to judge")
     offset = sm_posix(bench, 0.0)
-    arrived = {r.capture_time: r.received_at + offset for r in hes_of(bench).readings(terminal_id(bench))}
+    arrived = {r.capture_time: r.received_at + offset for r in bench.hes.readings(terminal_id(bench))}
     delivered = [s for s in due if s in arrived and arrived[s] <= s + in_time]
     limit = DELIVERY_RATIO_UNDER_JAMMING
     declared = bench.declaration.security.min_delivery_ratio

@@ -13,17 +13,17 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-import pytest
 from pytest_bdd import given, parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
 from conformance.ics import EchonetObject
-from conformance.interfaces import Bench, HomeSide, MeterDomains, RogueDevice
+from conformance.interfaces import Bench, Evidence, HomeDatagram, MeterDomains, RogueDevice
 from conformance.observe.home import meter_reads
 from conformance.observe.route_events import DatagramReceived
 from conformance.protocols import dlms, echonet, sixlowpan
+from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
-from conformance.sim.home_network import ALL_NODES, HomeDatagram
+from conformance.protocols.pana import PANA_PORT
 from conformance.stimulus.rogue_requests import (
     REQUEST_FAMILIES,
     ROGUE_EOJ,
@@ -32,7 +32,6 @@ from conformance.stimulus.rogue_requests import (
     probe_payload,
     requests_from_unexpected_sources,
 )
-from fixtures.evidence import Evidence
 from steps.common import air_of, first_authentication, terminal_address
 
 ANSWER_WAIT_S = 2.0  # a home LAN answers in milliseconds; the bench waits far longer
@@ -40,14 +39,11 @@ REQUEST_SPACING_S = 0.05
 IOT_ANSWER_WAIT_S = 5.0  # after the last probe frame: many round trips at 100 kb/s
 IOT_PROBE_SPACING_S = 0.02  # each probe frame waits for its acknowledgement
 IOT_PROBE_SOURCE_PORT = 0xF0B0  # 61616: compressible by 6LoWPAN (RFC 6282 §4.3.3)
-IOT_ROUTE_PORTS = (716, 4059)  # PANA and DLMS/COSEM: all the IoT route carries
+IOT_ROUTE_PORTS = (PANA_PORT, DLMS_PORT)  # all the IoT route carries
 FINGERPRINT_MIN = 8  # shorter payloads are too common to recognise inside another
-
-
-def home_of(bench: Bench) -> HomeSide:
-    if bench.home is None:
-        pytest.skip(f"the {bench.profile} profile has no home side")
-    return bench.home
+# ECHONET Lite's IPv6 multicast group is the link-local all-nodes address (RFC 4291
+# §2.7.1): where a node-profile Get is asked, and where a terminal may answer it.
+ALL_NODES = echonet.MULTICAST_V6
 
 
 def joined_meter(bench: Bench) -> str:
@@ -61,7 +57,7 @@ def terminal_home_address(bench: Bench, rogue: RogueDevice) -> str:
     """The terminal's address on the home network, as a port mirror learns it: the source
     of traffic that is none of the bench's own nodes (the terminal looks for its meter at
     power-on); failing that, whoever answers a multicast node-profile Get."""
-    home = home_of(bench)
+    home = bench.home
 
     def seen() -> str | None:
         own = {home.meter_address, rogue.address, *(d.src for d in rogue.sent)}
@@ -86,7 +82,7 @@ def _whitelist(bench: Bench) -> list[EchonetObject]:
 
 @given("a rogue device on the home network", target_fixture="rogue")
 def rogue_device(bench: Bench) -> RogueDevice:
-    return home_of(bench).add_rogue()
+    return bench.home.add_rogue()
 
 
 @given(parsers.parse('a HEMS controller on the B route of "{meter}"'))
@@ -173,7 +169,7 @@ def _cross_domain_payloads() -> list[tuple[int, bytes]]:
     write_clock = dlms.SetRequest(
         invoke_id=9, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2), data=dlms.octet_string(bytes(12))
     )
-    return [(echonet.ECHONET_PORT, echonet.encode(setc)), (4059, dlms.wrap(dlms.encode(write_clock)))]
+    return [(echonet.ECHONET_PORT, echonet.encode(setc)), (DLMS_PORT, dlms.wrap(dlms.encode(write_clock)))]
 
 
 @when(
@@ -198,7 +194,7 @@ def rogue_routes(bench: Bench, rogue: RogueDevice, target: str) -> Crossing:
 def meter_address_routes(bench: Bench, rogue: RogueDevice) -> Crossing:
     """The bench forges the meter's source address: a meter that tried to talk to the smart
     meter directly would look like this on the home link."""
-    terminal, meter = terminal_home_address(bench, rogue), home_of(bench).meter_address
+    terminal, meter = terminal_home_address(bench, rogue), bench.home.meter_address
     destination = bench.route.domains(joined_meter(bench)).smart_meter
     since = bench.clock.now()
     sent = [
@@ -219,10 +215,10 @@ def iot_port_probe(bench: Bench, meter: str, ports: str) -> PortProbe:
     terminal, since = terminal_address(bench), bench.clock.now()
     probed = parse_ports(ports)
     for port in probed:
-        if port == 716:
+        if port == PANA_PORT:
             bench.route.ping_session(meter, terminal)
         else:
-            source = port if port == 4059 else IOT_PROBE_SOURCE_PORT
+            source = port if port == DLMS_PORT else IOT_PROBE_SOURCE_PORT
             bench.route.send_udp(meter, terminal, dst_port=port, payload=probe_payload(port), src_port=source)
         bench.clock.wait(IOT_PROBE_SPACING_S)
     bench.clock.wait(IOT_ANSWER_WAIT_S)
@@ -230,7 +226,7 @@ def iot_port_probe(bench: Bench, meter: str, ports: str) -> PortProbe:
 
 
 def _home_target(bench: Bench, rogue: RogueDevice, target: str) -> str:
-    return {"the metering device": home_of(bench).meter_address, "the rogue device": rogue.address}[target]
+    return {"the metering device": bench.home.meter_address, "the rogue device": rogue.address}[target]
 
 
 @when(
@@ -292,7 +288,7 @@ def _replies(bench: Bench, attack: Attack) -> list[HomeDatagram]:
     sources = {d.src for d in attack.sent}
     return [
         d
-        for d in home_of(bench).traffic
+        for d in bench.home.traffic
         if d.time >= attack.since and d.src == attack.terminal and (d.dst in sources or d.dst == ALL_NODES)
     ]
 
@@ -501,7 +497,7 @@ def _reached_smart_meter(bench: Bench, since: float, fingerprints: list[bytes]) 
         if event.dst_port not in IOT_ROUTE_PORTS:
             return (
                 f"{event.meter} received, at t={event.time:.3f} s, a datagram to UDP {event.dst_port}: "
-                "the IoT route carries only PANA (716) and DLMS/COSEM (4059)"
+                f"the IoT route carries only PANA ({PANA_PORT}) and DLMS/COSEM ({DLMS_PORT})"
             )
     for frame in air_of(bench).sent_by(terminal):
         datagram = frame.datagram
@@ -537,7 +533,7 @@ def not_routed_to_iot(bench: Bench, crossing: Crossing) -> None:
 @then("none of those datagrams appeared on the home network")
 def not_routed_home(bench: Bench, crossing: Crossing) -> None:
     fingerprints = _fingerprints(list(crossing.payloads))
-    for datagram in home_of(bench).traffic:
+    for datagram in bench.home.traffic:
         if datagram.time >= crossing.since and _carried(datagram.payload, fingerprints):
             raise TerminalFailure(
                 f"the terminal routed an IoT-route datagram for {crossing.target} onto the home network: "
@@ -551,13 +547,13 @@ def not_routed_home(bench: Bench, crossing: Crossing) -> None:
 
 @then("the terminal read the metering device over ECHONET Lite")
 def read_the_meter(bench: Bench) -> None:
-    if not meter_reads(home_of(bench)):
+    if not meter_reads(bench.home):
         raise TerminalFailure("precondition not met: the terminal never read the metering device")
 
 
 @then("no packet from the metering device's address reached the smart meter")
 def nothing_from_meter_address(bench: Bench) -> None:
-    meter = ipaddress.IPv6Address(home_of(bench).meter_address).packed
+    meter = ipaddress.IPv6Address(bench.home.meter_address).packed
     for frame in air_of(bench).sent_by(terminal_address(bench)):
         packet = frame.packet
         if packet is not None and packet.src == meter:
@@ -569,7 +565,7 @@ def nothing_from_meter_address(bench: Bench) -> None:
 
 @then("no datagram at the smart meter carries what the metering device's address sent")
 def nothing_from_meter_payloads(bench: Bench) -> None:
-    home = home_of(bench)
+    home = bench.home
     sent = [d.payload for d in home.traffic if d.src == home.meter_address]
     found = _reached_smart_meter(bench, 0.0, _fingerprints(sent))
     if found is not None:
@@ -598,7 +594,7 @@ def _judge_ports(
 def home_ports(bench: Bench, rogue: RogueDevice, port_probe: PortProbe, evidence: Evidence) -> None:
     answered = {
         d.src_port
-        for d in home_of(bench).traffic
+        for d in bench.home.traffic
         if d.time >= port_probe.since and d.dst == rogue.address and d.dst_port == ROGUE_PROBE_PORT
     }
     _judge_ports(evidence, "home side", bench.declaration.home_side.open_udp_ports, port_probe, answered)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pytest_bdd import given, parsers, then, when
 
 from conformance.errors import BenchError, TerminalFailure
-from conformance.interfaces import Bench, MeterSetup
+from conformance.interfaces import Bench, Evidence, MeterSetup
 from conformance.measurements import FULL_METER_ATTEMPTS, JOIN_TIME, PANA_START_DELAY
 from conformance.observe.route_events import (
     DatagramReceived,
@@ -20,9 +20,8 @@ from conformance.observe.route_events import (
     TerminalRefused,
 )
 from conformance.protocols import wpan
-from conformance.twin.meter.smart_meter import PANA_PORT
-from fixtures.evidence import Evidence
-from steps.common import air_of, declared_pairing_id, first_authentication, terminal_address
+from conformance.protocols.pana import PANA_PORT
+from steps.common import air_if_any, air_of, declared_pairing_id, first_authentication, terminal_address
 
 # NAT seed 2-3: 「"IOT"+一送コード(2桁)+一送自由コード(3桁)」, ASCII 0-9 and A-Z, 8 characters.
 PAIRING_ID_FORMAT = re.compile(r"^IOT[0-9A-Z]{2}[0-9A-Z]{3}$")
@@ -241,10 +240,11 @@ def _application_from_terminal(bench: Bench, before: float | None = None) -> lis
         for e in bench.route.events.of(DatagramReceived, terminal=terminal)
         if e.dst_port != PANA_PORT and (before is None or e.time < before)
     ]
-    if bench.route.air is not None:
+    air = air_if_any(bench)
+    if air is not None:
         found += [
             f"t={f.time:.3f} s: on the air, {f.summary()}"
-            for f in bench.route.air.sent_by(terminal)
+            for f in air.sent_by(terminal)
             if f.is_application and (before is None or f.time < before)
         ]
     return found

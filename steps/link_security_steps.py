@@ -19,7 +19,7 @@ from conformance.observe.air import AirFrame
 from conformance.observe.route_events import SessionEnded, TerminalReauthenticated
 from conformance.protocols import pana, wpan
 from conformance.protocols.errors import ProtocolError
-from steps.common import air_of, declared_pairing_id, first_authentication, terminal_address
+from steps.common import air_if_any, air_of, declared_pairing_id, first_authentication, terminal_address
 
 # How long the bench waits for an Echo Reply: many round trips on a 100 kb/s link.
 ECHO_WAIT_S = 5.0
@@ -130,11 +130,10 @@ def _capture_number(bench: Bench, frame: AirFrame) -> int:
 
 
 def _replies(bench: Bench, probe: EchoProbe) -> list[AirFrame]:
-    if bench.route.air is None:  # no sniffer (HIL): the smart-meter side saw the answer itself
+    air = air_if_any(bench)
+    if air is None:  # no sniffer (HIL): the smart-meter side saw the answer itself
         return bench.route.probe_replies(probe)
-    return air_of(bench).echo_replies(
-        terminal_address(bench), probe.identifier, probe.sequence, since=probe.sent_at
-    )
+    return air.echo_replies(terminal_address(bench), probe.identifier, probe.sequence, since=probe.sent_at)
 
 
 def _answered(bench: Bench, probe: EchoProbe) -> bool:
@@ -155,7 +154,7 @@ def answered_all(bench: Bench, probes: list[EchoProbe]) -> None:
 def not_answered(bench: Bench, probe: EchoProbe) -> None:
     if _answered(bench, probe):
         reply = _replies(bench, probe)[0]
-        if bench.route.air is None:
+        if air_if_any(bench) is None:
             raise TerminalFailure(f"the terminal accepted the frame: it answered at t={reply.time:.3f} s")
         raise TerminalFailure(
             f"the terminal accepted the frame: it answered with an Echo Reply at t={reply.time:.3f} s "

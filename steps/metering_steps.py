@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from itertools import pairwise
 
-import pytest
 from pytest_bdd import given, parsers, then, when
 
-from conformance.errors import BenchError, TerminalFailure
-from conformance.interfaces import Bench, HeadEnd, HomeSide, MeterSetup, MeterSpec
+from conformance.errors import BenchError, NotApplicable, TerminalFailure
+from conformance.interfaces import Bench, Evidence, MeterSetup, MeterSpec
 from conformance.measurements import (
     ACQUISITION_DELAY,
     CLOCK_ERROR,
@@ -35,49 +34,21 @@ from conformance.observe.hes_events import (
 from conformance.observe.home import meter_answers, meter_reads, meter_settings
 from conformance.observe.route_events import TerminalAuthenticated
 from conformance.protocols.maintenance import parse_values, status
-from fixtures.evidence import Evidence
-from steps.common import declared_pairing_id, terminal_address
+from steps.common import (
+    declared_pairing_id,
+    maintenance_of,
+    maintenance_ok,
+    slots,
+    sm_datetime_of,
+    sm_posix,
+    stamp,
+    terminal_address,
+    terminal_id,
+)
 
-JST = timezone(timedelta(hours=9), "JST")  # the SM system's time zone, for readable messages
 LOWER_8_DIGITS = 10**8
 SETTLE_S = 600  # values of a slot are judged once this long has passed after it
 DAY = 86400
-
-
-def home_of(bench: Bench) -> HomeSide:
-    if bench.home is None:
-        pytest.skip(f"the {bench.profile} profile has no home side")
-    return bench.home
-
-
-def hes_of(bench: Bench) -> HeadEnd:
-    if bench.hes is None:
-        pytest.skip(f"the {bench.profile} profile has no HES")
-    return bench.hes
-
-
-def terminal_id(bench: Bench) -> str:
-    return bench.declaration.credentials.authentication_id
-
-
-def sm_posix(bench: Bench, virtual: float | None = None) -> int:
-    hes = hes_of(bench)
-    now = bench.clock.now()
-    return int(hes.sm_time().timestamp() - now + (now if virtual is None else virtual))
-
-
-def slots(first: int, last: int, step: int) -> list[int]:
-    """Slot boundaries (POSIX) of the grid ``step`` within [first, last]."""
-    start = -(-first // step) * step
-    return list(range(start, last + 1, step))
-
-
-def sm_datetime_of(posix: int) -> datetime:
-    return datetime.fromtimestamp(posix, JST)
-
-
-def stamp(posix: int) -> str:
-    return sm_datetime_of(posix).strftime("%m-%d %H:%M")
 
 
 def scenario_password(bench: Bench, purpose: str) -> str:
@@ -102,15 +73,13 @@ def meter_with_long_sessions(bench: Bench, name: str, hours: int) -> None:
 @given(parsers.parse('a metering device on the home side with ID "{device_id}"'), target_fixture="meter_spec")
 def metering_device(bench: Bench, device_id: str) -> MeterSpec:
     spec = MeterSpec(device_id=bytes.fromhex(device_id))
-    home_of(bench).install_meter(spec)
+    bench.home.install_meter(spec)
     return spec
 
 
 @given("the HES has the terminal commissioned with that metering device")
 def commissioned(bench: Bench, meter_spec: MeterSpec) -> None:
-    hes_of(bench).commission(
-        terminal_id(bench), meter_spec.device_id, bench.declaration.metering.granularity_s
-    )
+    bench.hes.commission(terminal_id(bench), meter_spec.device_id, bench.declaration.metering.granularity_s)
 
 
 @given(parsers.parse("the meter's import counter stands at {wh} Wh and rises {rate} Wh an hour"))
@@ -120,23 +89,21 @@ def counter_near_rollover(bench: Bench, meter_spec: MeterSpec, wh: str, rate: st
         import_wh=int(wh.replace(",", "")),
         import_w=float(rate.replace(",", "")),
     )
-    home_of(bench).install_meter(spec)
+    bench.home.install_meter(spec)
 
 
 @given(parsers.parse("the meter imports {import_w} W and exports {export_w} W"))
 def meter_load(bench: Bench, meter_spec: MeterSpec, import_w: str, export_w: str) -> None:
-    home_of(bench).set_load(
-        import_w=float(import_w.replace(",", "")), export_w=float(export_w.replace(",", ""))
-    )
+    bench.home.set_load(import_w=float(import_w.replace(",", "")), export_w=float(export_w.replace(",", "")))
 
 
 @given(parsers.parse("the metering device's clock is {minutes:d} minutes slow"))
 def meter_clock_slow(bench: Bench, meter_spec: MeterSpec, minutes: int) -> None:
     if not bench.declaration.metering.meter_time_sync:
         # NAT seed 2-5: 「特例計量器等との時刻同期が必要がある場合は」: only then.
-        pytest.skip("not applicable: the declaration says the meter's clock needs no setting by the terminal")
+        raise NotApplicable("the declaration says the meter's clock needs no setting by the terminal")
     spec = MeterSpec(device_id=meter_spec.device_id, clock_offset_s=-60.0 * minutes)
-    home_of(bench).install_meter(spec)
+    bench.home.install_meter(spec)
 
 
 # -- When ------------------------------------------------------------------------------
@@ -158,24 +125,24 @@ def days_pass(bench: Bench, days: int) -> tuple[float, float]:
 
 @when(parsers.parse("the HES sets the terminal's granularity to {minutes:d} minutes"))
 def hes_sets_granularity(bench: Bench, minutes: int) -> None:
-    hes_of(bench).set_granularity(terminal_id(bench), minutes * 60)
+    bench.hes.set_granularity(terminal_id(bench), minutes * 60)
 
 
 @when("the HES sets the terminal to hourly values uploaded once a day")
 def hes_sets_thk_service(bench: Bench) -> None:
-    hes = hes_of(bench)
+    hes = bench.hes
     hes.set_granularity(terminal_id(bench), 3600)
     hes.set_upload_interval(terminal_id(bench), DAY)
 
 
 @when(parsers.parse('the metering device is replaced by one with ID "{device_id}"'))
 def meter_swapped(bench: Bench, device_id: str) -> None:
-    home_of(bench).install_meter(MeterSpec(device_id=bytes.fromhex(device_id)))
+    bench.home.install_meter(MeterSpec(device_id=bytes.fromhex(device_id)))
 
 
 @when(parsers.parse("the SM network between the smart meters and the HES fails for {days:d} days"))
 def backhaul_outage(bench: Bench, days: int) -> None:
-    hes = hes_of(bench)
+    hes = bench.hes
     hes.interrupt()
     bench.clock.wait(days * DAY)
     hes.restore()
@@ -183,27 +150,27 @@ def backhaul_outage(bench: Bench, days: int) -> None:
 
 @when("the HES reads the terminal's clock", target_fixture="asked_at")
 def hes_reads_clock(bench: Bench) -> float:
-    hes_of(bench).read_clock(terminal_id(bench))
+    bench.hes.read_clock(terminal_id(bench))
     return bench.clock.now()
 
 
 @when(parsers.parse("a handy terminal sets the terminal's clock {minutes:d} minutes fast"))
 def handy_sets_clock(bench: Bench, minutes: int) -> None:
-    wrong = hes_of(bench).sm_time() + timedelta(minutes=minutes)
-    _maintenance_ok(bench, f"CLOCK {wrong.isoformat()}")
+    wrong = bench.hes.sm_time() + timedelta(minutes=minutes)
+    maintenance_ok(bench, f"CLOCK {wrong.isoformat()}")
 
 
 @when("the HES changes the terminal's password", target_fixture="new_password")
 def hes_changes_password(bench: Bench) -> str:
     password = scenario_password(bench, "changed by the HES")
-    hes_of(bench).set_password(terminal_id(bench), password)
+    bench.hes.set_password(terminal_id(bench), password)
     return password
 
 
 @when("a handy terminal sets a new password on the maintenance port", target_fixture="new_password")
 def handy_sets_password(bench: Bench) -> str:
     password = scenario_password(bench, "changed on the maintenance port")
-    _maintenance_ok(bench, f"SETTING password {password}")
+    maintenance_ok(bench, f"SETTING password {password}")
     return password
 
 
@@ -230,7 +197,7 @@ def _end_session(bench: Bench) -> float:
 
 @when("the HES tries to change the terminal's authentication ID")
 def hes_changes_terminal_id(bench: Bench) -> None:
-    hes_of(bench).set_terminal_id(terminal_id(bench), "F" * len(terminal_id(bench)))
+    bench.hes.set_terminal_id(terminal_id(bench), "F" * len(terminal_id(bench)))
 
 
 @when(
@@ -238,34 +205,19 @@ def hes_changes_terminal_id(bench: Bench) -> None:
     target_fixture="port_answer",
 )
 def handy_changes_terminal_id(bench: Bench) -> list[str]:
-    return _maintenance(bench).command(f"SETTING authentication_id {'E' * len(terminal_id(bench))}")
+    return maintenance_of(bench).command(f"SETTING authentication_id {'E' * len(terminal_id(bench))}")
 
 
 @when(parsers.parse("a handy terminal sets the granularity to {minutes:d} minutes on the maintenance port"))
 def handy_sets_granularity(bench: Bench, minutes: int) -> None:
-    _maintenance_ok(bench, f"SETTING granularity_s {minutes * 60}")
-
-
-def _maintenance(bench: Bench):
-    if bench.terminal.maintenance is None:
-        pytest.skip(f"the {bench.profile} profile has no maintenance port for this terminal")
-    return bench.terminal.maintenance
-
-
-def _maintenance_ok(bench: Bench, line: str) -> list[str]:
-    answer = _maintenance(bench).command(line)
-    if not status(answer).startswith("OK"):
-        raise TerminalFailure(
-            f"maintenance port refused {line.split(' ')[0]} {line.split(' ')[1]}: {answer[-1]}"
-        )
-    return answer
+    maintenance_ok(bench, f"SETTING granularity_s {minutes * 60}")
 
 
 # -- Then: acquisition and values ------------------------------------------------------
 
 
 def _judge_reads(bench: Bench, evidence: Evidence, first: int, last: int, step: int) -> None:
-    reads = [sm_posix(bench, t) for t in meter_reads(home_of(bench))]
+    reads = [sm_posix(bench, t) for t in meter_reads(bench.home)]
     expected = slots(first, last - SETTLE_S, step)
     if not expected:
         raise BenchError("the observation window holds no slot")
@@ -282,7 +234,7 @@ def _judge_reads(bench: Bench, evidence: Evidence, first: int, last: int, step: 
 @then("the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of those hours")
 def reads_every_half_hour(bench: Bench, evidence: Evidence, window: tuple[float, float]) -> None:
     first, last = sm_posix(bench, window[0]), sm_posix(bench, window[1])
-    reads = [t for t in (sm_posix(bench, r) for r in meter_reads(home_of(bench))) if first <= t <= last]
+    reads = [t for t in (sm_posix(bench, r) for r in meter_reads(bench.home)) if first <= t <= last]
     gaps = Counter(round((b - a) / 60) * 60 for a, b in pairwise(reads))
     evidence.compare_declared(
         "granularity (s)",
@@ -311,7 +263,7 @@ def reads_every_quarter(bench: Bench, evidence: Evidence) -> None:
 
 
 def _judge_held(bench: Bench, first: int, last: int, step: int) -> None:
-    held = {r.capture_time for r in hes_of(bench).readings(terminal_id(bench))}
+    held = {r.capture_time for r in bench.hes.readings(terminal_id(bench))}
     expected = slots(first, last, step)
     missing = [s for s in expected if s not in held]
     if missing:
@@ -348,7 +300,7 @@ def held_every_hour(bench: Bench, days: int) -> None:
 def held_only_hours(bench: Bench, window: tuple[float, float]) -> None:
     odd = [
         r.capture_time
-        for r in hes_of(bench).readings(terminal_id(bench))
+        for r in bench.hes.readings(terminal_id(bench))
         if r.capture_time % 3600 and r.capture_time >= sm_posix(bench, window[0]) + DAY
     ]
     if odd:
@@ -363,7 +315,7 @@ def held_only_hours(bench: Bench, window: tuple[float, float]) -> None:
     )
 )
 def held_retention(bench: Bench, days: int) -> None:
-    readings = hes_of(bench).readings(terminal_id(bench))
+    readings = bench.hes.readings(terminal_id(bench))
     if not readings:
         raise TerminalFailure("the HES holds no value at all")
     newest = readings[-1].capture_time
@@ -376,7 +328,7 @@ def held_retention(bench: Bench, days: int) -> None:
 
 
 def _answered_at(bench: Bench) -> list[tuple[int, int, int]]:
-    return [(sm_posix(bench, t), imp, exp) for t, imp, exp in meter_answers(home_of(bench))]
+    return [(sm_posix(bench, t), imp, exp) for t, imp, exp in meter_answers(bench.home)]
 
 
 def _meter_value_for(answers: list[tuple[int, int, int]], capture: int) -> tuple[int, int] | None:
@@ -389,7 +341,7 @@ def _meter_value_for(answers: list[tuple[int, int, int]], capture: int) -> tuple
 
 def _compare(bench: Bench, column: str) -> None:
     answers = _answered_at(bench)
-    readings = hes_of(bench).readings(terminal_id(bench))
+    readings = bench.hes.readings(terminal_id(bench))
     if not readings:
         raise TerminalFailure("no value reached the HES")
     for reading in readings:
@@ -429,14 +381,14 @@ def export_follows_e2(bench: Bench) -> None:
 
 @then("the import values at the HES cross 99,999,999 to a small number")
 def crosses_rollover(bench: Bench) -> None:
-    values = [r.import_wh for r in hes_of(bench).readings(terminal_id(bench))]
+    values = [r.import_wh for r in bench.hes.readings(terminal_id(bench))]
     if not any(a > LOWER_8_DIGITS - 10_000 and b < 10_000 for a, b in pairwise(values)):
         raise TerminalFailure(f"the import values never rolled over 99,999,999 -> 0: {values[:8]}")
 
 
 @then("the HES received the energy in kWh with three decimals")
 def kwh_three_decimals(bench: Bench) -> None:
-    uploads = hes_of(bench).events.of(UploadReceived)
+    uploads = bench.hes.events.of(UploadReceived)
     if not uploads:
         raise TerminalFailure("no upload reached the HES")
     for upload in uploads:
@@ -457,16 +409,14 @@ def kwh_three_decimals(bench: Bench) -> None:
 )
 def upload_frequency(bench: Bench, evidence: Evidence, days: int) -> None:
     since = bench.clock.now() - days * DAY
-    uploads = hes_of(bench).events.of(UploadReceived, since=since)
+    uploads = bench.hes.events.of(UploadReceived, since=since)
     evidence.measure(UPLOADS_PER_DAY, len(uploads) / days, note=f"{len(uploads)} uploads in {days} days")
 
 
 @then("the HES saw the setting accepted")
 def setting_accepted(bench: Bench) -> None:
     answers = [
-        e
-        for e in hes_of(bench).events.of(ResponseReceived)
-        if e.request in ("granularity", "upload interval")
+        e for e in bench.hes.events.of(ResponseReceived) if e.request in ("granularity", "upload interval")
     ]
     if not answers:
         raise TerminalFailure("the terminal never answered the HES's setting request")
@@ -477,9 +427,9 @@ def setting_accepted(bench: Bench) -> None:
 
 @then(parsers.parse('the HES flagged a metering device mismatch for "{device_id}"'))
 def mismatch_flagged(bench: Bench, device_id: str) -> None:
-    flagged = [e for e in hes_of(bench).events.of(MeterMismatch) if e.reported == device_id.upper()]
+    flagged = [e for e in bench.hes.events.of(MeterMismatch) if e.reported == device_id.upper()]
     if not flagged:
-        reported = sorted({e.meter_id for e in hes_of(bench).events.of(UploadReceived)})
+        reported = sorted({e.meter_id for e in bench.hes.events.of(UploadReceived)})
         raise TerminalFailure(
             f"the metering device was swapped for {device_id}, "
             f"but the terminal kept reporting {', '.join(reported)}"
@@ -491,7 +441,7 @@ def mismatch_flagged(bench: Bench, device_id: str) -> None:
 
 @then("the HES closed the gap by asking the terminal, with no operator action")
 def gap_closed(bench: Bench) -> None:
-    hes = hes_of(bench)
+    hes = bench.hes
     asked = hes.events.of(CompletionRequested)
     answered = [e for e in hes.events.of(CompletionAnswered) if e.new]
     if not asked:
@@ -516,7 +466,7 @@ def gap_closed(bench: Bench) -> None:
 def port_values(bench: Bench, hours: int) -> None:
     now = sm_posix(bench)
     first, last = now - hours * 3600, now - SETTLE_S
-    answer = _maintenance_ok(
+    answer = maintenance_ok(
         bench, f"VALUES? {sm_datetime_of(first).isoformat()} {sm_datetime_of(now).isoformat()}"
     )
     values = {int(v.capture_time.timestamp()): v for v in parse_values(answer)}
@@ -539,7 +489,7 @@ def port_values(bench: Bench, hours: int) -> None:
 def answered_within(bench: Bench, evidence: Evidence, asked_at: float, seconds: int) -> None:
     if seconds != ROUND_TRIP.high:
         raise BenchError(f"the feature says {seconds} s but the limit is {ROUND_TRIP.high:g} s")
-    hes = hes_of(bench)
+    hes = bench.hes
 
     def answer():
         return next(
@@ -553,15 +503,15 @@ def answered_within(bench: Bench, evidence: Evidence, asked_at: float, seconds: 
 
 @then(parsers.parse("the terminal's clock agrees with the SM system's within {seconds:d} seconds"))
 def terminal_clock_agrees(bench: Bench, evidence: Evidence, seconds: int) -> None:
-    answer = _maintenance_ok(bench, "CLOCK?")
+    answer = maintenance_ok(bench, "CLOCK?")
     terminal_time = datetime.fromisoformat(answer[-1].split(" ", 1)[1])
-    error = (terminal_time - hes_of(bench).sm_time()).total_seconds()
+    error = (terminal_time - bench.hes.sm_time()).total_seconds()
     evidence.measure(CLOCK_ERROR, abs(error), note=f"terminal clock {error:+.0f} s from the SM system's")
 
 
 @then("the terminal set the meter's clock over ECHONET Lite")
 def meter_clock_set(bench: Bench, evidence: Evidence) -> None:
-    settings = meter_settings(home_of(bench))
+    settings = meter_settings(bench.home)
     evidence.compare_declared(
         "sets the meter's clock",
         bench.declaration.metering.meter_time_sync,
@@ -574,7 +524,7 @@ def meter_clock_set(bench: Bench, evidence: Evidence) -> None:
 
 @then(parsers.parse("the meter's clock agrees with the SM system's within {seconds:d} seconds"))
 def meter_clock_agrees(bench: Bench, evidence: Evidence, seconds: int) -> None:
-    error = home_of(bench).meter_clock_error()
+    error = bench.home.meter_clock_error()
     evidence.measure(CLOCK_ERROR, abs(error), note=f"meter clock {error:+.0f} s from the SM system's")
 
 
@@ -612,7 +562,7 @@ def reauthenticated_same_id(bench: Bench, evidence: Evidence, session_ended_at: 
 
 @then("the HES saw the authentication ID change refused")
 def hes_id_change_refused(bench: Bench) -> None:
-    answers = [e for e in hes_of(bench).events.of(ResponseReceived) if e.request == "authentication ID"]
+    answers = [e for e in bench.hes.events.of(ResponseReceived) if e.request == "authentication ID"]
     if not answers:
         raise TerminalFailure("the terminal never answered the HES's request to change its authentication ID")
     if answers[-1].result == "success":

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pytest_bdd import parsers, then, when
 
-from conformance.errors import BenchError, TerminalFailure
-from conformance.interfaces import Bench, MaintenancePort
+from conformance.errors import BenchError, NotApplicable, TerminalFailure
+from conformance.interfaces import Bench, Evidence
 from conformance.judge.incident import IncidentRecord, terminal_incident
 from conformance.measurements import (
     CUT_ATTEMPTS_PER_HOUR,
@@ -44,11 +44,9 @@ from conformance.observe.route_events import (
 )
 from conformance.protocols import firmware_image
 from conformance.protocols.maintenance import PortLogEntry, parse_log, status
+from conformance.protocols.pana import PANA_PORT
 from conformance.stimulus.firmware_keys import TWIN_VENDOR_KEY
-from conformance.twin.meter.smart_meter import PANA_PORT
-from fixtures.evidence import Evidence
-from steps.common import terminal_address
-from steps.metering_steps import hes_of, terminal_id
+from steps.common import air_if_any, maintenance_of, maintenance_ok, terminal_address, terminal_id
 
 ACCESS, EVENT = "access", "event"
 # The PTR and its answer: frames the terminal had queued at the cut may still go out.
@@ -59,26 +57,13 @@ INCIDENT = "incident record (THK-14-REPORT)"
 HES_LOG = "HES operation log (NAT-3.2-LOG)"
 
 
-def _port(bench: Bench) -> MaintenancePort:
-    if bench.terminal.maintenance is None:
-        pytest.skip(f"the {bench.profile} profile has no maintenance port for this terminal")
-    return bench.terminal.maintenance
-
-
-def _ok(bench: Bench, line: str) -> list[str]:
-    answer = _port(bench).command(line)
-    if not status(answer).startswith("OK"):
-        raise TerminalFailure(f"maintenance port refused {line.split(' ')[0]}: {answer[-1]}")
-    return answer
-
-
 def _log(bench: Bench, which: str) -> list[PortLogEntry]:
-    return parse_log(_ok(bench, f"LOG? {which}"))
+    return parse_log(maintenance_ok(bench, f"LOG? {which}"))
 
 
 def _sm_time_at(bench: Bench, virtual: float) -> datetime:
     """The SM system's clock at a moment of the bench's clock."""
-    return hes_of(bench).sm_time() + timedelta(seconds=virtual - bench.clock.now())
+    return bench.hes.sm_time() + timedelta(seconds=virtual - bench.clock.now())
 
 
 def _events(bench: Bench, kind: type, *, since: float = 0.0, meter: str | None = None) -> list:
@@ -126,7 +111,7 @@ def overflow_logs(bench: Bench) -> list[int]:
     count = max(declared.access_log_entries, declared.event_log_entries) + OVERFLOW
     values = [10**6 + i for i in range(count)]  # seven digits each: no value is part of another
     for value in values:
-        _ok(bench, f"SETTING upload_interval_s {value}")
+        maintenance_ok(bench, f"SETTING upload_interval_s {value}")
     return values
 
 
@@ -267,14 +252,14 @@ def _vendor_key(bench: Bench) -> Ed25519PrivateKey:
     """The bench signs test images only for the twin vendor, whose key it holds."""
     declared = bytes.fromhex(bench.declaration.firmware.signing_public_key)
     if TWIN_VENDOR_KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw) != declared:
-        pytest.skip(
+        raise NotApplicable(
             "the bench holds no signing key for this vendor: signed test images are the vendor's to supply"
         )
     return TWIN_VENDOR_KEY
 
 
 def _running_version(bench: Bench) -> str:
-    return _ok(bench, "FIRMWARE?")[-1].split(" ", 1)[1]
+    return maintenance_ok(bench, "FIRMWARE?")[-1].split(" ", 1)[1]
 
 
 def _bumped(version: str, step: int) -> str:
@@ -298,7 +283,7 @@ def _image(bench: Bench, version: str, **changes) -> bytes:
 
 
 def _offer(bench: Bench, version: str, data: bytes) -> Update:
-    answer = _port(bench).command(f"FIRMWARE {base64.b64encode(data).decode('ascii')}")
+    answer = maintenance_of(bench).command(f"FIRMWARE {base64.b64encode(data).decode('ascii')}")
     return Update(version, bench.clock.now(), answer)
 
 
@@ -415,14 +400,14 @@ def cut_off(bench: Bench) -> float:
         raise TerminalFailure(
             "precondition not met: the terminal was never authenticated, so it cannot be cut off"
         )
-    hes_of(bench).set_credentials_enabled(terminal_id(bench), enabled=False)
+    bench.hes.set_credentials_enabled(terminal_id(bench), enabled=False)
     bench.route.terminate_session(joined[-1].meter, terminal_address(bench))
     return bench.clock.now()
 
 
 @when("the SM system re-enables the terminal's credentials", target_fixture="reinstated_at")
 def reinstated(bench: Bench) -> float:
-    hes_of(bench).set_credentials_enabled(terminal_id(bench), enabled=True)
+    bench.hes.set_credentials_enabled(terminal_id(bench), enabled=True)
     return bench.clock.now()
 
 
@@ -442,10 +427,11 @@ def silent_after_cut(bench: Bench, cut_at: float) -> None:
         for e in bench.route.events.of(DatagramReceived, terminal=terminal)
         if e.dst_port != PANA_PORT and e.time > since
     ]
-    if bench.route.air is not None:
+    air = air_if_any(bench)
+    if air is not None:
         found += [
             f"t={f.time:.1f} s on the air: {f.summary()}"
-            for f in bench.route.air.sent_by(terminal)
+            for f in air.sent_by(terminal)
             if f.is_application and f.time > since
         ]
     if found:
@@ -481,7 +467,7 @@ def back_in_time(bench: Bench, evidence: Evidence, reinstated_at: float) -> None
 
 @then("the HES's operation log records the cut and the reconnection")
 def hes_log_records(bench: Bench) -> None:
-    lines = hes_of(bench).operation_log()  # a log that does not verify is a bench error
+    lines = bench.hes.operation_log()  # a log that does not verify is a bench error
     allure.attach("\n".join(lines) + "\n", name=HES_LOG, attachment_type=allure.attachment_type.TEXT)
     mine = [line for line in lines if terminal_id(bench) in line and " credentials " in line]
     if not (any("invalidated" in line for line in mine) and any("enabled" in line for line in mine)):
@@ -491,12 +477,12 @@ def hes_log_records(bench: Bench) -> None:
 @when("the operator reports an incident at the terminal", target_fixture="incident")
 def incident_reported(bench: Bench) -> IncidentRecord:
     """The operator names the terminal as the terminal itself shows its ID (handy terminal)."""
-    shown = _ok(bench, "SETTING? authentication_id")[-1].split(" ", 1)
+    shown = maintenance_ok(bench, "SETTING? authentication_id")[-1].split(" ", 1)
     record = terminal_incident(
         bench.declaration.operator,
         shown[1] if len(shown) > 1 else "",
         event="suspected abnormal traffic from the terminal to the smart meter",
-        occurred_at=hes_of(bench).sm_time(),
+        occurred_at=bench.hes.sm_time(),
     )
     allure.attach(record.to_json(), name=INCIDENT, attachment_type=allure.attachment_type.JSON)
     return record
@@ -545,7 +531,7 @@ def led_samples() -> list[LedSample]:
 def _watch(bench: Bench, samples: list[LedSample], seconds: float) -> None:
     end = bench.clock.now() + seconds
     while bench.clock.now() < end:
-        answer = _ok(bench, "LED?")
+        answer = maintenance_ok(bench, "LED?")
         samples.append(LedSample(bench.clock.now(), answer[-1].split(" ", 1)[1]))
         bench.clock.wait(WATCH_PERIOD_S)
 

@@ -17,9 +17,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("conformance", "rigs", "steps", "fixtures", "reports")
-# Broken on purpose until issue 10's step clean-up lands (steps still import twins,
-# fixtures and each other); the test below then passes, and strict xfail makes it say so.
-PENDING = frozenset({"steps", "step-libraries"})
 
 
 def _lint_imports(cwd: Path, *contracts: str) -> subprocess.CompletedProcess[str]:
@@ -145,20 +142,12 @@ def test_a_broken_contract_is_reported(
     assert reported in intruded_report[contract]
 
 
-def test_every_contract_is_named_here() -> None:
-    """A new contract is checked by the test below unless it is added to ``PENDING``."""
-    assert {"core", "sans-io", "counterparts", "both-profiles"} <= _contract_ids()
-    assert _contract_ids() >= PENDING
+def test_every_rule_of_the_architecture_has_its_contract() -> None:
+    assert {"core", "sans-io", "counterparts", "both-profiles", "steps", "step-libraries"} <= _contract_ids()
 
 
 def test_the_tree_keeps_its_contracts() -> None:
-    contracts = sorted(_contract_ids() - PENDING)
+    contracts = sorted(_contract_ids())
     result = _lint_imports(ROOT, *contracts)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Contracts: {len(contracts)} kept, 0 broken." in _one_line(result.stdout)
-
-
-@pytest.mark.xfail(reason="issue 10: the steps still import twins, fixtures and each other", strict=True)
-def test_the_steps_keep_their_contracts() -> None:
-    result = _lint_imports(ROOT, *sorted(PENDING))
-    assert result.returncode == 0, result.stdout + result.stderr

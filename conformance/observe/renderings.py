@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from conformance.interfaces import Bench
+from conformance.interfaces import Bench, if_provided
 from conformance.observe.hes_events import HesEvent
 from conformance.observe.route_events import DatagramReceived, RouteEvent
 from conformance.protocols import echonet
@@ -138,7 +138,7 @@ def observations(bench: Bench) -> list[Observation]:
     order (frames first on a tie)."""
     names = address_book(bench)
     found: list[Observation] = []
-    air = bench.route.air
+    air = if_provided(lambda: bench.route.air)
     if air is not None:
         for frame in air.frames():
             dst = frame.frame.dst_addr if frame.frame is not None else None

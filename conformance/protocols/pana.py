@@ -56,6 +56,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from conformance.protocols.errors import BenchUsageError, DecodeError, IntegrityError
 
 UDP_PORT = 716  # RFC 5191 section 10 (IANA)
+PANA_PORT = UDP_PORT  # the name the rest of the bench imports it by
 
 HEADER_LENGTH = 16
 AVP_HEADER_LENGTH = 8

@@ -1,5 +1,9 @@
 """The twin profile: every interface of ``conformance.interfaces`` backed by twins on
 virtual time. The device under test is the reference terminal twin or a faulty one.
+
+The twin has every capability the steps ask for but one: the smart meters do not report
+the terminal's answers to an echo probe (``probe_replies``), because the twin's sniffer
+sees them on the air, where the steps read them.
 """
 
 from __future__ import annotations
@@ -7,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from conformance.errors import BenchError
+from conformance.errors import BenchError, NotApplicable
 from conformance.ics import Declaration
 from conformance.interfaces import EchoProbe, MeterDomains, MeterSetup, Protection
 from conformance.observe.air import AirLog
@@ -71,7 +75,7 @@ class TwinTerminal:
         self._current.powered = False
         self._dut.power_off()
 
-    def measure_current_a(self) -> float | None:
+    def measure_current_a(self) -> float:
         """The average current since the previous reading, as an integrating meter gives it."""
         now, since = self._scheduler.now, self._read_at
         self._read_at = now
@@ -208,6 +212,11 @@ class TwinIotRoute:
 
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
         return self._prober.probe(self._meter(meter), terminal, protection)
+
+    def probe_replies(self, probe: EchoProbe) -> list:
+        raise NotApplicable(
+            "the twin's smart meters do not report echo replies: the twin reads them on the air (air)"
+        )
 
     def renew_group_key(self, meter: str) -> None:
         self._meter(meter).renew_group_key()

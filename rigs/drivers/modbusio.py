@@ -9,13 +9,17 @@ refuses or goes away raises :class:`~rigs.RigError` and the next call connects a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 from pymodbus.pdu import ModbusPDU
 
 from rigs import RigError
 from rigs.resources import ModbusRtu, ModbusTcp
-from rigs.rigfile import DigitalIoEntry
+
+if TYPE_CHECKING:
+    from rigs.roles import DigitalIoEntry  # the table imports this driver
 
 
 class ModbusIoModule:

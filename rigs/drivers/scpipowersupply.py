@@ -8,11 +8,14 @@ output, ``[SOURce:]VOLTage`` and ``[SOURce:]CURRent`` set the level and the curr
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rigs import RigError
 from rigs.drivers.scpisession import ScpiSession
 from rigs.resources import VisaInstrument
-from rigs.rigfile import PowerSupplyEntry
+
+if TYPE_CHECKING:
+    from rigs.roles import PowerSupplyEntry  # the table imports this driver
 
 _ON, _OFF = frozenset({"1", "ON"}), frozenset({"0", "OFF"})
 

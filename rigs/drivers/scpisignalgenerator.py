@@ -8,10 +8,14 @@ shield box or the attenuator takes, and the radio law allows nothing radiated ou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rigs import RigError
 from rigs.drivers.scpisession import ScpiSession
 from rigs.resources import VisaInstrument
-from rigs.rigfile import SignalGeneratorEntry
+
+if TYPE_CHECKING:
+    from rigs.roles import SignalGeneratorEntry  # the table imports this driver
 
 
 class ScpiSignalGenerator:

@@ -9,113 +9,49 @@ back out to that sender. The network's port mirror is the bench's record of the 
 side (``traffic``), with the real addresses, so ``conformance.observe.home`` reads it as
 it reads the twin's: the meter's address is the rig's home-lan address.
 
-The socket joins ECHONET Lite's IPv4 multicast group 224.0.23.0 (ECHONET Lite Part 2
-§3.3.2) on the interface, where the terminal looks for its meter; on the loopback of the
-emulated rig the terminal's bridge sends unicast. A terminal wired over RS-485 (Modbus
-RTU, the rig's meter-bus role) is not served on the HIL profile yet: it is skipped.
+The socket is the rig's home-lan part (``rigs.drivers.homelansocket``, bound to the role
+in ``rigs.roles``). What this side cannot do raises ``NotApplicable`` with the reason: a
+terminal wired over RS-485 (Modbus RTU, the rig's meter-bus role) is not served on the
+HIL profile yet, a rig without a home LAN has nowhere to put the meter, and the bench's
+attacker on the home network (``add_rogue``) is not on a rig yet.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-import socket
 from collections.abc import Callable
 
-import pytest
-
-from conformance.interfaces import MeterSpec
+from conformance.errors import NotApplicable
+from conformance.interfaces import MeterSpec, RogueDevice
 from conformance.protocols import echonet
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.home.home_side import InstalledMeter
 from conformance.twin.home.metering_device import MeteringDevice
-from rigs import RigError
+from rigs.profile.tending import tended
+from rigs.protocols import HomeLanProtocol
 from rigs.resources import NetworkInterface
-
-MULTICAST_V4 = "224.0.23.0"
-MAX_DATAGRAM = 65535
-
-
-class HomeLanSocket:
-    """The bench's UDP socket on the home LAN, at the rig's address and port 3610."""
-
-    def __init__(self, name: str, lan: NetworkInterface) -> None:
-        self.name, self.lan = name, lan
-        self.resource = f"{name} on {lan.describe()}"
-        self.address = str(lan.address)
-        family = socket.AF_INET if lan.address.version == 4 else socket.AF_INET6
-        try:
-            index = socket.if_nametoindex(lan.interface)
-        except OSError as exc:
-            raise RigError(self.resource, "interface", f"no interface {lan.interface}") from exc
-        self.socket = socket.socket(family, socket.SOCK_DGRAM)
-        where: tuple = (self.address, echonet.ECHONET_PORT)
-        if family == socket.AF_INET6:
-            where = (self.address, echonet.ECHONET_PORT, 0, index if lan.address.is_link_local else 0)
-        try:
-            self.socket.bind(where)
-        except OSError as exc:
-            self.socket.close()
-            raise RigError(
-                self.resource, f"bind port {echonet.ECHONET_PORT}", exc.strerror or str(exc)
-            ) from exc
-        self.socket.setblocking(False)
-        if family == socket.AF_INET and not lan.address.is_loopback:
-            membership = socket.inet_aton(MULTICAST_V4) + socket.inet_aton(self.address)
-            try:
-                self.socket.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, membership)
-            except OSError as exc:
-                self.socket.close()
-                raise RigError(self.resource, f"join {MULTICAST_V4}", exc.strerror or str(exc)) from exc
-
-    def fileno(self) -> int:
-        return self.socket.fileno()
-
-    def receive(self) -> list[tuple[bytes, str, int]]:
-        """Every datagram waiting: (payload, sender address, sender port)."""
-        found = []
-        while True:
-            try:
-                payload, sender = self.socket.recvfrom(MAX_DATAGRAM)
-            except (BlockingIOError, InterruptedError):
-                return found
-            except OSError:
-                return found  # an ICMP error for an earlier datagram: nothing to read now
-            found.append((payload, _plain(sender[0]), sender[1]))
-
-    def send(self, payload: bytes, address: str, port: int) -> None:
-        try:
-            self.socket.sendto(payload, (address, port))
-        except OSError as exc:
-            raise RigError(self.resource, f"send to {address}:{port}", exc.strerror or str(exc)) from exc
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.socket.close()
-
-
-def _plain(address: str) -> str:
-    """``fe80::1%eth1`` -> ``fe80::1``: the port mirror names nodes without the scope."""
-    return str(ipaddress.ip_address(address.split("%", 1)[0]))
 
 
 class HilHome(InstalledMeter):
-    """One scenario's home side over the rig's home-LAN socket, which ``open_lan`` opens
-    when the scenario installs its meter (a scenario without one needs no home LAN)."""
+    """Implements :class:`conformance.interfaces.HomeSide` over the rig's home-LAN socket,
+    which ``open_lan`` opens when the scenario installs its meter (a scenario without one
+    needs no home LAN). The meter's accessors are the twin's (``InstalledMeter``), asked
+    after the rig has been tended."""
 
     def __init__(
         self,
         scheduler: Scheduler,
         lan: NetworkInterface | None,
-        open_lan: Callable[[], HomeLanSocket | None],
+        open_lan: Callable[[], HomeLanProtocol | None],
         *,
         meter_interface: str,
+        tend: Callable[[], None] = lambda: None,
     ) -> None:
         self._scheduler = scheduler
         self._address = str(lan.address) if lan is not None else None
         self._open_lan = open_lan
-        self._lan: HomeLanSocket | None = None
+        self._tend = tend
+        self._lan: HomeLanProtocol | None = None
         self._meter_interface = meter_interface
         self.network = HomeNetwork(scheduler)
         self._traffic: list[HomeDatagram] = []
@@ -135,11 +71,14 @@ class HilHome(InstalledMeter):
     def meter_address(self) -> str:
         return self._address or "(no home LAN)"
 
+    @tended
     def install_meter(self, spec: MeterSpec) -> None:
         if self._meter_interface != "echonet-lite":
-            pytest.skip("the hil profile does not serve a metering device on the meter bus (Modbus RTU) yet")
+            raise NotApplicable(
+                "the hil profile does not serve a metering device on the meter bus (Modbus RTU) yet"
+            )
         if self._address is None:
-            pytest.skip("the rig has no home-lan resource for the metering device")
+            raise NotApplicable("the rig has no home-lan resource for the metering device")
         self._lan = self._open_lan()
         if self.device is not None:
             self.device.remove()
@@ -160,3 +99,20 @@ class HilHome(InstalledMeter):
             and datagram.dst != self.meter_address
         ):
             self._lan.send(datagram.payload, datagram.dst, datagram.dst_port)
+
+    @tended
+    def meter_counters(self, at: float) -> tuple[int, int]:
+        return super().meter_counters(at)
+
+    @tended
+    def set_load(self, *, import_w: float, export_w: float) -> None:
+        super().set_load(import_w=import_w, export_w=export_w)
+
+    @tended
+    def meter_clock_error(self) -> float:
+        return super().meter_clock_error()
+
+    def add_rogue(self) -> RogueDevice:
+        raise NotApplicable(
+            "the hil profile has no attacker on the rig's home LAN yet: the home-side attacks run on the twin"
+        )

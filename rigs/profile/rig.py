@@ -7,6 +7,13 @@ declared credentials registered, new route and home logs, a new HES. A part that
 in an earlier scenario is opened again then, so a vanished or hung part costs the
 scenario in flight (*broken*, the message names the part) and the next one still runs.
 
+The parts are the rig file's resources, each built by its role's row of the roles table
+(``rigs.roles``) and used through the protocol the row names: the power supply, the I/O
+module's relay and the maintenance port for the terminal, the Wi-SUN module for the
+IoT route, the home LAN for the metering device, the signal generator for the jammer
+(opened with its carrier off when the first scenario is set up, and switched off again
+after any scenario that jammed).
+
 Everything runs in the test's thread (the twins are not thread-safe, and the HES's
 SQLite store keeps to its thread); only the radio driver reads its line in a thread of
 its own. While a step waits, the clock *tends* the rig (:meth:`HilRig.tend`): the module's
@@ -20,24 +27,31 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from conformance.errors import BenchError
 from conformance.ics import Declaration
-from conformance.interfaces import MaintenancePort
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes.head_end import TwinHeadEnd
 from rigs import RigError
-from rigs.drivers.modbusio import ModbusIoModule
-from rigs.drivers.scpipowersupply import ScpiPowerSupply
-from rigs.drivers.skstackradio import SkStackRadio
 from rigs.profile import plugins
 from rigs.profile.bench import HilBench
 from rigs.profile.clock import RigClock
-from rigs.profile.home import HilHome, HomeLanSocket
-from rigs.profile.route import PORT_HANDLES, HilIotRoute, RadioRegistry
+from rigs.profile.hes import HilHeadEnd
+from rigs.profile.home import HilHome
+from rigs.profile.route import PORT_HANDLES, HilIotRoute, RadioRegistry, RigJammer
 from rigs.profile.terminal import HilTerminal, ScenarioPort
+from rigs.protocols import (
+    DigitalIoProtocol,
+    HomeLanProtocol,
+    JammerProtocol,
+    MaintenanceProtocol,
+    PowerProtocol,
+    SmartMeterRadioProtocol,
+)
 from rigs.rigfile import Rig
+from rigs.roles import DigitalIoEntry, HomeLanEntry, Opening, RoleEntry, SignalGeneratorEntry, binding
 
 HEARTBEAT_S = 5.0
 MAX_UDP_HANDLES = 6
@@ -57,12 +71,8 @@ class HilRig:
         self.maintenance_protocol = maintenance_protocol
         self.clock = RigClock(tend=self.tend)
         self.notes: list[str] = []  # what the parts said when they were opened
-        self._radio: SkStackRadio | None = None
+        self._parts: dict[str, Any] = {}  # role -> its driver, built by the roles table
         self._paced = False
-        self._supply: ScpiPowerSupply | None = None
-        self._io: ModbusIoModule | None = None
-        self._maintenance: MaintenancePort | None = None
-        self._lan: HomeLanSocket | None = None
         self._current: HilBench | None = None
         self._mark = 0
         self._tending = False
@@ -70,23 +80,47 @@ class HilRig:
 
     # -- the parts --------------------------------------------------------------------------
 
-    def _entry(self, role: str):
-        return self.rig.find(role)  # type: ignore[arg-type]
+    def _entry(self, role: str) -> tuple[str, RoleEntry] | None:
+        return self.rig.find(role)
 
-    def radio(self) -> SkStackRadio:
-        """The Wi-SUN module, opened again if its port was lost."""
-        if self._radio is not None:
-            try:
-                self._radio.check_alive()
-            except RigError:
-                self._radio.close()
-                self._radio = None
-        if self._radio is None:
-            found = self._entry("wisun-radio")
+    def _part(self, role: str, declaration: Declaration) -> Any:
+        """The session's driver in ``role``, built from the rig file's entry by the roles
+        table the first time it is asked for; None when the rig has nothing in that role."""
+        if role not in self._parts:
+            found = self._entry(role)
             if found is None:
+                return None
+            opening = Opening(declaration=declaration, maintenance_protocol=self.maintenance_protocol)
+            self._parts[role] = binding(role).build(*found, opening)
+        return self._parts[role]
+
+    def _drop(self, role: str) -> None:
+        """Close the part in ``role`` and forget it: the next scenario opens it again."""
+        part = self._parts.pop(role, None)
+        if part is not None:
+            part.close()
+
+    @property
+    def _radio(self) -> SmartMeterRadioProtocol | None:
+        return self._parts.get("wisun-radio")
+
+    @property
+    def _lan(self) -> HomeLanProtocol | None:
+        return self._parts.get("home-lan")
+
+    def radio(self, declaration: Declaration) -> SmartMeterRadioProtocol:
+        """The Wi-SUN module, opened again if its port was lost."""
+        radio = self._radio
+        if radio is not None:
+            try:
+                radio.check_alive()
+            except RigError:
+                self._drop("wisun-radio")
+                radio = None
+        if radio is None:
+            if self._entry("wisun-radio") is None:
                 raise BenchError(f"rig {self.rig.rig.name} has no wisun-radio: the hil profile needs one")
-            name, entry = found
-            radio = SkStackRadio.from_resource(name, entry.serial)
+            radio = self._part("wisun-radio", declaration)
             try:
                 identity = radio.identify()
                 try:
@@ -97,12 +131,11 @@ class HilRig:
                     application = None
                 self._set_pace(pace_of(application), radio.resource)
             except BaseException:
-                radio.close()
+                self._drop("wisun-radio")
                 raise
-            self._radio = radio
             shown = f" ({application})" if application else ""
             self._note(f"{radio.resource}: SKSTACK-IP {identity}{shown}")
-        return self._radio
+        return radio
 
     def _set_pace(self, pace: float, resource: str) -> None:
         if not self._paced:
@@ -118,26 +151,35 @@ class HilRig:
         self.notes.append(note)
 
     def _terminal(self, declaration: Declaration) -> HilTerminal:
-        supply = self._entry("power-supply")
-        if supply is not None and self._supply is None:
-            self._supply = ScpiPowerSupply.from_entry(*supply)
-        io = self._entry("digital-io")
-        if io is not None and self._io is None:
-            self._io = ModbusIoModule.from_entry(*io)
-        relay = (self._io, io[1].power_relay) if io is not None and io[1].power_relay is not None else None
-        console = self._entry("maintenance-port")
-        if console is not None and self._maintenance is None:
-            name, entry = console
-            self._maintenance = plugins.open_port(self.maintenance_protocol, name, entry.serial, declaration)
-        port = ScenarioPort(self._maintenance) if self._maintenance is not None else None
-        return HilTerminal(supply=self._supply, relay=relay, maintenance=port)
+        supply: PowerProtocol | None = self._part("power-supply", declaration)
+        io: DigitalIoProtocol | None = self._part("digital-io", declaration)
+        found = self._entry("digital-io")
+        coil = found[1].power_relay if found is not None and isinstance(found[1], DigitalIoEntry) else None
+        relay = (io, coil) if io is not None and coil is not None else None
+        console: MaintenanceProtocol | None = self._part("maintenance-port", declaration)
+        port = ScenarioPort(console) if console is not None else None
+        return HilTerminal(supply=supply, relay=relay, maintenance=port)
 
-    def lan(self) -> HomeLanSocket | None:
-        found = self._entry("home-lan")
-        if found is not None and self._lan is None:
-            name, entry = found
-            self._lan = HomeLanSocket(name, entry.network)
-        return self._lan
+    def jammer(self, declaration: Declaration) -> RigJammer | None:
+        """The signal generator, opened with its carrier off when first asked for (its
+        identity goes into the notes); None when the rig has none."""
+        found = self._entry("signal-generator")
+        if found is None:
+            return None
+        name, entry = found
+        assert isinstance(entry, SignalGeneratorEntry)
+        if "signal-generator" not in self._parts:
+            generator: JammerProtocol = self._part("signal-generator", declaration)
+            try:
+                identity = generator.open()
+            except BaseException:
+                self._drop("signal-generator")
+                raise
+            self._note(f"{name}: signal generator {identity}, carrier off")
+        return RigJammer(self._parts["signal-generator"], entry.max_power_dbm)
+
+    def lan(self, declaration: Declaration) -> HomeLanProtocol | None:
+        return self._part("home-lan", declaration)
 
     # -- scenarios ----------------------------------------------------------------------------
 
@@ -146,7 +188,7 @@ class HilRig:
         self._current = None
         terminal = self._terminal(declaration)
         terminal.power_off()
-        radio = self.radio()
+        radio = self.radio(declaration)
         radio.reset()
         ports = dict(PORT_HANDLES)
         extra = [p for p in declaration.home_side.iot_route_open_udp_ports if p not in ports.values()]
@@ -155,8 +197,9 @@ class HilRig:
             radio.open_udp_port(handle, port)
         scheduler = Scheduler()
         scheduler.run_until(self.clock.now())
+        jammer = self.jammer(declaration)
         registry = RadioRegistry(radio)
-        route = HilIotRoute(radio=radio, clock=self.clock, registry=registry)
+        route = HilIotRoute(radio=radio, clock=self.clock, registry=registry, tend=self.tend, jammer=jammer)
         hes = TwinHeadEnd(
             scheduler=scheduler, rng=stream(seed, "backhaul"), registry=registry, meters=route.meters
         )
@@ -164,12 +207,14 @@ class HilRig:
         lan = self._entry("home-lan")
         home = HilHome(
             scheduler,
-            lan[1].network if lan is not None else None,
-            self.lan,
+            lan[1].network if lan is not None and isinstance(lan[1], HomeLanEntry) else None,
+            lambda: self.lan(declaration),
             meter_interface=declaration.metering.meter_interface,
+            tend=self.tend,
         )
         credentials = declaration.credentials
-        route.provision(credentials.authentication_id, credentials.password.get_secret_value())
+        # As route.provision does, untended: the scenario is not the rig's current one yet.
+        registry.register(credentials.authentication_id, credentials.password.get_secret_value())
         bench = HilBench(
             rig=self,
             seed=seed,
@@ -178,7 +223,7 @@ class HilRig:
             terminal=terminal,
             route=route,
             home=home,
-            hes=hes,
+            hes=HilHeadEnd(hes, tend=self.tend),
         )
         self._mark = radio.mark()
         self._current = bench
@@ -188,6 +233,10 @@ class HilRig:
     def end(self, bench: HilBench) -> None:
         if self._current is bench:
             self._current = None
+        try:
+            bench.route.silence()
+        except BenchError as exc:  # the generator is opened again and switched off next time
+            self._note(f"could not switch the jammer off after the scenario: {exc}")
         try:
             bench.terminal.power_off()
         except BenchError as exc:  # the next scenario's set-up tries again and says so
@@ -215,7 +264,7 @@ class HilRig:
             radio.check_alive()  # raises if its port was lost or its reader thread failed
         if bench is None:
             return  # between scenarios what arrives is nobody's
-        route, home, _ = bench.sides
+        route, home = bench.route, bench.home
         bench.sync()
         if radio is not None:
             for observation in radio.observations(self._mark):
@@ -234,7 +283,7 @@ class HilRig:
         self._radio.identify()
 
     def close(self) -> None:
-        for part in (self._radio, self._supply, self._io, self._maintenance, self._lan):
+        for part in self._parts.values():
             closing = getattr(part, "close", None)
             if closing is not None:
                 try:

@@ -29,11 +29,19 @@ malformed lines the module printed during the scenario (``radio_protocol_errors`
 The module reports only datagrams to the UDP ports it has open: the bench opens 3610, 716
 and 4059 and the declaration's other IoT-route ports (at most six in all).
 
-What one module cannot do, the scenario is skipped for, with the reason (DESIGN.md rule
-2): a second smart meter (one module is one meter), a meter already full, a chosen
-signal strength, frame loss, raw or forged frames (they need an injector radio), a new
-group key, a PANA integrity algorithm of the bench's choosing, a neighbouring terminal.
-The air is not observed (``air`` is None): there is no sniffer.
+What one module cannot do raises ``NotApplicable`` with the reason, and the scenario is
+skipped for it (DESIGN.md rule 2): a second smart meter (one module is one meter), a
+meter already full, a chosen signal strength, frame loss, raw or forged frames (they
+need an injector radio), a new group key, a PANA integrity algorithm of the bench's
+choosing, a neighbouring terminal, a PANA ping, a datagram of the bench's making, the
+smart meter's B route and other domains, a meter that moves to another channel. The air
+is not observed (``air`` raises ``NotApplicable``): there is no sniffer.
+
+Interference (THK-13-HOP): where the rig has a signal generator (role
+``signal-generator``, ``rigs.roles``), ``jam`` puts its unmodulated carrier on the
+module's channel at the rig file's ``max_power_dbm``. A pulsed jammer (a share of the
+frames destroyed) needs pulse modulation, which the bench does not drive: not
+applicable.
 
 Echo probes: the module cannot send ICMPv6 with a protection of the bench's choosing, so
 the probe is a DLMS/COSEM GET of the terminal's clock (IEC 62056-5-3), which every
@@ -47,10 +55,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-import pytest
-
-from conformance.errors import BenchError, TerminalFailure
-from conformance.interfaces import EchoProbe, MeterSetup, Protection
+from conformance.errors import BenchError, NotApplicable, TerminalFailure
+from conformance.interfaces import EchoProbe, MeterDomains, MeterSetup, Protection
+from conformance.observe.air import AirLog
 from conformance.observe.route_events import (
     AuthenticationRejected,
     DatagramReceived,
@@ -60,18 +67,20 @@ from conformance.observe.route_events import (
     TerminalAuthenticated,
     TerminalReauthenticated,
 )
-from conformance.protocols import dlms, pana, sixlowpan
+from conformance.protocols import dlms, echonet, pana, sixlowpan
 from conformance.protocols import skstack as sk
+from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
-from conformance.sim.radio import CHANNELS
+from conformance.protocols.pana import PANA_PORT
+from conformance.sim.radio import CHANNELS, channel_frequency_mhz
 from conformance.twin.hes.registry import HeadEndSystem
-from conformance.twin.meter.smart_meter import DLMS_PORT, PANA_PORT
-from rigs.drivers.skstackradio import Observation, SkStackRadio
+from rigs.drivers.skstackradio import Observation
 from rigs.profile.clock import RigClock
+from rigs.profile.tending import tended
+from rigs.protocols import JammerProtocol, SmartMeterRadioProtocol
 
-ECHONET_PORT = 3610
 # The module's UDP handles (SKUDPPORT 1..6): the first three as the modules ship, then DLMS.
-PORT_HANDLES = {1: ECHONET_PORT, 2: PANA_PORT, 3: DLMS_PORT}
+PORT_HANDLES = {1: echonet.ECHONET_PORT, 2: PANA_PORT, 3: DLMS_PORT}
 DLMS_HANDLE = 3
 FIRST_PAN_ID = 0x1000  # as the twin's first smart meter
 FIRST_CHANNEL = CHANNELS[7]  # as the twin's first smart meter
@@ -106,14 +115,14 @@ class ProbeReply:
     secured: bool
 
     def summary(self) -> str:
-        return f"DLMS GET-Response on UDP 4059 ({'secured' if self.secured else 'PLAINTEXT'})"
+        return f"DLMS GET-Response on UDP {DLMS_PORT} ({'secured' if self.secured else 'PLAINTEXT'})"
 
 
 class RadioRegistry(HeadEndSystem):
     """The HES's registry of terminals, also written to the module (SKSETRBID, SKSETPWD):
     on a rig the module is the PAA that checks them."""
 
-    def __init__(self, radio: SkStackRadio) -> None:
+    def __init__(self, radio: SmartMeterRadioProtocol) -> None:
         super().__init__()
         self._radio = radio
         self.registered_id: str | None = None
@@ -141,13 +150,37 @@ class ModuleRelay:
         self._send(terminal, apdu)
 
 
+@dataclass(frozen=True, slots=True)
+class RigJammer:
+    """The rig's signal generator and the power it jams at: the rig file's
+    ``max_power_dbm``, the most the shield box or the attenuator takes."""
+
+    generator: JammerProtocol
+    power_dbm: float
+
+
 class HilIotRoute:
-    def __init__(self, *, radio: SkStackRadio, clock: RigClock, registry: RadioRegistry) -> None:
+    """Implements :class:`conformance.interfaces.IotRouteSide` with one Wi-SUN module (and
+    the rig's signal generator, where it has one)."""
+
+    def __init__(
+        self,
+        *,
+        radio: SmartMeterRadioProtocol,
+        clock: RigClock,
+        registry: RadioRegistry,
+        tend: Callable[[], None] = lambda: None,
+        jammer: RigJammer | None = None,
+    ) -> None:
         self._radio = radio
         self._clock = clock
         self._registry = registry
+        self._tend = tend
+        self._jammer = jammer
+        self.jamming = False  # the generator's carrier is on
         self.events = RouteEventLog()
         self.meter: str | None = None
+        self._channel = FIRST_CHANNEL
         self.meters: dict[str, ModuleRelay] = {}  # the HES's view: meter name -> relay
         self.relay = ModuleRelay(self._send_application)
         self._module = radio.info().addr64
@@ -162,23 +195,33 @@ class HilIotRoute:
         self._probe_count = 0
 
     @property
-    def air(self) -> None:
-        return None  # no sniffer on a rig: scenarios that read the air are skipped
+    def air(self) -> AirLog:
+        raise NotApplicable(
+            "a rig has no sniffer on the IoT route: "
+            "the Wi-SUN module reports only what its own stack received"
+        )
 
     # -- the smart meter ----------------------------------------------------------------
 
+    @tended
     def add_meter(self, setup: MeterSetup) -> None:
         if self.meter is not None:
-            pytest.skip(
+            raise NotApplicable(
                 f"the hil profile plays one smart meter with its one Wi-SUN module ({self.meter}); "
                 f"{setup.name} would need a second module"
             )
         if setup.occupied:
-            pytest.skip("the Wi-SUN module cannot pretend to serve other terminals (a full smart meter)")
+            raise NotApplicable(
+                "the Wi-SUN module cannot pretend to serve other terminals (a full smart meter)"
+            )
         if setup.offers_weak_integrity:
-            pytest.skip("SKSTACK-IP does not let the bench choose the PANA integrity algorithms offered")
+            raise NotApplicable(
+                "SKSTACK-IP does not let the bench choose the PANA integrity algorithms offered"
+            )
         if setup.rssi_dbm != DEFAULT_RSSI_DBM:
-            pytest.skip(f"the rig cannot set the link to {setup.rssi_dbm:g} dBm (no programmable attenuator)")
+            raise NotApplicable(
+                f"the rig cannot set the link to {setup.rssi_dbm:g} dBm (no programmable attenuator)"
+            )
         lifetime = max(setup.session_lifetime_s, MIN_SESSION_LIFETIME_S)
         channel = FIRST_CHANNEL if setup.channel is None else setup.channel
         self._radio.configure_coordinator(
@@ -186,6 +229,7 @@ class HilIotRoute:
         )
         self._radio.start()
         self.meter = setup.name
+        self._channel = channel
         self.meters[setup.name] = self.relay
 
     def _check_meter(self, name: str) -> None:
@@ -194,29 +238,39 @@ class HilIotRoute:
                 f"the scenario has no smart meter named {name!r} (the module plays {self.meter})"
             )
 
+    @tended
     def meter_address(self, name: str) -> bytes:
         self._check_meter(name)
         return self._module
 
+    @tended
     def provision(self, authentication_id: str, password: str) -> None:
         self._registry.register(authentication_id, password)
 
+    @tended
     def set_frame_loss(self, probability: float) -> None:
         if probability > 0:
-            pytest.skip("the rig cannot make the IoT route lose a set share of frames")
+            raise NotApplicable("the rig cannot make the IoT route lose a set share of frames")
 
+    @tended
     def free_slot(self, meter: str) -> None:
-        pytest.skip("the Wi-SUN module serves no terminals the scenario does not model")
+        raise NotApplicable("the Wi-SUN module serves no terminals the scenario does not model")
 
+    @tended
     def neighbour_scans(self, pairing_id: str, every_s: float) -> None:
-        pytest.skip("a neighbouring terminal would need a second radio on the rig")
+        raise NotApplicable("a neighbouring terminal would need a second radio on the rig")
 
+    @tended
     def inject(self, frame: bytes, *, meter: str) -> None:
-        pytest.skip("raw and forged frames need an injector radio; the module sends what its stack builds")
+        raise NotApplicable(
+            "raw and forged frames need an injector radio; the module sends what its stack builds"
+        )
 
+    @tended
     def renew_group_key(self, meter: str) -> None:
-        pytest.skip("SKSTACK-IP has no command to distribute a new HAN group key")
+        raise NotApplicable("SKSTACK-IP has no command to distribute a new HAN group key")
 
+    @tended
     def terminate_session(self, meter: str, terminal: bytes) -> None:
         self._check_meter(meter)
         self._terminated.add(terminal)
@@ -231,12 +285,78 @@ class HilIotRoute:
     def address_book(self) -> dict[bytes, str]:
         return {self._module: self.meter or "Wi-SUN module"}
 
+    # -- the smart meter's network domains (NAT-3.1-R1): not on a rig yet -------------------
+
+    def add_hems_controller(self, meter: str) -> None:
+        raise NotApplicable(
+            "a HEMS controller on the smart meter's B route needs a B-route part on the rig; "
+            "the hil profile has none yet"
+        )
+
+    def domains(self, meter: str) -> MeterDomains:
+        raise NotApplicable(
+            "the smart meter's A and B routes are not on the rig: the hil profile plays only its IoT route"
+        )
+
+    def send_udp(
+        self,
+        meter: str,
+        terminal: bytes,
+        *,
+        dst_port: int,
+        payload: bytes,
+        src_port: int,
+        dst: str | None = None,
+    ) -> float:
+        raise NotApplicable(
+            "the hil profile does not send datagrams of the bench's making through the Wi-SUN module yet"
+        )
+
+    def ping_session(self, meter: str, terminal: bytes) -> float:
+        raise NotApplicable("SKSTACK-IP has no command to send a PANA ping (PNR) in a session")
+
+    # -- interference (THK-13-HOP) ------------------------------------------------------------
+
+    @tended
+    def jam(self, meter: str, *, duty: float = 1.0) -> int:
+        self._check_meter(meter)
+        if self._jammer is None:
+            raise NotApplicable("the rig has no signal generator (role signal-generator) to jam the channel")
+        if duty < 1.0:
+            raise NotApplicable(
+                f"a pulsed jammer destroying {duty:.0%} of the frames needs pulse modulation; the bench "
+                "drives the rig's signal generator as a continuous carrier"
+            )
+        self._jammer.generator.jam(channel_frequency_mhz(self._channel), self._jammer.power_dbm)
+        self.jamming = True
+        return self._channel
+
+    @tended
+    def stop_jamming(self) -> None:
+        self.silence()
+
+    def silence(self) -> None:
+        """The generator's carrier off, if this scenario switched it on (untended: the rig
+        calls it when a scenario ends, however it ended)."""
+        if self._jammer is not None and self.jamming:
+            self._jammer.generator.stop()
+            self.jamming = False
+
+    def move_meter(self, meter: str, channel: int | None = None) -> int:
+        raise NotApplicable(
+            "moving the smart meter to another channel restarts the Wi-SUN module's PAN (SKSTART), "
+            "which ends every session; the hil profile does not do that"
+        )
+
     # -- echo probes ------------------------------------------------------------------------
 
+    @tended
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
         self._check_meter(meter)
         if protection not in (Protection.SECURED, Protection.PLAINTEXT):
-            pytest.skip(f"a request {protection.value} needs an injector radio; the module cannot forge one")
+            raise NotApplicable(
+                f"a request {protection.value} needs an injector radio; the module cannot forge one"
+            )
         self._probe_count += 1
         invoke_id = PROBE_INVOKE_IDS[self._probe_count % len(PROBE_INVOKE_IDS)]
         request = dlms.GetRequest(invoke_id=invoke_id, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2))
@@ -257,12 +377,13 @@ class HilIotRoute:
                 )
             if secured:
                 state = "the bench ended it" if terminal in self._terminated else "none is open"
-                pytest.skip(
+                raise NotApplicable(
                     f"the module sends secured only within a PANA session with the terminal ({state})"
                 )
             raise BenchError("the Wi-SUN module could not send the plaintext probe (EVENT 21 PARAM 01)")
         return probe
 
+    @tended
     def probe_replies(self, probe: EchoProbe) -> list[ProbeReply]:
         return list(self._replies.get((probe.identifier, probe.sequence), []))
 

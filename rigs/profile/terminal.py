@@ -3,14 +3,15 @@ maintenance port.
 
 Power goes through whatever the rig has: a power supply (``PowerProtocol``) and/or the
 relay of a digital I/O module (``DigitalIoProtocol``) in the terminal's supply line. On,
-the supply's output first, then the relay; off, the relay first. A rig with neither
-cannot power the terminal: the scenario is skipped with that reason.
+the supply's output first, then the relay; off, the relay first. What the rig lacks
+raises ``NotApplicable`` with the reason: a rig with neither cannot power the terminal,
+one without a power supply cannot measure its current, one without a maintenance-port
+resource cannot reach its maintenance port.
 """
 
 from __future__ import annotations
 
-import pytest
-
+from conformance.errors import NotApplicable
 from conformance.interfaces import MaintenancePort
 from rigs.protocols import DigitalIoProtocol, PowerProtocol
 
@@ -31,6 +32,8 @@ class ScenarioPort:
 
 
 class HilTerminal:
+    """Implements :class:`conformance.interfaces.Terminal` with the rig's parts."""
+
     def __init__(
         self,
         *,
@@ -39,11 +42,22 @@ class HilTerminal:
         maintenance: MaintenancePort | None,
     ) -> None:
         self._supply, self._relay = supply, relay
-        self.maintenance = maintenance
+        self._maintenance = maintenance
+
+    @property
+    def maintenance(self) -> MaintenancePort:
+        if self._maintenance is None:
+            raise NotApplicable(
+                "the rig has no maintenance-port resource: "
+                "the bench cannot reach the terminal's maintenance port"
+            )
+        return self._maintenance
 
     def power_on(self) -> None:
         if self._supply is None and self._relay is None:
-            pytest.skip("the rig has no power supply and no power relay: the bench cannot power the terminal")
+            raise NotApplicable(
+                "the rig has no power supply and no power relay: the bench cannot power the terminal"
+            )
         if self._supply is not None:
             self._supply.on()
         if self._relay is not None:
@@ -57,6 +71,10 @@ class HilTerminal:
         if self._supply is not None:
             self._supply.off()
 
-    def measure_current_a(self) -> float | None:
-        """The supply's ``MEAS:CURR?`` (THK-8-BATT); None: the rig has no power supply."""
-        return None if self._supply is None else self._supply.measure_current_a()
+    def measure_current_a(self) -> float:
+        """The supply's ``MEAS:CURR?`` (THK-8-BATT)."""
+        if self._supply is None:
+            raise NotApplicable(
+                "the rig has no power supply (role power-supply) to measure the terminal's current"
+            )
+        return self._supply.measure_current_a()

@@ -189,3 +189,59 @@ def test_the_html_quotes_each_clause_in_japanese_and_escapes_text() -> None:
     page = render_html(build(load_catalogue(), scenarios, verdicts, profile="twin"))
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert f'<q lang="ja">{html.escape(load_catalogue().get("NAT-2.3-A").quote)}</q>' in page
+
+
+def test_each_scenario_skipped_as_not_applicable_is_listed_with_its_reason_on_the_rig() -> None:
+    scenarios = [
+        Scenario(name="joins under loss <loss> %", feature=FEATURE, requirements=("THK-7-JOIN",)),
+        Scenario(name="refuses a bad MIC", feature=FEATURE, requirements=("NAT-3.1-R3",)),
+    ]
+    loss = "the rig cannot make the IoT route lose a set share of frames"
+    injector = "a request with a bad MIC needs an injector radio; the module cannot forge one"
+    verdicts = [
+        verdict("joins under loss 0 %", ["THK-7-JOIN"], "pass"),
+        verdict("joins under loss 30 %", ["THK-7-JOIN"], "not applicable", loss),
+        verdict("refuses a bad MIC", ["NAT-3.1-R3"], "not applicable", injector),
+        verdict("refuses a bad MIC", ["NAT-3.1-R3"], "not applicable", injector, seed=2),
+    ]
+    matrix = build(load_catalogue(), scenarios, verdicts, profile="hil")
+    assert matrix["not_applicable"] == [
+        {
+            "scenario": "joins under loss 30 %",
+            "feature": FEATURE,
+            "requirements": ["THK-7-JOIN"],
+            "reason": loss,
+            "shown": f"not applicable on this rig: {loss}",
+            "runs": 1,
+        },
+        {
+            "scenario": "refuses a bad MIC",
+            "feature": FEATURE,
+            "requirements": ["NAT-3.1-R3"],
+            "reason": injector,
+            "shown": f"not applicable on this rig: {injector}",
+            "runs": 2,
+        },
+    ]
+    [gap] = [g for g in matrix["gaps"] if g["id"] == "NAT-3.1-R3"]
+    assert gap["reason"] == f"not applicable on this rig: refuses a bad MIC: {injector}"
+    page = render_html(matrix)
+    assert "<h2>Scenarios not applicable on this rig</h2>" in page
+    assert html.escape(f"not applicable on this rig: {loss}") in page
+    assert html.escape(f"not applicable on this rig: {injector}") in page
+
+
+def test_on_the_twin_a_scenario_not_applicable_is_so_on_this_profile() -> None:
+    scenarios = [Scenario(name="battery", feature=FEATURE, requirements=("THK-8-BATT",))]
+    reason = "the declaration has no battery: a mains-powered terminal"
+    matrix = build(
+        load_catalogue(),
+        scenarios,
+        [verdict("battery", ["THK-8-BATT"], "not applicable", reason)],
+        profile="twin",
+    )
+    assert [n["shown"] for n in matrix["not_applicable"]] == [f"not applicable on this profile: {reason}"]
+    assert "None: no scenario of this run was not applicable" not in render_html(matrix)
+    empty = build(load_catalogue(), scenarios, [verdict("battery", ["THK-8-BATT"], "pass")], profile="twin")
+    assert empty["not_applicable"] == []
+    assert "<p>None: no scenario of this run was not applicable on this profile.</p>" in render_html(empty)

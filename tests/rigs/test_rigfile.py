@@ -10,14 +10,8 @@ import pytest
 
 from conformance.yamlfile import DocumentError
 from rigs.resources import ModbusRtu, ModbusTcp
-from rigs.rigfile import (
-    DigitalIoEntry,
-    PowerSupplyEntry,
-    SignalGeneratorEntry,
-    WisunRadioEntry,
-    kind_of,
-    load_rig,
-)
+from rigs.rigfile import kind_of, load_rig
+from rigs.roles import DigitalIoEntry, PowerSupplyEntry, SignalGeneratorEntry, WisunRadioEntry
 
 RIGS = Path(__file__).parents[2] / "rigs"
 EMULATED = RIGS / "emulators" / "rig.yaml"

@@ -1,0 +1,235 @@
+"""The rig's roles, each bound to the driver that plays it by the protocol it provides.
+
+One table, :data:`ROLES`, as labgrid's strategies bind a ``PowerProtocol`` to whichever
+driver provides it. A row says, for one role of the rig file:
+
+* ``entry``: the rig-file model of a resource in that role (the one kind of resource it
+  takes, ``serial``, ``visa``, ``modbus`` or ``network``, and the role's own options);
+* ``provides``: the protocol of :mod:`rigs.protocols` its driver implements, which is all
+  the HIL profile asks of the part;
+* ``driver`` and ``open``: the driver class and how the part is built from its entry
+  (by default ``driver.from_entry(name, entry)``);
+* ``probe``: how ``python -m rigs.check`` looks at the resource, switching nothing on.
+
+``rigs.rigfile`` validates a rig file's resources by this table, ``rigs.check`` probes
+them by it and ``rigs.profile.rig`` opens them by it. Adding an instrument is its driver
+module in ``rigs/drivers/`` (a class implementing a protocol, with ``from_entry``) and its
+row here, with its entry model beside the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from conformance.errors import BenchError
+from conformance.ics import Declaration
+from rigs.drivers.homelansocket import HomeLanSocket
+from rigs.drivers.maintenanceconsole import MaintenanceConsole
+from rigs.drivers.modbusio import ModbusIoModule
+from rigs.drivers.scpipowersupply import ScpiPowerSupply
+from rigs.drivers.scpisignalgenerator import ScpiSignalGenerator
+from rigs.drivers.skstackradio import SkStackRadio
+from rigs.profile import plugins
+from rigs.protocols import (
+    DigitalIoProtocol,
+    HomeLanProtocol,
+    JammerProtocol,
+    MaintenanceProtocol,
+    PowerProtocol,
+    SmartMeterRadioProtocol,
+)
+from rigs.resources import ModbusUnit, NetworkInterface, SerialPort, VisaInstrument
+
+# -- the rig file's entries, one model per role ---------------------------------------------
+
+
+class RoleEntry(BaseModel):
+    """A resource of the rig file in a role: its ``role``, one resource and the role's options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: str
+
+
+class WisunRadioEntry(RoleEntry):
+    role: Literal["wisun-radio"]
+    serial: SerialPort
+
+
+class MaintenancePortEntry(RoleEntry):
+    role: Literal["maintenance-port"]
+    serial: SerialPort
+
+
+class HomeLanEntry(RoleEntry):
+    role: Literal["home-lan"]
+    network: NetworkInterface
+
+
+class PowerSupplyEntry(RoleEntry):
+    role: Literal["power-supply"]
+    visa: VisaInstrument
+    channel: Annotated[int, Field(ge=1, le=8)] = 1
+    # The terminal's supply: its battery's nominal voltage, or the adapter's.
+    voltage_v: Annotated[float, Field(gt=0, le=60)]
+    current_limit_a: Annotated[float, Field(gt=0, le=10)]
+
+
+class SignalGeneratorEntry(RoleEntry):
+    role: Literal["signal-generator"]
+    visa: VisaInstrument
+    # The most the rig may radiate or inject: the shield box's or attenuator's rating.
+    # The driver refuses a jam above it; the HIL profile jams at it.
+    max_power_dbm: Annotated[float, Field(gt=-150, le=30)]
+
+
+class DigitalIoEntry(RoleEntry):
+    role: Literal["digital-io"]
+    modbus: ModbusUnit
+    # Protocol addresses (0-based, as in the module's register map); None: not wired.
+    power_relay: Annotated[int, Field(ge=0, le=65535)] | None = None  # a coil
+    led_input: Annotated[int, Field(ge=0, le=65535)] | None = None  # a discrete input
+
+    @model_validator(mode="after")
+    def _wired(self) -> DigitalIoEntry:
+        if self.power_relay is None and self.led_input is None:
+            raise PydanticCustomError("unwired", "needs power_relay, led_input or both")
+        return self
+
+
+class MeterBusEntry(RoleEntry):
+    role: Literal["meter-bus"]
+    # The bench serves the metering device's registers on this line; the terminal polls.
+    modbus: ModbusUnit
+
+
+# -- the table -----------------------------------------------------------------------------
+
+
+class Probe(StrEnum):
+    """How ``python -m rigs.check`` looks at a role's resource; nothing is switched or changed."""
+
+    IDENTIFY = "identify"  # open the VISA instrument and ask *IDN?
+    SERIAL = "serial"  # open the serial line; ask the role's serial probe where it has one
+    BIND = "bind"  # bind a socket to the bench's address on the LAN
+    READ_IO = "read-io"  # read the I/O module's wired relay and input
+    SERVE = "serve"  # check the bench could serve a Modbus unit there
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Opening:
+    """What building a part may need besides its rig-file entry."""
+
+    declaration: Declaration  # the terminal's: a maintenance-port plug-in may read it
+    maintenance_protocol: str = plugins.BUILT_IN  # --maintenance-protocol
+
+
+Opener = Callable[[str, Any, Opening], Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binding:
+    """One row of the table: a role, its entry model, its protocol, its driver."""
+
+    role: str
+    what: str  # what the part is for, in a line
+    entry: type[RoleEntry]
+    provides: type | None  # None: no driver plays the role yet
+    driver: type | None
+    probe: Probe
+    open: Opener | None = None  # None: ``driver.from_entry(name, entry)``
+
+    def build(self, name: str, entry: RoleEntry, opening: Opening) -> Any:
+        """The driver for the resource ``name`` (a ``provides``), built from its entry."""
+        if self.open is not None:
+            return self.open(name, entry, opening)
+        if self.driver is None:
+            raise BenchError(f"{name}: no driver plays the role {self.role} on the hil profile yet")
+        return self.driver.from_entry(name, entry)
+
+
+def _open_radio(name: str, entry: WisunRadioEntry, opening: Opening) -> SkStackRadio:
+    return SkStackRadio.from_resource(name, entry.serial)
+
+
+def _open_maintenance_port(name: str, entry: MaintenancePortEntry, opening: Opening) -> MaintenanceProtocol:
+    # The built-in line console or a vendor's plug-in (an entry point), as chosen.
+    return plugins.open_port(opening.maintenance_protocol, name, entry.serial, opening.declaration)
+
+
+ROLES: Mapping[str, Binding] = {
+    binding.role: binding
+    for binding in (
+        Binding(
+            role="wisun-radio",
+            what="the smart-meter side of the IoT route: a Wi-SUN module (SKSTACK-IP)",
+            entry=WisunRadioEntry,
+            provides=SmartMeterRadioProtocol,
+            driver=SkStackRadio,
+            open=_open_radio,
+            probe=Probe.SERIAL,
+        ),
+        Binding(
+            role="maintenance-port",
+            what="the terminal's maintenance port (handy-terminal functions)",
+            entry=MaintenancePortEntry,
+            provides=MaintenanceProtocol,
+            driver=MaintenanceConsole,
+            open=_open_maintenance_port,
+            probe=Probe.SERIAL,
+        ),
+        Binding(
+            role="home-lan",
+            what="the metering device side on the home LAN (ECHONET Lite over UDP)",
+            entry=HomeLanEntry,
+            provides=HomeLanProtocol,
+            driver=HomeLanSocket,
+            probe=Probe.BIND,
+        ),
+        Binding(
+            role="power-supply",
+            what="powers the terminal and measures its current (THK-8-BATT)",
+            entry=PowerSupplyEntry,
+            provides=PowerProtocol,
+            driver=ScpiPowerSupply,
+            probe=Probe.IDENTIFY,
+        ),
+        Binding(
+            role="signal-generator",
+            what="the jammer on the channel's frequency (THK-13-HOP)",
+            entry=SignalGeneratorEntry,
+            provides=JammerProtocol,
+            driver=ScpiSignalGenerator,
+            probe=Probe.IDENTIFY,
+        ),
+        Binding(
+            role="digital-io",
+            what="a relay for the terminal's power, an input for its LED",
+            entry=DigitalIoEntry,
+            provides=DigitalIoProtocol,
+            driver=ModbusIoModule,
+            probe=Probe.READ_IO,
+        ),
+        Binding(
+            role="meter-bus",
+            what="the metering device side on RS-485 (the bench serves Modbus RTU): not served on hil yet",
+            entry=MeterBusEntry,
+            provides=None,
+            driver=None,
+            probe=Probe.SERVE,
+        ),
+    )
+}
+
+
+def binding(role: str) -> Binding:
+    """The row of ``role``; a role the table does not know is a bench error (a typo)."""
+    try:
+        return ROLES[role]
+    except KeyError:
+        raise BenchError(f"no rig role {role!r}; the roles are {', '.join(ROLES)}") from None

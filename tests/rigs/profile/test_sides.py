@@ -1,0 +1,241 @@
+"""The HIL profile's sides implement their interfaces explicitly: what a rig cannot do is
+a member that raises ``NotApplicable`` with the reason, what a step calls to act or ask
+tends the rig first, and no proxy stands in for a missing method.
+
+Fast tests on fakes of the rig's parts; the emulated rig's runs (test_reference_run.py)
+show the same sides against a terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pytest
+
+from conformance.errors import BenchError, NotApplicable
+from conformance.interfaces import (
+    Bench,
+    HeadEnd,
+    HomeSide,
+    IotRouteSide,
+    MeterSetup,
+    MeterSpec,
+    Protection,
+    Terminal,
+    if_provided,
+)
+from conformance.sim.radio import channel_frequency_mhz
+from conformance.sim.scheduler import Scheduler
+from rigs.profile.bench import HilBench
+from rigs.profile.clock import RigClock
+from rigs.profile.hes import HilHeadEnd
+from rigs.profile.home import HilHome
+from rigs.profile.route import FIRST_CHANNEL, HilIotRoute, RadioRegistry, RigJammer
+from rigs.profile.terminal import HilTerminal
+from tests.seams import members, missing
+
+MODULE = bytes.fromhex("001D129012345678")
+TERMINAL = bytes.fromhex("02123400000000AA")
+
+
+@dataclass
+class Info:
+    addr64: bytes = MODULE
+
+
+@dataclass
+class FakeRadio:
+    """Records what the route asks of the Wi-SUN module."""
+
+    resource: str = "radio on /dev/null"
+    calls: list[tuple] = field(default_factory=list)
+
+    def info(self) -> Info:
+        return Info()
+
+    def configure_coordinator(self, *args, **kwargs) -> None:
+        self.calls.append(("configure_coordinator", args, kwargs))
+
+    def start(self) -> None:
+        self.calls.append(("start",))
+
+    def register_terminal(self, rbid: str, password: str) -> None:
+        self.calls.append(("register_terminal", rbid))
+
+
+@dataclass
+class FakeGenerator:
+    calls: list[tuple] = field(default_factory=list)
+
+    def open(self) -> str:
+        return "BENCHSIM,SG-6000"
+
+    def jam(self, channel_frequency_mhz: float, power_dbm: float) -> None:
+        self.calls.append(("jam", channel_frequency_mhz, power_dbm))
+
+    def stop(self) -> None:
+        self.calls.append(("stop",))
+
+    def close(self) -> None:
+        self.calls.append(("close",))
+
+
+class Tending:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+
+def route(jammer: RigJammer | None = None, tend: Tending | None = None) -> HilIotRoute:
+    radio = FakeRadio()
+    return HilIotRoute(
+        radio=radio,  # type: ignore[arg-type]
+        clock=RigClock(),
+        registry=RadioRegistry(radio),  # type: ignore[arg-type]
+        tend=tend or Tending(),
+        jammer=jammer,
+    )
+
+
+@pytest.mark.parametrize(
+    ("interface", "side", "attributes"),
+    [
+        (IotRouteSide, HilIotRoute, {"events"}),
+        (HomeSide, HilHome, set()),
+        (HeadEnd, HilHeadEnd, set()),
+        (Terminal, HilTerminal, set()),
+        (Bench, HilBench, {"seed", "declaration", "clock", "terminal", "route", "home", "hes"}),
+    ],
+)
+def test_each_hil_side_implements_every_member_of_its_interface(interface, side, attributes) -> None:
+    assert members(interface)
+    assert missing(interface, side, attributes=frozenset(attributes)) == []
+    assert "__getattr__" not in vars(side), f"{side.__name__} must not hide a missing member behind a proxy"
+
+
+def test_the_route_says_why_a_rig_cannot_do_what_the_twin_does() -> None:
+    side = route()
+    cannot = {
+        "air": lambda: side.air,
+        "inject": lambda: side.inject(b"\x00", meter="SM-1"),
+        "renew_group_key": lambda: side.renew_group_key("SM-1"),
+        "neighbour_scans": lambda: side.neighbour_scans("IOT00901", 1.0),
+        "free_slot": lambda: side.free_slot("SM-1"),
+        "set_frame_loss": lambda: side.set_frame_loss(0.3),
+        "add_hems_controller": lambda: side.add_hems_controller("SM-1"),
+        "domains": lambda: side.domains("SM-1"),
+        "send_udp": lambda: side.send_udp("SM-1", TERMINAL, dst_port=1, payload=b"", src_port=2),
+        "ping_session": lambda: side.ping_session("SM-1", TERMINAL),
+        "move_meter": lambda: side.move_meter("SM-1"),
+    }
+    for member, call in cannot.items():
+        with pytest.raises(NotApplicable) as raised:
+            call()
+        assert raised.value.reason, member
+    assert if_provided(lambda: side.air) is None
+    side.set_frame_loss(0.0)  # no loss asked: nothing a rig cannot do
+
+
+def test_one_module_plays_one_plain_smart_meter() -> None:
+    side = route()
+    with pytest.raises(NotApplicable, match="no programmable attenuator"):
+        side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901", rssi_dbm=-90.0))
+    with pytest.raises(NotApplicable, match="full smart meter"):
+        side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901", occupied=3))
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
+    assert side.meter_address("SM-1") == MODULE
+    with pytest.raises(NotApplicable, match="SM-2 would need a second module"):
+        side.add_meter(MeterSetup(name="SM-2", pairing_id="IOT00901"))
+    with pytest.raises(NotApplicable, match="injector radio"):
+        side.probe_echo("SM-1", TERMINAL, Protection.BAD_MIC)
+    with pytest.raises(BenchError, match="no smart meter named 'SM-9'"):
+        side.meter_address("SM-9")
+
+
+def test_the_route_jams_the_module_s_channel_with_the_rig_s_signal_generator() -> None:
+    generator = FakeGenerator()
+    side = route(RigJammer(generator, power_dbm=-10.0))
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
+    with pytest.raises(NotApplicable, match="pulse modulation"):
+        side.jam("SM-1", duty=0.3)
+    assert generator.calls == [] and not side.jamming
+    assert side.jam("SM-1") == FIRST_CHANNEL
+    assert generator.calls == [("jam", channel_frequency_mhz(FIRST_CHANNEL), -10.0)]
+    side.stop_jamming()
+    side.silence()  # already off: nothing more is sent
+    assert generator.calls[1:] == [("stop",)] and not side.jamming
+
+
+def test_a_rig_without_a_signal_generator_cannot_jam() -> None:
+    side = route()
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
+    with pytest.raises(NotApplicable, match="no signal generator"):
+        side.jam("SM-1")
+    side.stop_jamming()  # nothing is on: nothing to do
+
+
+def test_a_step_s_call_tends_the_rig_first_and_the_evidence_s_questions_do_not() -> None:
+    tending = Tending()
+    side = route(tend=tending)
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
+    side.meter_address("SM-1")
+    assert tending.count == 2
+    assert side.secrets() == [] and side.address_book() and side.issued_keys() == [] and not side.events
+    with pytest.raises(NotApplicable):
+        side.ping_session("SM-1", TERMINAL)  # a rig cannot at all: nothing to tend for
+    assert tending.count == 2
+
+
+def test_the_terminal_on_a_rig_without_the_parts_says_what_is_missing() -> None:
+    bare = HilTerminal(supply=None, relay=None, maintenance=None)
+    with pytest.raises(NotApplicable, match="no maintenance-port resource"):
+        bare.maintenance  # noqa: B018
+    with pytest.raises(NotApplicable, match="cannot power the terminal"):
+        bare.power_on()
+    with pytest.raises(NotApplicable, match="no power supply"):
+        bare.measure_current_a()
+    bare.power_off()  # nothing to switch off
+
+
+def test_the_home_side_on_a_rig_says_what_it_cannot_serve() -> None:
+    tending = Tending()
+    no_lan = HilHome(Scheduler(), None, lambda: None, meter_interface="echonet-lite", tend=tending)
+    with pytest.raises(NotApplicable, match="no home-lan resource"):
+        no_lan.install_meter(MeterSpec(device_id=bytes(8)))
+    assert tending.count == 1
+    bus = HilHome(Scheduler(), None, lambda: None, meter_interface="modbus-rtu")
+    with pytest.raises(NotApplicable, match="meter bus"):
+        bus.install_meter(MeterSpec(device_id=bytes(8)))
+    with pytest.raises(NotApplicable, match="no attacker"):
+        no_lan.add_rogue()
+    assert no_lan.traffic == [] and no_lan.bus_traffic == []
+
+
+class FakeHeadEnd:
+    def __init__(self) -> None:
+        self.events = object()
+        self.calls: list[tuple] = []
+
+    def sm_time(self) -> datetime:
+        self.calls.append(("sm_time",))
+        return datetime(2026, 1, 1)
+
+    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
+        self.calls.append(("commission", terminal_id, meter_id, granularity_s))
+
+    def secrets(self) -> list[str]:
+        return ["password"]
+
+
+def test_the_hes_on_a_rig_is_the_twin_s_asked_after_tending() -> None:
+    twin, tending = FakeHeadEnd(), Tending()
+    hes = HilHeadEnd(twin, tend=tending)  # type: ignore[arg-type]
+    assert hes.events is twin.events
+    hes.commission("ID", b"\x01", 1800)
+    assert hes.sm_time() == datetime(2026, 1, 1)
+    assert twin.calls == [("commission", "ID", b"\x01", 1800), ("sm_time",)]
+    assert tending.count == 2
+    assert hes.secrets() == ["password"] and tending.count == 2
