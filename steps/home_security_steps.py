@@ -21,7 +21,7 @@ from conformance.ics import EchonetObject
 from conformance.interfaces import Bench, HomeSide, MeterDomains, RogueDevice
 from conformance.observe.home import meter_reads
 from conformance.observe.route_events import DatagramReceived
-from conformance.protocols import dlms, echonet, sixlowpan
+from conformance.protocols import dlms, echonet, pana, sixlowpan
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import ALL_NODES, HomeDatagram
 from conformance.stimulus.rogue_requests import (
@@ -40,7 +40,7 @@ REQUEST_SPACING_S = 0.05
 IOT_ANSWER_WAIT_S = 5.0  # after the last probe frame: many round trips at 100 kb/s
 IOT_PROBE_SPACING_S = 0.02  # each probe frame waits for its acknowledgement
 IOT_PROBE_SOURCE_PORT = 0xF0B0  # 61616: compressible by 6LoWPAN (RFC 6282 §4.3.3)
-IOT_ROUTE_PORTS = (716, 4059)  # PANA and DLMS/COSEM: all the IoT route carries
+IOT_ROUTE_PORTS = (pana.PANA_PORT, dlms.DLMS_PORT)  # PANA and DLMS/COSEM: all the IoT route carries
 FINGERPRINT_MIN = 8  # shorter payloads are too common to recognise inside another
 
 
@@ -173,7 +173,10 @@ def _cross_domain_payloads() -> list[tuple[int, bytes]]:
     write_clock = dlms.SetRequest(
         invoke_id=9, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2), data=dlms.octet_string(bytes(12))
     )
-    return [(echonet.ECHONET_PORT, echonet.encode(setc)), (4059, dlms.wrap(dlms.encode(write_clock)))]
+    return [
+        (echonet.ECHONET_PORT, echonet.encode(setc)),
+        (dlms.DLMS_PORT, dlms.wrap(dlms.encode(write_clock))),
+    ]
 
 
 @when(
@@ -219,10 +222,10 @@ def iot_port_probe(bench: Bench, meter: str, ports: str) -> PortProbe:
     terminal, since = terminal_address(bench), bench.clock.now()
     probed = parse_ports(ports)
     for port in probed:
-        if port == 716:
+        if port == pana.PANA_PORT:
             bench.route.ping_session(meter, terminal)
         else:
-            source = port if port == 4059 else IOT_PROBE_SOURCE_PORT
+            source = port if port == dlms.DLMS_PORT else IOT_PROBE_SOURCE_PORT
             bench.route.send_udp(meter, terminal, dst_port=port, payload=probe_payload(port), src_port=source)
         bench.clock.wait(IOT_PROBE_SPACING_S)
     bench.clock.wait(IOT_ANSWER_WAIT_S)
@@ -501,7 +504,7 @@ def _reached_smart_meter(bench: Bench, since: float, fingerprints: list[bytes]) 
         if event.dst_port not in IOT_ROUTE_PORTS:
             return (
                 f"{event.meter} received, at t={event.time:.3f} s, a datagram to UDP {event.dst_port}: "
-                "the IoT route carries only PANA (716) and DLMS/COSEM (4059)"
+                f"the IoT route carries only PANA ({pana.PANA_PORT}) and DLMS/COSEM ({dlms.DLMS_PORT})"
             )
     for frame in air_of(bench).sent_by(terminal):
         datagram = frame.datagram

@@ -20,7 +20,7 @@ from conformance.observe.route_events import (
     TerminalRefused,
 )
 from conformance.protocols import wpan
-from conformance.twin.meter.smart_meter import PANA_PORT
+from conformance.protocols.pana import PANA_PORT
 from fixtures.evidence import Evidence
 from steps.common import air_of, declared_pairing_id, first_authentication, terminal_address
 

@@ -44,8 +44,8 @@ from conformance.observe.route_events import (
 )
 from conformance.protocols import firmware_image
 from conformance.protocols.maintenance import PortLogEntry, parse_log, status
+from conformance.protocols.pana import PANA_PORT
 from conformance.stimulus.firmware_keys import TWIN_VENDOR_KEY
-from conformance.twin.meter.smart_meter import PANA_PORT
 from fixtures.evidence import Evidence
 from steps.common import terminal_address
 from steps.metering_steps import hes_of, terminal_id

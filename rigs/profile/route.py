@@ -55,14 +55,15 @@ from conformance.observe.route_events import (
 )
 from conformance.protocols import dlms, pana, sixlowpan
 from conformance.protocols import skstack as sk
+from conformance.protocols.dlms import DLMS_PORT
+from conformance.protocols.echonet import ECHONET_PORT
 from conformance.protocols.errors import ProtocolError
+from conformance.protocols.pana import PANA_PORT
 from conformance.sim.radio import CHANNELS
 from conformance.twin.hes.registry import HeadEndSystem
-from conformance.twin.meter.smart_meter import DLMS_PORT, PANA_PORT
 from rigs.drivers.skstackradio import Observation, SkStackRadio
 from rigs.profile.clock import RigClock
 
-ECHONET_PORT = 3610
 # The module's UDP handles (SKUDPPORT 1..6): the first three as the modules ship, then DLMS.
 PORT_HANDLES = {1: ECHONET_PORT, 2: PANA_PORT, 3: DLMS_PORT}
 DLMS_HANDLE = 3
@@ -98,7 +99,7 @@ class ProbeReply:
     secured: bool
 
     def summary(self) -> str:
-        return f"DLMS GET-Response on UDP 4059 ({'secured' if self.secured else 'PLAINTEXT'})"
+        return f"DLMS GET-Response on UDP {DLMS_PORT} ({'secured' if self.secured else 'PLAINTEXT'})"
 
 
 class RadioRegistry(HeadEndSystem):
