@@ -30,7 +30,7 @@ from tests.protocols.wpan.support import KEY, _everything, _ext, _secured_data, 
 
 # --------------------------------------------------------------------------- fast paths
 # wpan has fast paths for the frame the twins exchange most (a level 5 data frame between
-# extended addresses: see "the common secured frame" in wpan.py). They must be
+# extended addresses: see the docstring of conformance/protocols/wpan/fast_path.py). They must be
 # indistinguishable from the general codec: same frames, same octets, same errors.
 
 
