@@ -32,12 +32,12 @@ from conformance.observe.route_events import (
     TerminalReauthenticated,
 )
 from conformance.protocols import sixlowpan, wpan
+from conformance.protocols.dlms import DLMS_PORT
 from conformance.twin.bench import INJECTOR_ADDRESS, TwinBench
 from conformance.twin.faults import terminal_class
 
 METER = "SM-1"
 KINDS = ("plaintext", "wrong key", "bad FCS", "truncated")
-DLMS_PORT = 4059  # not PANA: a plaintext datagram the terminal takes in and ignores
 PAYLOAD_SIZES = (20, 60, 90)  # UDP payload octets
 
 
@@ -71,7 +71,7 @@ def flood_frames(bench: TwinBench, count: int, seed: int) -> list[tuple[str, byt
         datagram = sixlowpan.UdpDatagram(
             src=sixlowpan.mac_to_link_local(INJECTOR_ADDRESS),
             dst=sixlowpan.mac_to_link_local(terminal),
-            src_port=DLMS_PORT,
+            src_port=DLMS_PORT,  # not PANA: a plaintext datagram the terminal takes in and ignores
             dst_port=DLMS_PORT,
             payload=rng.randbytes(PAYLOAD_SIZES[n % len(PAYLOAD_SIZES)]),
         )

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
-from conformance.protocols import sixlowpan, wpan
+from conformance.protocols import dlms, sixlowpan, wpan
 
 KEY = bytes.fromhex("c0c1c2c3c4c5c6c7c8c9cacbcccdcecf")
 TERMINAL = bytes.fromhex("001D129F35000A01")
@@ -58,8 +58,8 @@ def _udp_payload(src: bytes, dst: bytes, size: int, seed: int) -> bytes:
         datagram = sixlowpan.UdpDatagram(
             src=sixlowpan.mac_to_link_local(src),
             dst=sixlowpan.mac_to_link_local(dst),
-            src_port=4059,
-            dst_port=4059,
+            src_port=dlms.DLMS_PORT,
+            dst_port=dlms.DLMS_PORT,
             payload=data,
         )
         return sixlowpan.encode_udp(datagram, src_mac=src, dst_mac=dst)

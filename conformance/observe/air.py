@@ -15,7 +15,6 @@ from conformance.protocols import pana, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.radio import AirRecord
 
-PANA_PORT = 716
 _ICMP_NAMES = {sixlowpan.ECHO_REQUEST: "Echo Request", sixlowpan.ECHO_REPLY: "Echo Reply"}
 
 
@@ -90,7 +89,7 @@ class AirFrame:
     @cached_property
     def pana(self) -> pana.PanaMessage | None:
         d = self.datagram
-        if d is None or PANA_PORT not in (d.src_port, d.dst_port):
+        if d is None or pana.PANA_PORT not in (d.src_port, d.dst_port):
             return None
         try:
             return pana.decode(d.payload)

@@ -104,7 +104,7 @@ class MalformedApplicationData(HesEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EventReported(HesEvent):
     """The terminal reported an event in a DLMS/COSEM event notification
-    (``protocols/dlms_events.py``): a DoS detection (NAT-3.1-T4), an authentication failure...
+    (``protocols/dlms/events.py``): a DoS detection (NAT-3.1-T4), an authentication failure...
     ``event_kind`` is the terminal's word for it ("dos-detected"); ``terminal_time`` is when it
     happened by the terminal's clock, ``time`` when the HES received it."""
 

@@ -9,10 +9,9 @@ was the terminal, whatever its address.
 from __future__ import annotations
 
 from conformance.interfaces import HomeSide
-from conformance.protocols import echonet
+from conformance.protocols import echonet, modbus_register_map
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeDatagram
-from conformance.twin.home import modbus_meter
 
 IMPORT, EXPORT = 0xE0, 0xE2
 TIME_EPCS = frozenset({0x97, 0x98, 0xDA})
@@ -43,7 +42,7 @@ def _bus_answers(home: HomeSide) -> list[tuple[float, int, int]]:
     answers = []
     for record in home.bus_traffic:
         try:
-            reading = modbus_meter.parse_reading(record.frame)
+            reading = modbus_register_map.parse_reading(record.frame)
         except ProtocolError:
             continue  # requests, clock-write answers, noise
         answers.append((record.time, reading.import_wh, reading.export_wh))
@@ -78,5 +77,5 @@ def meter_settings(home: HomeSide) -> list[float]:
         if frame.esv in (echonet.Esv.SETC, echonet.Esv.SETI)
         and any(p.epc in TIME_EPCS for p in frame.properties)
     ]
-    on_the_bus = [r.time for r in home.bus_traffic if modbus_meter.is_clock_write(r.frame)]
+    on_the_bus = [r.time for r in home.bus_traffic if modbus_register_map.is_clock_write(r.frame)]
     return sorted(over_echonet + on_the_bus)

@@ -45,13 +45,12 @@ from conformance.errors import BenchError
 from conformance.interfaces import Clock
 from conformance.observe.air import AirLog
 from conformance.protocols import echonet, pana, sixlowpan, wpan
-from conformance.protocols.pana import AvpCode, Flag, IntegrityAlgorithm, PrfAlgorithm
+from conformance.protocols.dlms import DLMS_PORT
+from conformance.protocols.pana import PANA_PORT, AvpCode, Flag, IntegrityAlgorithm, PrfAlgorithm
 from conformance.sim.home_network import HomeDatagram
 from conformance.sim.radio import airtime_s
 
 MAX_CHANNEL_SHARE = 0.5
-DLMS_PORT = 4059  # a port the terminal serves: the flood aims where it listens
-PANA_PORT = 716
 PAYLOAD_SIZES = (20, 40, 60)  # UDP payload octets of the plaintext frames
 POOL = 256  # distinct frames a flood is made of; copies take new sequence numbers
 
@@ -155,6 +154,7 @@ class _FrameForger:
     def plaintext(self, n: int) -> bytes:
         src = self.target.meter if n % 2 else self.stranger()
         payload = self.rng.randbytes(PAYLOAD_SIZES[n % len(PAYLOAD_SIZES)])
+        # To DLMS_PORT, a port the terminal serves: the flood aims where it listens.
         return wpan.encode(self._frame(src, self._udp(src, DLMS_PORT, DLMS_PORT, payload)))
 
     def bad_mic(self, n: int) -> bytes:

@@ -225,7 +225,7 @@ def probe_payload(port: int) -> bytes:
         return echonet.encode(
             echonet.request(FIRST_TID, ROGUE_EOJ, echonet.NODE_PROFILE, echonet.Esv.GET, 0x80)
         )
-    if port == 4059:  # DLMS/COSEM over UDP (IEC 62056-47): GET of the clock
+    if port == dlms.DLMS_PORT:  # DLMS/COSEM over UDP (IEC 62056-47): GET of the clock
         get = dlms.GetRequest(invoke_id=1, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2))
         return dlms.wrap(dlms.encode(get))
     if port == 5683:

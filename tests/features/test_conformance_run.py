@@ -16,6 +16,7 @@ import pytest
 from conformance.catalogue import load_catalogue
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
+from conformance.protocols import dlms, echonet, pana
 from conformance.protocols.pcap import LINKTYPE_IEEE802_15_4_TAP, read_pcap
 from conformance.twin.bench import METER_ADDRESS_BASE, TwinBench
 from conformance.twin.credentials import psk_from_password
@@ -130,7 +131,7 @@ def _from_a_forger(block: str) -> bool:
     return not any(f"Extended Source: {address}" in block for address in HONEST_SOURCES)
 
 
-BENCH_PORTS = {716, 3610, 4059}  # PANA, ECHONET Lite, DLMS/COSEM: what the bench speaks
+BENCH_PORTS = {pana.PANA_PORT, echonet.ECHONET_PORT, dlms.DLMS_PORT}  # what the bench speaks
 
 
 def _bench_layers(block: str) -> str:

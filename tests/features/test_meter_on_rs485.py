@@ -1,6 +1,6 @@
 """The metering features with the meter wired over RS-485 (Modbus RTU) instead of on the
 home LAN: the terminal declares ``meter_interface: modbus-rtu`` and the bench's meter
-twin answers on the bus (conformance/twin/home/MODBUS_REGISTER_MAP.md).
+twin answers on the bus (conformance/protocols/MODBUS_REGISTER_MAP.md).
 
 Values, storage and settings are judged the same way whichever wire the meter is on, so
 those scenarios pass. The NAT guideline, though, demands ECHONET Lite on the meter side

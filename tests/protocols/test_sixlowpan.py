@@ -62,7 +62,9 @@ def test_bad_mac_addresses_are_bench_usage_errors(bad: object) -> None:
 
 # Golden vectors: (name, datagram, src MAC, dst MAC, octets). Every checksum here was
 # verified by Wireshark 4.0 with udp.check_checksum enabled, and the addresses it
-# reconstructed match (tests/protocols/test_tshark_decodes.py repeats the check).
+# reconstructed match (tests/protocols/test_tshark_decodes.py repeats the check). Ports are
+# written as numbers (716 = 02 cc, 3610 = 0e 1a), not as the codecs' PANA_PORT/ECHONET_PORT:
+# the vector's octets are the oracle, and its datagram must say the numbers they hold.
 VECTORS: list[tuple[str, UdpDatagram, bytes | int, bytes | int, bytes]] = [
     (
         "link-local both elided, PANA port inline",
@@ -174,7 +176,7 @@ def test_vectors_decode(datagram: UdpDatagram, src_mac, dst_mac, octets: bytes) 
 def test_checksum_follows_rfc_8200_pseudo_header() -> None:
     datagram = VECTORS[0][1]
     pseudo = datagram.src + datagram.dst + struct.pack(">IxxxB", 24, 17)
-    udp = struct.pack(">HHHH", 716, 716, 24, 0) + datagram.payload
+    udp = struct.pack(">HHHH", 716, 716, 24, 0) + datagram.payload  # VECTORS[0]'s ports, as numbers
     words = struct.unpack(">" + "H" * ((len(pseudo) + len(udp)) // 2), pseudo + udp)
     total = sum(words)
     while total >> 16:
@@ -184,7 +186,7 @@ def test_checksum_follows_rfc_8200_pseudo_header() -> None:
 
 def test_uncompressed_ipv6_dispatch_and_inline_next_header_decode() -> None:
     datagram = VECTORS[3][1]
-    udp = struct.pack(">HHHH", 0xF005, 716, 9, udp_checksum(datagram)) + b"x"
+    udp = struct.pack(">HHHH", 0xF005, 716, 9, udp_checksum(datagram)) + b"x"  # VECTORS[3]'s ports
     ipv6 = struct.pack(">IHBB", 6 << 28, len(udp), 17, 17) + datagram.src + datagram.dst
     assert decode_udp(b"\x41" + ipv6 + udp, src_mac=TERMINAL, dst_mac=METER) == datagram
     # IPHC with NH=0 (next header inline) and TF=00 (4 octets of traffic class/flow label).

@@ -9,10 +9,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from conformance.protocols import sixlowpan, wpan
+from conformance.protocols import pana, sixlowpan, wpan
 from conformance.protocols.pcap import PcapWriter
 from tests.protocols.test_sixlowpan import VECTORS as SIXLOWPAN_VECTORS
-from tests.protocols.test_wpan import ANNEX_C_KEY, ANNEX_C_VECTORS, PLAINTEXT_VECTORS
+from tests.protocols.wpan.support import ANNEX_C_KEY, ANNEX_C_VECTORS, PLAINTEXT_VECTORS
 from tests.tshark import run_tshark
 
 METER = bytes.fromhex("001d129f35c1a2b3")
@@ -48,8 +48,8 @@ def _iot_route_frames() -> list[bytes]:
     datagram = sixlowpan.UdpDatagram(
         src=sixlowpan.mac_to_link_local(TERMINAL),
         dst=sixlowpan.mac_to_link_local(METER),
-        src_port=716,
-        dst_port=716,
+        src_port=pana.PANA_PORT,
+        dst_port=pana.PANA_PORT,
         payload=PANA_PCI,
     )
     lowpan = sixlowpan.encode_udp(datagram, src_mac=TERMINAL, dst_mac=METER)
@@ -81,6 +81,7 @@ def _iot_route_frames() -> list[bytes]:
 def _assert_pana_over_udp(block: str) -> None:
     assert "Source Address: fe80::21d:129f:35c1:c4d5" in block, block
     assert "Destination Address: fe80::21d:129f:35c1:a2b3" in block, block
+    # 716 is the oracle here: tshark names the port IANA assigned to PANA (RFC 5191 section 6.1).
     assert "Source Port: 716" in block and "[Checksum Status: Good]" in block, block
     assert "PANA Message Type: PANA-Client-Initiation" in block, block
 

@@ -20,8 +20,9 @@ from conformance.observe.hes_events import (
     UploadReceived,
 )
 from conformance.observe.route_events import TerminalAuthenticated
-from conformance.protocols import dlms, dlms_events, echonet, pana, sixlowpan, wpan
+from conformance.protocols import dlms, echonet, pana, sixlowpan, wpan
 from conformance.protocols.dlms import JST
+from conformance.protocols.dlms import events as dlms_events
 from conformance.protocols.errors import ProtocolError
 from conformance.protocols.maintenance import parse_log
 from conformance.sim.radio import RadioMedium, airtime_s
@@ -76,7 +77,7 @@ def test_plaintext_frames_carry_udp_in_the_clear_from_the_meter_and_from_strange
         frame = wpan.decode(raw)
         assert frame.security is None
         packet = sixlowpan.decode_udp(frame.payload, src_mac=frame.src_addr, dst_mac=TERMINAL)
-        assert packet.dst_port == floods.DLMS_PORT
+        assert packet.dst_port == dlms.DLMS_PORT
         sources.add(frame.src_addr == METER)
     assert sources == {True, False}
 
@@ -99,7 +100,7 @@ def test_pana_requests_open_authentications_from_strangers() -> None:
         assert frame.src_addr not in (METER, TERMINAL) and frame.security is None
         packet = sixlowpan.decode_udp(frame.payload, src_mac=frame.src_addr, dst_mac=TERMINAL)
         message = pana.decode(packet.payload)
-        assert packet.dst_port == pana.UDP_PORT
+        assert packet.dst_port == pana.PANA_PORT
         assert message.message_type is pana.MessageType.AUTH
         assert message.flags & pana.Flag.REQUEST and message.flags & pana.Flag.START
 
@@ -118,7 +119,7 @@ def test_the_mixed_flood_holds_every_kind_in_turn() -> None:
         assert wpan.decode(bad_mic).security is not None
         frame = wpan.decode(pana_request)
         packet = sixlowpan.decode_udp(frame.payload, src_mac=frame.src_addr, dst_mac=TERMINAL)
-        assert packet.dst_port == pana.UDP_PORT
+        assert packet.dst_port == pana.PANA_PORT
         with pytest.raises(ProtocolError):
             frame = wpan.decode(malformed)
             sixlowpan.decode_ipv6(frame.payload, src_mac=frame.src_addr, dst_mac=TERMINAL)
@@ -135,13 +136,13 @@ def test_rates_beyond_half_the_channel_are_refused() -> None:
 
 
 def test_home_floods() -> None:
-    requests = floods.home_flood(HomeFlood.ECHONET, 50, ports=[3610], rng=random.Random(1))
+    requests = floods.home_flood(HomeFlood.ECHONET, 50, ports=[echonet.ECHONET_PORT], rng=random.Random(1))
     assert {d.dst_port for d in requests} == {echonet.ECHONET_PORT}
     decoded = [echonet.decode(d.payload) for d in requests]
     assert all(frame.esv.is_request for frame in decoded)
     assert {frame.esv for frame in decoded} >= {echonet.Esv.GET, echonet.Esv.SETC, echonet.Esv.SETGET}
-    noise = floods.home_flood(HomeFlood.UDP, 10, ports=[3610, 4000], rng=random.Random(1))
-    assert [d.dst_port for d in noise[:4]] == [3610, 4000, 3610, 4000]
+    noise = floods.home_flood(HomeFlood.UDP, 10, ports=[echonet.ECHONET_PORT, 4000], rng=random.Random(1))
+    assert [d.dst_port for d in noise[:4]] == [echonet.ECHONET_PORT, 4000, echonet.ECHONET_PORT, 4000]
     with pytest.raises(BenchError, match="port"):
         floods.home_flood(HomeFlood.UDP, 10, ports=[], rng=random.Random(1))
 
@@ -234,7 +235,7 @@ def test_a_home_side_flood_is_reported() -> None:
     bench = metering_bench()
     rogue = bench.home.add_rogue()
     address = floods.terminal_home_address(bench.home.traffic, bench.home.meter_address)
-    datagrams = floods.home_flood(HomeFlood.UDP, 300, ports=[3610], rng=random.Random(3))
+    datagrams = floods.home_flood(HomeFlood.UDP, 300, ports=[echonet.ECHONET_PORT], rng=random.Random(3))
     floods.pace(
         bench.clock, datagrams, lambda d: rogue.send(d.payload, dst=address, dst_port=d.dst_port), rate=30
     )

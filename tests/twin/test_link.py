@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from conformance.protocols import sixlowpan, wpan
+from conformance.protocols import dlms, sixlowpan, wpan
 from conformance.sim.radio import RadioMedium
 from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
@@ -48,8 +48,8 @@ class LinkPair:
         datagram = sixlowpan.UdpDatagram(
             src=sixlowpan.mac_to_link_local(A),
             dst=sixlowpan.mac_to_link_local(B),
-            src_port=4059,
-            dst_port=4059,
+            src_port=dlms.DLMS_PORT,
+            dst_port=dlms.DLMS_PORT,
             payload=payload,
         )
         self.a.send_udp(B, datagram, secure=secure)

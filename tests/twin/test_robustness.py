@@ -15,7 +15,7 @@ from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
 from conformance.observe.renderings import sequence_text
 from conformance.observe.route_events import FrameDiscarded, TerminalAuthenticated
-from conformance.protocols import sixlowpan, wpan
+from conformance.protocols import dlms, pana, sixlowpan, wpan
 from conformance.twin.bench import TwinBench
 from conformance.twin.faults import terminal_class
 
@@ -50,8 +50,8 @@ def _udp_payload(bench: TwinBench) -> bytes:
     datagram = sixlowpan.UdpDatagram(
         src=sixlowpan.mac_to_link_local(TERMINAL),
         dst=sixlowpan.mac_to_link_local(meter.address),
-        src_port=4059,
-        dst_port=4059,
+        src_port=dlms.DLMS_PORT,
+        dst_port=dlms.DLMS_PORT,
         payload=b"reading",
     )
     return sixlowpan.encode_udp(datagram, src_mac=TERMINAL, dst_mac=meter.address)
@@ -132,8 +132,8 @@ def test_random_udp_payloads_to_the_pana_port_never_crash_the_meter(payload: byt
     datagram = sixlowpan.UdpDatagram(
         src=sixlowpan.mac_to_link_local(TERMINAL),
         dst=sixlowpan.mac_to_link_local(meter.address),
-        src_port=716,
-        dst_port=716,
+        src_port=pana.PANA_PORT,
+        dst_port=pana.PANA_PORT,
         payload=payload,
     )
     udp = sixlowpan.encode_udp(datagram, src_mac=TERMINAL, dst_mac=meter.address)

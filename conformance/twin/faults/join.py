@@ -4,8 +4,8 @@ retries (features/join/: NAT-2.1-A, NAT-2.3-A/B/C, NAT-3.1-R2, THK-7-JOIN, THK-1
 from __future__ import annotations
 
 from conformance.protocols import wpan
+from conformance.protocols.dlms import DLMS_PORT
 from conformance.twin.faults import Fault
-from conformance.twin.meter.smart_meter import DLMS_PORT
 from conformance.twin.terminal.reference import Candidate, ReferenceTerminal
 
 

@@ -8,11 +8,10 @@ import dataclasses
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from conformance.protocols import eap_psk, sixlowpan, wpan
-from conformance.protocols.pana import IntegrityAlgorithm
-from conformance.protocols.pana_session import PacSession, SessionTerminated
+from conformance.protocols.dlms import DLMS_PORT
+from conformance.protocols.pana import IntegrityAlgorithm, PacSession, SessionTerminated
 from conformance.twin.faults import Fault
 from conformance.twin.link import Inbound, LinkLayer
-from conformance.twin.meter.smart_meter import DLMS_PORT
 from conformance.twin.terminal.reference import ReferenceTerminal
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conformance.protocols import firmware_image
+from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.firmware_image import FirmwareHeader, ImageRefused, Refusal
 from conformance.twin.faults import Fault
-from conformance.twin.meter.smart_meter import DLMS_PORT
 from conformance.twin.terminal.functions import replace_function
 from conformance.twin.terminal.functions.firmware import REBOOT_AFTER_S, FirmwareFunction
 from conformance.twin.terminal.functions.led import CONNECTED, LedFunction

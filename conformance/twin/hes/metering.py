@@ -34,8 +34,9 @@ from conformance.observe.hes_events import (
     UploadReceived,
     Value,
 )
-from conformance.protocols import dlms, dlms_events
+from conformance.protocols import dlms
 from conformance.protocols.dlms import UPLOAD_INTERVAL  # the codec owns the OBIS code
+from conformance.protocols.dlms import events as dlms_events
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import SM_EPOCH_POSIX, sm_datetime

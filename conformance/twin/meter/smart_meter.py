@@ -29,9 +29,11 @@ from conformance.observe.route_events import (
     TerminalRefused,
 )
 from conformance.protocols import eap_psk, pana, sixlowpan, wpan
+from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
-from conformance.protocols.pana import IntegrityAlgorithm
-from conformance.protocols.pana_session import (
+from conformance.protocols.pana import (
+    PANA_PORT,
+    IntegrityAlgorithm,
     MessageDiscarded,
     PaaSession,
     PaaState,
@@ -47,8 +49,6 @@ from conformance.sim.session_driver import SessionDriver
 from conformance.twin.hes.registry import HeadEndSystem
 from conformance.twin.link import Inbound, LinkLayer
 
-PANA_PORT = 716  # RFC 5191 §6.1
-DLMS_PORT = 4059  # IANA "DLMS/COSEM" UDP port (IEC 62056-47), the application port of the IoT route
 DEFAULT_CAPACITY = 4
 EB_RESPONSE_JITTER_S = (0.005, 0.05)
 # After a group-key update the old key is still accepted for this long, so frames in

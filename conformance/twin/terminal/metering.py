@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from conformance.protocols import dlms, echonet
+from conformance.protocols import dlms, echonet, modbus_register_map
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.guarded_timers import GuardedTimers
 from conformance.sim.home_network import ALL_NODES, HomeDatagram, HomeNetwork
@@ -238,7 +238,7 @@ class MeteringApp:
         A meter on RS-485 gets the register map's clock write instead."""
         now = self.now()
         if self.on_bus:
-            self._bus_request(modbus_meter.set_clock_request(MODBUS_UNIT, now), lambda answer: None)
+            self._bus_request(modbus_register_map.set_clock_request(MODBUS_UNIT, now), lambda answer: None)
             return
         if self.meter_address is None:
             return
@@ -298,12 +298,12 @@ class MeteringApp:
     def _read_over_bus(self, slot: int) -> None:
         def on_answer(frame: bytes) -> None:
             try:
-                reading = modbus_meter.parse_reading(frame, unit=MODBUS_UNIT)
+                reading = modbus_register_map.parse_reading(frame, unit=MODBUS_UNIT)
             except ProtocolError:
                 return
             self.take_value(slot, reading.device_id, reading.import_wh, reading.export_wh)
 
-        self._bus_request(modbus_meter.read_request(MODBUS_UNIT), on_answer)
+        self._bus_request(modbus_register_map.read_request(MODBUS_UNIT), on_answer)
 
     def _bus_request(self, frame: bytes, on_answer: Callable[[bytes], None]) -> None:
         self._bus_queue.append((frame, on_answer))

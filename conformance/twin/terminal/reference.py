@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.ics import Declaration
-from conformance.protocols import dlms_events, eap_psk, sixlowpan, wpan
+from conformance.protocols import eap_psk, sixlowpan, wpan
+from conformance.protocols.dlms import DLMS_PORT
+from conformance.protocols.dlms import events as dlms_events
 from conformance.protocols.errors import ProtocolError
-from conformance.protocols.pana_session import (
+from conformance.protocols.pana import (
+    PANA_PORT,
     Authenticated,
     AuthenticationFailed,
     GroupKeyUpdated,
@@ -40,7 +43,6 @@ from conformance.sim.serial_bus import SerialBus
 from conformance.sim.session_driver import SessionDriver
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.link import Inbound, LinkLayer
-from conformance.twin.meter.smart_meter import DLMS_PORT, PANA_PORT
 from conformance.twin.terminal.functions import TerminalFunction, discover_functions
 from conformance.twin.terminal.maintenance_console import serve as serve_maintenance
 from conformance.twin.terminal.metering import MeteringApp, MeteringSettings
@@ -178,7 +180,7 @@ class ReferenceTerminal:
 
     def notify_sm_system(self, kind: str, detail: str) -> None:
         """Send the event to the SM system in a DLMS/COSEM event notification
-        (``protocols/dlms_events.py``); off the network, it waits for the next join."""
+        (``protocols/dlms/events.py``); off the network, it waits for the next join."""
         fitted = dlms_events.fitted_detail(detail)
         report = dlms_events.EventReport(kind=kind, detail=fitted, time=self.metering.now())
         self._unsent_events.append(report)

@@ -1,14 +1,12 @@
-"""Modbus front end of the metering device twin: request/response tables, the terminal's
-helpers, pymodbus on both sides of the wire (RTU framer, TCP server and client), properties."""
+"""Modbus front end of the metering device twin: request/response tables, pymodbus on both
+sides of the wire (RTU framer, TCP server and client), properties."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,25 +16,20 @@ from pymodbus.framer import FramerRTU, FramerType
 from pymodbus.pdu import DecodePDU, ExceptionResponse
 from pymodbus.server import ModbusTcpServer
 
-from conformance.protocols.errors import BenchUsageError, DecodeError, ProtocolError
-from conformance.twin.home import modbus_meter
-from conformance.twin.home.modbus_meter import (
+from conformance.protocols.errors import BenchUsageError
+from conformance.protocols.modbus_register_map import (
     CLOCK,
-    READING_BLOCK,
-    REGISTER_MAP,
     MeterStatus,
     ModbusExceptionReply,
-    ModbusMeterFrontEnd,
-    ModbusReading,
-    datastore_for,
     parse_reading,
     parse_set_clock_response,
     read_request,
     reading_from_registers,
     set_clock_request,
 )
+from conformance.twin.home.modbus_meter import ModbusMeterFrontEnd, datastore_for
+from tests.protocols.modbus_support import BLOCK, UNIT, h, modbus_crc, rtu
 
-UNIT = 1
 JST = timezone(timedelta(hours=9), "JST")
 TIMEOUT_S = 5.0
 START = datetime(2026, 3, 1, 12, 34, 56)
@@ -65,58 +58,6 @@ class FakeMeter:
         self.export_wh = (self.export_wh + export_wh) % 1_000_000_000
 
 
-def modbus_crc(data: bytes) -> bytes:
-    """CRC-16/MODBUS written out from Modbus over Serial Line V1.02 §6.2.2, low octet first."""
-    crc = 0xFFFF
-    for octet in data:
-        crc ^= octet
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc.to_bytes(2, "little")
-
-
-def h(text: str) -> bytes:
-    return bytes.fromhex(text)
-
-
-def rtu(text: str) -> bytes:
-    """An RTU frame from hex without its CRC, the CRC appended."""
-    body = h(text)
-    return body + modbus_crc(body)
-
-
-# --------------------------------------------------------------------------- CRC and requests
-
-
-@pytest.mark.parametrize(
-    "frame",
-    [
-        # Read one holding register at 0 from unit 1, and the worked example of the
-        # Application Protocol's §6.3 (read 3 registers at 0x006B) sent to unit 0x11.
-        "01 03 00 00 00 01 84 0A",
-        "11 03 00 6B 00 03 76 87",
-    ],
-)
-def test_crc_agrees_with_published_frames(frame: str) -> None:
-    octets = h(frame)
-    assert modbus_crc(octets[:-2]) == octets[-2:]
-    assert FramerRTU.compute_CRC(octets[:-2]).to_bytes(2, "big") == octets[-2:]
-
-
-def test_read_request_reads_the_whole_block() -> None:
-    assert READING_BLOCK.address == 0 and READING_BLOCK.length == 29
-    assert read_request(1) == rtu("01 03 0000 001D") == h("01 03 00 00 00 1d 85 c3")
-    assert read_request(0x11, function_code=4) == rtu("11 04 0000 001D")
-
-
-def test_set_clock_request_writes_the_six_clock_registers() -> None:
-    frame = set_clock_request(1, datetime(2026, 3, 1, 12, 0, 5, 999_999))
-    assert frame == rtu("01 10 0006 0006 0C 07EA 0003 0001 000C 0000 0005")
-    assert set_clock_request(0, datetime(2030, 12, 31, 23, 59, 59)) == rtu(
-        "00 10 0006 0006 0C 07EE 000C 001F 0017 003B 003B"
-    )
-
-
 @pytest.mark.parametrize(
     "call",
     [
@@ -136,14 +77,6 @@ def test_bench_misuse_is_a_bench_error(call) -> None:
     with pytest.raises(BenchUsageError):
         call()
 
-
-# --------------------------------------------------------------------------- request/response table
-
-# FakeMeter's registers: revision 1, status CLOCK_NOT_SET, import 123 456 789 = 075B CD15,
-# export 987 654 = 000F 1206, 2026-03-01 12:34:56, device ID "JP-M-0001" (9 octets).
-BLOCK = (
-    "0001 0001 075B CD15 000F 1206 07EA 0003 0001 000C 0022 0038 0009 4A50 2D4D 2D30 3030 3100" + " 0000" * 11
-)
 
 TABLE = [
     ("read the whole block", rtu("01 03 0000 001D"), rtu("01 03 3A" + BLOCK)),
@@ -296,22 +229,6 @@ def test_clock_written_gets_the_front_ends_zone() -> None:
     assert reading.meter_time == datetime(2026, 4, 1, 0, 0, tzinfo=UTC)
 
 
-# --------------------------------------------------------------------------- the terminal's decoder
-
-
-def test_parse_reading_decodes_the_block() -> None:
-    reading = parse_reading(rtu("01 03 3A" + BLOCK), unit=1)
-    assert reading == ModbusReading(
-        unit=1,
-        status=MeterStatus.CLOCK_NOT_SET,
-        device_id=b"JP-M-0001",
-        import_wh=123_456_789,
-        export_wh=987_654,
-        meter_time=datetime(2026, 3, 1, 12, 34, 56),
-    )
-    assert parse_reading(rtu("01 04 3A" + BLOCK)) == reading
-
-
 def test_binary_device_id_ending_in_zero_survives() -> None:
     meter = FakeMeter(device_id=b"\xfe\x00\x01\x00")
     reading = parse_reading(ModbusMeterFrontEnd(meter, device_id=UNIT).handle_rtu(read_request(UNIT)))
@@ -319,55 +236,6 @@ def test_binary_device_id_ending_in_zero_survives() -> None:
     full = FakeMeter(device_id=bytes(range(1, 33)))
     reading = parse_reading(ModbusMeterFrontEnd(full, device_id=UNIT).handle_rtu(read_request(UNIT)))
     assert reading.device_id == bytes(range(1, 33))
-
-
-def _block_with(offset: int, registers: str) -> bytes:
-    words = BLOCK.split()
-    replacement = registers.split()
-    words[offset : offset + len(replacement)] = replacement
-    return rtu("01 03 3A" + " ".join(words))
-
-
-@pytest.mark.parametrize(
-    ("response", "complaint"),
-    [
-        (rtu("02 03 3A" + BLOCK), "unit 2"),
-        (rtu("01 03 3A" + BLOCK)[:-1] + b"\x00", "CRC"),
-        (rtu("01 03 3A" + BLOCK)[:-3] + rtu("01 03 3A" + BLOCK)[-2:], "CRC"),
-        (rtu("01 03 38" + BLOCK[:-5]), "byte count"),
-        (rtu("01 03 3B" + BLOCK + " 00"), "byte count"),
-        (rtu("01 10 0006 0006"), "does not answer a read"),
-        (rtu("01 83 02 00"), "1 data octet"),
-        (rtu("01 03"), "5..256"),
-        (_block_with(0, "0002"), "revision 2"),
-        (_block_with(2, "3B9A CA00"), "more than 9 digits"),
-        (_block_with(4, "FFFF FFFF"), "more than 9 digits"),
-        (_block_with(6, "07EA 000D"), "not a date"),
-        (_block_with(9, "0018"), "not a date"),
-        (_block_with(12, "0021"), "over 32"),
-        (_block_with(28, "0001"), "must be 0x00"),
-    ],
-)
-def test_parse_reading_rejects_what_is_not_a_reading(response: bytes, complaint: str) -> None:
-    with pytest.raises(DecodeError, match=re.escape(complaint)):
-        parse_reading(response, unit=UNIT)
-
-
-@pytest.mark.parametrize(("code", "name"), [(1, "ILLEGAL_FUNCTION"), (2, "ILLEGAL_ADDRESS"), (0x42, "not a")])
-def test_exception_response_raises_with_its_code(code: int, name: str) -> None:
-    with pytest.raises(ModbusExceptionReply, match=name) as reply:
-        parse_reading(rtu(f"01 83 {code:02X}"), unit=UNIT)
-    assert isinstance(reply.value, ProtocolError)
-    assert (reply.value.function_code, reply.value.exception_code) == (0x03, code)
-
-
-def test_parse_set_clock_response_wants_the_exact_echo() -> None:
-    parse_set_clock_response(rtu("07 10 0006 0006"), unit=7)
-    for wrong in (rtu("07 10 0006 0005"), rtu("07 10 0002 0006"), rtu("07 03 0006 0006"), rtu("07 10 0006")):
-        with pytest.raises(DecodeError):
-            parse_set_clock_response(wrong, unit=7)
-    with pytest.raises(DecodeError, match="unit 8"):
-        parse_set_clock_response(rtu("08 10 0006 0006"), unit=7)
 
 
 @given(
@@ -388,19 +256,6 @@ def test_reading_round_trips_every_meter_value(
     assert reading_from_registers(front_end.registers.snapshot(), unit=unit) == reading
     parse_set_clock_response(front_end.handle_rtu(set_clock_request(unit, clock)), unit=unit)
     assert meter.clock == clock.replace(microsecond=0)
-
-
-# --------------------------------------------------------------------------- the register map document
-
-
-def test_document_table_matches_the_code() -> None:
-    text = (Path(modbus_meter.__file__).parent / "MODBUS_REGISTER_MAP.md").read_text(encoding="utf-8")
-    rows = [line.split("|")[1:4] for line in text.splitlines() if line.startswith("| 0x")]
-    documented = [(name.strip(), int(address, 16), int(length)) for address, length, name in rows]
-    assert documented == [(entry.name, entry.address, entry.length) for entry in REGISTER_MAP]
-    assert f"`0x0000`..`0x{READING_BLOCK.end - 1:04X}` ({READING_BLOCK.length} registers" in text
-    writable = [line for line in text.splitlines() if line.startswith("| 0x") and "W (16" in line]
-    assert [line.split("|")[3].strip() for line in writable] == [CLOCK.name]
 
 
 # --------------------------------------------------------------------------- pymodbus's framer
@@ -627,22 +482,3 @@ def test_random_pdus_with_a_good_crc_get_a_response_pymodbus_can_decode(pdu: byt
         assert decoded is not None
     if meter.clock != before:  # only a well-formed clock write may set the clock
         assert pdu[:6] == h("10 0006 0006 0C")
-
-
-@given(st.binary(max_size=300))
-def test_parse_reading_raises_only_protocol_errors(octets: bytes) -> None:
-    for frame in (octets, octets + modbus_crc(octets)):
-        with contextlib.suppress(ProtocolError):
-            parse_reading(frame, unit=UNIT)
-        with contextlib.suppress(ProtocolError):
-            parse_set_clock_response(frame)
-
-
-@given(st.lists(st.integers(0, 0xFFFF), min_size=29, max_size=29))
-def test_random_registers_decode_or_raise_a_protocol_error(registers: list[int]) -> None:
-    registers[0] = 1  # past the revision check, so the fields themselves are exercised
-    with contextlib.suppress(ProtocolError):
-        reading_from_registers(registers, unit=UNIT)
-    frame = rtu("01 03 3A" + "".join(f"{value:04X}" for value in registers))
-    with contextlib.suppress(ProtocolError):
-        parse_reading(frame, unit=UNIT)

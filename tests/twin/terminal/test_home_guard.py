@@ -19,7 +19,7 @@ from conformance.errors import BenchError, TerminalFailure
 from conformance.ics import Declaration, load_declaration
 from conformance.interfaces import MeterSetup
 from conformance.observe.route_events import DatagramReceived, TerminalAuthenticated
-from conformance.protocols import echonet, sixlowpan
+from conformance.protocols import dlms, echonet, pana, sixlowpan
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeNetwork
 from conformance.sim.scheduler import Scheduler
@@ -59,11 +59,13 @@ def test_a_datagram_sent_via_a_next_hop_reaches_its_interface_and_not_its_destin
     seen, at_interface, at_destination = [], [], []
     network.add_monitor(seen.append)
     network.attach("fe80::1", at_interface.append)
-    network.listen("2001:db8:a::1", 4059, at_destination.append)
+    network.listen("2001:db8:a::1", dlms.DLMS_PORT, at_destination.append)
     sent = network.send(
-        src="fe80::2", src_port=1, dst="2001:db8:a::1", dst_port=4059, payload=b"x", via="fe80::1"
+        src="fe80::2", src_port=1, dst="2001:db8:a::1", dst_port=dlms.DLMS_PORT, payload=b"x", via="fe80::1"
     )
-    network.send(src="fe80::2", src_port=1, dst="2001:db8:a::1", dst_port=4059, payload=b"y", via="fe80::9")
+    network.send(
+        src="fe80::2", src_port=1, dst="2001:db8:a::1", dst_port=dlms.DLMS_PORT, payload=b"y", via="fe80::9"
+    )
     scheduler.run_until(1.0)
     assert [d.payload for d in at_interface] == [b"x"]
     assert at_destination == []  # the second had no interface at its next hop: lost
@@ -114,7 +116,11 @@ def test_the_guard_answers_no_request_from_an_unexpected_source() -> None:
     rogue = bench.home.add_rogue()
     for source, payload in rogue_device.requests_from_unexpected_sources(WHITELIST):
         rogue.send(payload, dst=TERMINAL_HOME_ADDRESS, dst_port=echonet.ECHONET_PORT, src=source)
-    rogue.send(rogue_device.probe_payload(3610), dst=TERMINAL_HOME_ADDRESS, dst_port=echonet.ECHONET_PORT)
+    rogue.send(
+        rogue_device.probe_payload(echonet.ECHONET_PORT),
+        dst=TERMINAL_HOME_ADDRESS,
+        dst_port=echonet.ECHONET_PORT,
+    )
     bench.clock.wait(1.0)
     from_terminal = [d for d in bench.home.traffic if d.src == TERMINAL_HOME_ADDRESS]
     assert [d.dst for d in from_terminal if d.dst != "ff02::1"] == [rogue.address]  # only the on-link one
@@ -123,7 +129,7 @@ def test_the_guard_answers_no_request_from_an_unexpected_source() -> None:
 def test_the_reference_answers_valid_requests_on_each_declared_port_and_nothing_elsewhere() -> None:
     bench = _joined()
     rogue = bench.home.add_rogue()
-    for port in (3610, 716, 4059, 5683, 8080):
+    for port in (echonet.ECHONET_PORT, pana.PANA_PORT, dlms.DLMS_PORT, 5683, 8080):
         payload = rogue_device.probe_payload(port)
         rogue.send(payload, dst=TERMINAL_HOME_ADDRESS, dst_port=port, src_port=rogue_device.ROGUE_PROBE_PORT)
     bench.clock.wait(1.0)
@@ -131,7 +137,7 @@ def test_the_reference_answers_valid_requests_on_each_declared_port_and_nothing_
     since = bench.clock.now()
     bench.route.ping_session("SM-1", TERMINAL)
     bench.clock.wait(1.0)
-    for port in (4059, 3610, 5683):
+    for port in (dlms.DLMS_PORT, echonet.ECHONET_PORT, 5683):
         bench.route.send_udp(
             "SM-1", TERMINAL, dst_port=port, payload=rogue_device.probe_payload(port), src_port=port
         )
@@ -201,8 +207,9 @@ def test_the_set_families_write_outside_the_set_list_between_two_reads() -> None
 
 
 def test_port_lists_and_probe_payloads() -> None:
+    # The parser reads numbers from text: these literals are its input, not the codecs' ports.
     assert rogue_device.parse_ports("1-3, 716, 2, 4059") == [1, 2, 3, 716, 4059]
-    assert echonet.decode(rogue_device.probe_payload(3610)).esv is echonet.Esv.GET
+    assert echonet.decode(rogue_device.probe_payload(echonet.ECHONET_PORT)).esv is echonet.Esv.GET
     assert rogue_device.probe_payload(9) == b"\r\n"
 
 
@@ -237,8 +244,8 @@ def test_the_smart_meter_drops_iot_route_packets_addressed_to_the_b_route() -> N
     b_route, dut = bench.route.b_routes["SM-1"], bench.terminal._dut
     bench.clock.wait(1.0)
     before = len(b_route.traffic)
-    payload = rogue_device.probe_payload(3610) + b"to the B route"
-    for port in (3610, 4059):
+    payload = rogue_device.probe_payload(echonet.ECHONET_PORT) + b"to the B route"
+    for port in (echonet.ECHONET_PORT, dlms.DLMS_PORT):
         datagram = sixlowpan.UdpDatagram(
             src=sixlowpan.mac_to_link_local(TERMINAL),
             dst=ipaddress.IPv6Address(b_route.hems.address).packed,
@@ -260,7 +267,7 @@ def test_the_smart_meter_puts_no_b_route_packet_on_the_iot_route() -> None:
     b_route = bench.route.b_routes["SM-1"]
     terminal = str(ipaddress.IPv6Address(sixlowpan.mac_to_link_local(TERMINAL)))
     since, payload = bench.clock.now(), b"from the B route to the terminal"
-    for port in (3610, 4059, 716):
+    for port in (echonet.ECHONET_PORT, dlms.DLMS_PORT, pana.PANA_PORT):
         for via in (None, b_route.meter_node.address):  # on-link, and handed to the smart meter
             b_route.link.send(
                 src=b_route.hems.address, src_port=port, dst=terminal, dst_port=port, payload=payload, via=via

@@ -23,7 +23,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance.protocols import echonet, sixlowpan
+from conformance.protocols import echonet, pana, sixlowpan
 from conformance.protocols.errors import ProtocolError
 from conformance.twin.terminal.functions import TerminalFunction
 
@@ -74,7 +74,7 @@ class DosDetector(TerminalFunction):
         packet = inbound.packet
         what = (
             "PANA message"
-            if isinstance(packet, sixlowpan.UdpDatagram) and packet.dst_port == 716
+            if isinstance(packet, sixlowpan.UdpDatagram) and packet.dst_port == pana.PANA_PORT
             else "packet"
         )
         meter = self.terminal.meter

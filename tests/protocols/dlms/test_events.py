@@ -1,4 +1,4 @@
-"""Event notifications (``dlms_events``): golden octets both ways, rejections, random input."""
+"""Event notifications (``dlms.events``): golden octets both ways, rejections, random input."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.protocols import dlms, dlms_events, dlms_profile
-from conformance.protocols.dlms import JST, Data, DataNotification, DataType, DlmsError
-from conformance.protocols.dlms_events import EventReport
-from conformance.protocols.dlms_profile import MeterReport, ProfileEntry
+from conformance.protocols import dlms
+from conformance.protocols.dlms import JST, Data, DataNotification, DataType, DlmsError, events, profile
+from conformance.protocols.dlms.events import EventReport
+from conformance.protocols.dlms.profile import MeterReport, ProfileEntry
 from conformance.protocols.errors import BenchUsageError, ProtocolError
 
 T0 = datetime(2026, 4, 1, 0, 0, tzinfo=JST)
-# 2026-04-01 00:00 JST as a COSEM date-time (see tests/protocols/test_dlms.py): weekday ff,
+# 2026-04-01 00:00 JST as a COSEM date-time (see tests/protocols/dlms/support.py): weekday ff,
 # deviation fde4 = -540, clock status 00.
 T0_OCTETS = "07ea 04 01 ff 00000000 fde4 00"
 
@@ -44,38 +44,38 @@ VECTORS = [
 
 @pytest.mark.parametrize(("octets", "report"), VECTORS)
 def test_event_body_golden_octets_both_ways(octets: str, report: EventReport) -> None:
-    assert dlms.encode_data(dlms_events.event_body(report)) == h(octets)
+    assert dlms.encode_data(events.event_body(report)) == h(octets)
     body = dlms.decode_data(h(octets))
-    assert dlms_events.is_event_body(body)
-    assert dlms_events.parse_event(body) == report
+    assert events.is_event_body(body)
+    assert events.parse_event(body) == report
 
 
 def test_the_notification_is_a_data_notification_with_the_event_body() -> None:
     report = EventReport(kind="dos-detected", detail="DoS検知", time=T0)
-    apdu = dlms_events.event_notification(report, invoke_id=7, sent=T0)
+    apdu = events.event_notification(report, invoke_id=7, sent=T0)
     # 0f Data-Notification, long-invoke-id 7, 0c date-time, then the body.
     expected = h(f"0f 00000007 0c {T0_OCTETS}") + h(VECTORS[0].values[0])
     assert dlms.encode(apdu) == expected
     decoded = dlms.decode(expected)
     assert isinstance(decoded, DataNotification)
-    assert dlms_events.parse_event(decoded.body) == report
+    assert events.parse_event(decoded.body) == report
 
 
 def test_a_meter_report_is_not_an_event() -> None:
     entries = (ProfileEntry(capture_time=T0, import_wh=1, export_wh=0),)
     report = MeterReport(meter_id=b"\xfe\x00\x11\x22", entries=entries, scaler=0, unit=30)
-    assert not dlms_events.is_event_body(dlms_profile.report_body(report))
+    assert not events.is_event_body(profile.report_body(report))
     # Even a meter whose ID reads like the event object's name is told apart by the layout.
     lookalike = MeterReport(meter_id=bytes((0, 0, 96, 11, 0, 255)), entries=entries, scaler=0, unit=30)
     with pytest.raises(DlmsError, match="expected 5 elements"):
-        dlms_events.parse_event(dlms_profile.report_body(lookalike))
+        events.parse_event(profile.report_body(lookalike))
 
 
 def test_codes_of_the_listed_kinds() -> None:
-    assert dlms_events.event_code("dos-detected") == 1
-    assert dlms_events.event_code("meter-changed") == 7
-    assert dlms_events.event_code("something-new") == dlms_events.UNLISTED_EVENT
-    assert len(set(dlms_events.EVENT_CODES.values())) == len(dlms_events.EVENT_CODES)
+    assert events.event_code("dos-detected") == 1
+    assert events.event_code("meter-changed") == 7
+    assert events.event_code("something-new") == events.UNLISTED_EVENT
+    assert len(set(events.EVENT_CODES.values())) == len(events.EVENT_CODES)
 
 
 @pytest.mark.parametrize(
@@ -100,8 +100,8 @@ def _utf8(text: str) -> Data:
 
 
 def test_a_long_detail_is_cut_to_fit_on_a_character_boundary() -> None:
-    assert dlms_events.fitted_detail("short") == "short"
-    cut = dlms_events.fitted_detail("検" * 100)  # 300 octets: 66 characters (198 octets) fit
+    assert events.fitted_detail("short") == "short"
+    cut = events.fitted_detail("検" * 100)  # 300 octets: 66 characters (198 octets) fit
     assert cut == "検" * 66
     assert EventReport(kind="dos-detected", detail=cut, time=T0).detail == cut
 
@@ -161,15 +161,15 @@ WHEN = dlms.date_time_data(T0)
 )
 def test_malformed_event_reports_are_protocol_errors(body: Data, message: str) -> None:
     with pytest.raises(DlmsError, match=message):
-        dlms_events.parse_event(body)
+        events.parse_event(body)
 
 
 @given(st.binary(max_size=120))
 def test_random_octets_give_a_protocol_error_or_a_report(octets: bytes) -> None:
     try:
         body = dlms.decode_data(octets)
-        if dlms_events.is_event_body(body):
-            assert isinstance(dlms_events.parse_event(body), EventReport)
+        if events.is_event_body(body):
+            assert isinstance(events.parse_event(body), EventReport)
     except ProtocolError:
         pass
 
@@ -182,5 +182,5 @@ def test_random_octets_give_a_protocol_error_or_a_report(octets: bytes) -> None:
 def test_round_trip(kind: str, detail: str, when: datetime) -> None:
     when = when.replace(microsecond=when.microsecond // 10_000 * 10_000)  # hundredths only
     report = EventReport(kind=kind, detail=detail, time=when)
-    body = dlms.decode_data(dlms.encode_data(dlms_events.event_body(report)))
-    assert dlms_events.parse_event(body) == report
+    body = dlms.decode_data(dlms.encode_data(events.event_body(report)))
+    assert events.parse_event(body) == report

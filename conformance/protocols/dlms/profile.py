@@ -3,7 +3,7 @@
 What the guideline fixes (NAT 2-5): the terminal reads the metering device's 9-digit Wh counter
 「積算電力量9桁を取得し、下8桁に変換」 and sends it to the smart meter in DLMS/COSEM 「kWh単位
 （小数点以下第三位が1Wh単位となる）」. The IoT-route application specification that says how is
-not public; the bench models it with IEC 62056-6-2 objects (``dlms`` has the OBIS codes):
+not public; the bench models it with IEC 62056-6-2 objects (``objects`` has the OBIS codes):
 
 * the counters are the lower 8 digits of the 9-digit Wh counters, 0..99 999 999: forward (import,
   ECHONET 0xE0, register ``IMPORT_ENERGY``) and reverse (export, 0xE2, ``EXPORT_ENERGY``);
@@ -16,7 +16,7 @@ not public; the bench models it with IEC 62056-6-2 objects (``dlms`` has the OBI
   ``PROFILE_CAPTURE_OBJECTS`` (clock time, import value, export value); its capture_period
   (attribute 4, double-long-unsigned seconds) is the metering granularity; a head-end fetches
   missing ranges (missing-data completion) by GET of the buffer (attribute 2) with
-  range_descriptor access over the clock (``dlms.DateRange``), answered by ``profile_buffer``;
+  range_descriptor access over the clock (``objects.DateRange``), answered by ``profile_buffer``;
 * at each upload the terminal pushes a Data-Notification whose body is ``report_body``::
 
       structure {
@@ -35,15 +35,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from conformance.protocols import dlms
-from conformance.protocols.dlms import (
+from conformance.protocols.dlms import axdr, date_time, objects
+from conformance.protocols.dlms.axdr import Data, DataType, DlmsError
+from conformance.protocols.dlms.objects import (
     CLOCK,
     EXPORT_ENERGY,
     IMPORT_ENERGY,
     CosemAttribute,
-    Data,
-    DataType,
-    DlmsError,
     InterfaceClass,
 )
 from conformance.protocols.errors import BenchUsageError
@@ -52,9 +50,9 @@ UNIT_WH: Final = 30  # IEC 62056-6-2 unit enumeration: active energy, Wh
 COUNTER_LIMIT: Final = 99_999_999  # the lower 8 digits of the 9-digit Wh counter
 
 PROFILE_CAPTURE_OBJECTS: Final = (
-    CosemAttribute(InterfaceClass.CLOCK, CLOCK, dlms.VALUE_ATTRIBUTE),
-    CosemAttribute(InterfaceClass.REGISTER, IMPORT_ENERGY, dlms.VALUE_ATTRIBUTE),
-    CosemAttribute(InterfaceClass.REGISTER, EXPORT_ENERGY, dlms.VALUE_ATTRIBUTE),
+    CosemAttribute(InterfaceClass.CLOCK, CLOCK, objects.VALUE_ATTRIBUTE),
+    CosemAttribute(InterfaceClass.REGISTER, IMPORT_ENERGY, objects.VALUE_ATTRIBUTE),
+    CosemAttribute(InterfaceClass.REGISTER, EXPORT_ENERGY, objects.VALUE_ATTRIBUTE),
 )
 
 
@@ -72,7 +70,7 @@ class ProfileEntry:
     export_wh: int
 
     def __post_init__(self) -> None:
-        dlms.cosem_datetime(self.capture_time)  # aware, and representable as a COSEM date-time
+        date_time.cosem_datetime(self.capture_time)  # aware, and representable as a COSEM date-time
         _check_integer("import counter", self.import_wh, 0, COUNTER_LIMIT)
         _check_integer("export counter", self.export_wh, 0, COUNTER_LIMIT)
 
@@ -114,7 +112,7 @@ def energy_kwh(value: int, scaler: int, unit: int) -> Decimal:
 
 def scaler_unit(scaler: int, unit: int) -> Data:
     """scaler_unit: structure {integer scaler, enum unit} (IEC 62056-6-2 4.3.2)."""
-    return dlms.structure(dlms.integer(scaler), dlms.enum(unit))
+    return axdr.structure(axdr.integer(scaler), axdr.enum(unit))
 
 
 def parse_scaler_unit(data: Data, *, what: str = "scaler_unit") -> tuple[int, int]:
@@ -123,30 +121,30 @@ def parse_scaler_unit(data: Data, *, what: str = "scaler_unit") -> tuple[int, in
     Raises:
         DlmsError: not a structure of an integer and an enum.
     """
-    scaler, unit = dlms.as_items(data, DataType.STRUCTURE, length=2, what=what)
+    scaler, unit = axdr.as_items(data, DataType.STRUCTURE, length=2, what=what)
     return (
-        dlms.as_int(scaler, DataType.INTEGER, what=f"{what} scaler"),
-        dlms.as_int(unit, DataType.ENUM, what=f"{what} unit"),
+        axdr.as_int(scaler, DataType.INTEGER, what=f"{what} scaler"),
+        axdr.as_int(unit, DataType.ENUM, what=f"{what} unit"),
     )
 
 
 def _entry_data(entry: ProfileEntry) -> Data:
-    return dlms.structure(
-        dlms.date_time_data(entry.capture_time),
-        dlms.double_long_unsigned(entry.import_wh),
-        dlms.double_long_unsigned(entry.export_wh),
+    return axdr.structure(
+        date_time.date_time_data(entry.capture_time),
+        axdr.double_long_unsigned(entry.import_wh),
+        axdr.double_long_unsigned(entry.export_wh),
     )
 
 
 def _parse_entry(data: Data, what: str) -> ProfileEntry:
-    capture_time, imported, exported = dlms.as_items(data, DataType.STRUCTURE, length=3, what=what)
+    capture_time, imported, exported = axdr.as_items(data, DataType.STRUCTURE, length=3, what=what)
     if capture_time.type is not DataType.OCTET_STRING:  # the clock's time is an octet-string
-        dlms.as_bytes(capture_time, what=f"{what} capture_time")
+        axdr.as_bytes(capture_time, what=f"{what} capture_time")
     try:
         return ProfileEntry(
-            capture_time=dlms.as_datetime(capture_time, what=f"{what} capture_time"),
-            import_wh=dlms.as_int(imported, DataType.DOUBLE_LONG_UNSIGNED, what=f"{what} import"),
-            export_wh=dlms.as_int(exported, DataType.DOUBLE_LONG_UNSIGNED, what=f"{what} export"),
+            capture_time=date_time.as_datetime(capture_time, what=f"{what} capture_time"),
+            import_wh=axdr.as_int(imported, DataType.DOUBLE_LONG_UNSIGNED, what=f"{what} import"),
+            export_wh=axdr.as_int(exported, DataType.DOUBLE_LONG_UNSIGNED, what=f"{what} export"),
         )
     except BenchUsageError as exc:
         raise DlmsError(f"{what}: {exc}") from None
@@ -154,7 +152,7 @@ def _parse_entry(data: Data, what: str) -> ProfileEntry:
 
 def profile_buffer(entries: Sequence[ProfileEntry]) -> Data:
     """The buffer attribute's array of entries, as a GET with range access returns it."""
-    return dlms.array(*(_entry_data(entry) for entry in entries))
+    return axdr.array(*(_entry_data(entry) for entry in entries))
 
 
 def parse_profile_buffer(data: Data) -> tuple[ProfileEntry, ...]:
@@ -166,14 +164,14 @@ def parse_profile_buffer(data: Data) -> tuple[ProfileEntry, ...]:
     """
     if not isinstance(data, Data):
         raise BenchUsageError(f"the buffer must be Data, not {data!r}")
-    items = dlms.as_items(data, DataType.ARRAY, what="buffer")
+    items = axdr.as_items(data, DataType.ARRAY, what="buffer")
     return tuple(_parse_entry(item, f"buffer entry {index}") for index, item in enumerate(items, 1))
 
 
 def report_body(report: MeterReport) -> Data:
     """The Data-Notification body carrying ``report`` (layout in the module docstring)."""
-    return dlms.structure(
-        dlms.octet_string(report.meter_id),
+    return axdr.structure(
+        axdr.octet_string(report.meter_id),
         profile_buffer(report.entries),
         scaler_unit(report.scaler, report.unit),
     )
@@ -187,13 +185,13 @@ def parse_report(body: Data) -> MeterReport:
     """
     if not isinstance(body, Data):
         raise BenchUsageError(f"the body must be Data, not {body!r}")
-    meter_id, entries, units = dlms.as_items(body, DataType.STRUCTURE, length=3, what="report body")
+    meter_id, entries, units = axdr.as_items(body, DataType.STRUCTURE, length=3, what="report body")
     scaler, unit = parse_scaler_unit(units, what="report scaler_unit")
     return MeterReport(
-        meter_id=dlms.as_bytes(meter_id, what="report meter_id"),
+        meter_id=axdr.as_bytes(meter_id, what="report meter_id"),
         entries=tuple(
             _parse_entry(item, f"report entry {index}")
-            for index, item in enumerate(dlms.as_items(entries, DataType.ARRAY, what="report entries"), 1)
+            for index, item in enumerate(axdr.as_items(entries, DataType.ARRAY, what="report entries"), 1)
         ),
         scaler=scaler,
         unit=unit,

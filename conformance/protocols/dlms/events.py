@@ -7,7 +7,7 @@ application specification is not public, so the bench models an event report wit
 DLMS/COSEM: a Data-Notification (IEC 62056-5-3, the same APDU as the meter report) whose body
 starts with the logical name of an event code object (IEC 62056-6-1 OBIS group C=96, D=11,
 "event code objects"; 0.0.96.11.0.255 is the standard event log's). A head-end tells it from a
-meter report (``dlms_profile.report_body``, which starts with the meter ID and has three
+meter report (``profile.report_body``, which starts with the meter ID and has three
 elements) by that first element and the element count::
 
     structure {
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from conformance.protocols import dlms
-from conformance.protocols.dlms import Data, DataType, DlmsError
+from conformance.protocols.dlms import apdus, axdr, date_time
+from conformance.protocols.dlms.axdr import Data, DataType, DlmsError
 from conformance.protocols.errors import BenchUsageError
 
 EVENT_OBJECT: Final = "0.0.96.11.0.255"  # IEC 62056-6-1: event code object, standard event log
@@ -83,7 +83,7 @@ class EventReport:
             )
         if not isinstance(self.detail, str) or len(self.detail.encode("utf-8")) > MAX_DETAIL_OCTETS:
             raise BenchUsageError(f"event detail must be text of at most {MAX_DETAIL_OCTETS} UTF-8 octets")
-        dlms.cosem_datetime(self.time)  # aware, and representable as a COSEM date-time
+        date_time.cosem_datetime(self.time)  # aware, and representable as a COSEM date-time
 
     @property
     def code(self) -> int:
@@ -92,18 +92,18 @@ class EventReport:
 
 def event_body(report: EventReport) -> Data:
     """The Data-Notification body that carries ``report`` (layout in the module docstring)."""
-    return dlms.structure(
-        dlms.octet_string(_EVENT_OBJECT_NAME),
-        dlms.long_unsigned(report.code),
-        dlms.date_time_data(report.time),
-        dlms.visible_string(report.kind),
+    return axdr.structure(
+        axdr.octet_string(_EVENT_OBJECT_NAME),
+        axdr.long_unsigned(report.code),
+        date_time.date_time_data(report.time),
+        axdr.visible_string(report.kind),
         Data(type=DataType.UTF8_STRING, value=report.detail),
     )
 
 
-def event_notification(report: EventReport, *, invoke_id: int, sent: datetime) -> dlms.DataNotification:
+def event_notification(report: EventReport, *, invoke_id: int, sent: datetime) -> apdus.DataNotification:
     """The Data-Notification a terminal sends at ``sent`` to report ``report``."""
-    return dlms.DataNotification(invoke_id=invoke_id, date_time=sent, body=event_body(report))
+    return apdus.DataNotification(invoke_id=invoke_id, date_time=sent, body=event_body(report))
 
 
 def is_event_body(body: Data) -> bool:
@@ -125,10 +125,10 @@ def parse_event(body: Data) -> EventReport:
     """
     if not is_event_body(body):
         raise DlmsError(f"not an event report: the body does not start with {EVENT_OBJECT}")
-    _, code, when, kind, detail = dlms.as_items(
+    _, code, when, kind, detail = axdr.as_items(
         body, DataType.STRUCTURE, length=_BODY_ELEMENTS, what="event report"
     )
-    number = dlms.as_int(code, DataType.LONG_UNSIGNED, what="event code")
+    number = axdr.as_int(code, DataType.LONG_UNSIGNED, what="event code")
     if kind.type is not DataType.VISIBLE_STRING:
         raise DlmsError(f"event kind: expected visible-string, got {kind.type.name.lower()}")
     if detail.type is not DataType.UTF8_STRING:
@@ -137,7 +137,7 @@ def parse_event(body: Data) -> EventReport:
         raise DlmsError(f"event time: expected octet-string, got {when.type.name.lower()}")
     try:
         report = EventReport(
-            kind=kind.value, detail=detail.value, time=dlms.as_datetime(when, what="event time")
+            kind=kind.value, detail=detail.value, time=date_time.as_datetime(when, what="event time")
         )
     except BenchUsageError as exc:
         raise DlmsError(f"event report: {exc}") from None
