@@ -78,6 +78,7 @@ from conformance.observe.route_events import (
 from conformance.protocols import pana, sixlowpan
 from conformance.protocols import skstack as sk
 from conformance.protocols.errors import BenchUsageError, ProtocolError
+from conformance.protocols.pana import PANA_PORT
 from conformance.sim.guarded_timers import GuardedTimers
 from conformance.sim.radio import RadioMedium
 from conformance.sim.randomness import stream
@@ -86,7 +87,7 @@ from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
 from conformance.twin.faults import declaration_for as declaration_for_fault  # the name the emulators use
 from conformance.twin.hes.registry import HeadEndSystem
 from conformance.twin.home.home_side import TwinHome
-from conformance.twin.meter.smart_meter import PANA_PORT, MeterConfig, SmartMeter
+from conformance.twin.meter.smart_meter import MeterConfig, SmartMeter
 from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
 from rigs.emulators.skstack_coordinator import BRouteCoordinator
 

@@ -26,6 +26,8 @@ import serial
 from conformance.ics import load_declaration
 from conformance.protocols import dlms
 from conformance.protocols import skstack as sk
+from conformance.protocols.dlms import DLMS_PORT
+from conformance.protocols.pana import PANA_PORT
 from conformance.protocols.sixlowpan import link_local_from_eui64
 from rigs import RigError
 from rigs.drivers.skstackradio import SkStackRadio, probe
@@ -34,7 +36,6 @@ REPO = Path(__file__).resolve().parents[3]
 DECLARATION = REPO / "conformance" / "declarations" / "reference-terminal.yaml"
 START_TIMEOUT_S = 30.0
 JOIN_LIMIT_S = 90.0  # THK-7-JOIN: authenticated within 90 s of power-on
-PANA_PORT, DLMS_PORT = 716, 4059
 CHANNEL, PAN_ID = 60, 0x1234
 
 

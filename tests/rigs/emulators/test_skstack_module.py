@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from conformance.ics import load_declaration
 from conformance.protocols import skstack as sk
+from conformance.protocols.pana import PANA_PORT
 from conformance.protocols.sixlowpan import link_local_from_eui64
 from conformance.twin.faults import terminal_class
 from rigs.emulators.skstack_module import EmulatedModule, declaration_for_fault
@@ -77,7 +78,7 @@ def test_the_join_is_event_25_after_pana_datagrams_in_the_clear() -> None:
     assert joined.sender == TERMINAL
     assert 10 < joined_at < 13  # 2 s boot + 28 channels x 0.3 s scan, then PANA
     pana = [e for t, e in host.lines if isinstance(e, sk.UdpReceived) and t <= joined_at]
-    assert pana and {e.lport for e in pana} == {716} and not any(e.secured for e in pana)
+    assert pana and {e.lport for e in pana} == {PANA_PORT} and not any(e.secured for e in pana)
 
 
 def test_a_wrong_password_is_event_24() -> None:
