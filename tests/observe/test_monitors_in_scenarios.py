@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalogue import load_catalogue
 from fixtures.monitors import MONITOR_FEATURE, MONITORS_ATTACHMENT
+from reports.traceability import build, feature_scenarios, monitor_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTAGE = "7day_outage"  # features/metering/completion_and_time.feature, NAT-2.5-GAP, THK-7-*
@@ -72,3 +74,21 @@ def test_a_scenario_that_provokes_a_monitor_on_purpose_stays_green(tmp_path: Pat
     [result] = results
     assert result["status"] == "passed"
     assert result["steps"][-1]["name"].startswith("Monitor timestamps [NAT-2.5-TIME] fired, as the scenario")
+
+
+def test_the_certification_summary_lists_the_monitor_under_its_requirement(plaintext_run) -> None:
+    _, verdicts, _ = plaintext_run
+    scenarios = feature_scenarios(ROOT / "features") + monitor_scenarios()
+    matrix = build(load_catalogue(), scenarios, verdicts, profile="twin")
+    rows = {r["id"]: r for r in matrix["requirements"]}
+    r3 = rows["NAT-3.1-R3"]
+    assert r3["status"] == "fail" and "monitor plaintext over After a 7-day outage" in r3["gap"]
+    watched = {s["name"]: s for s in r3["scenarios"]}
+    assert watched["monitor plaintext over <scenario>"]["status"] == "fail"
+    assert watched["monitor frame-counters over <scenario>"]["status"] == "pass"
+    assert rows["NAT-2.2"]["status"] == "pass"  # the stack monitor's verdict, and its scenario's
+    assert {s["name"] for s in rows["NAT-2.2"]["scenarios"]} == {
+        "Three days of metering across a power cycle, every frame watched",
+        "monitor stack over <scenario>",
+    }
+    assert matrix["unmatched_verdicts"] == []

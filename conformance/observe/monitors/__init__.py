@@ -45,6 +45,7 @@ from conformance.observe.monitors.timestamps import NoFutureTimestamps
 __all__ = [
     "FAIL",
     "MONITORS",
+    "MONITOR_SOURCE",
     "NOT_APPLICABLE",
     "PASS",
     "Monitor",
@@ -54,7 +55,11 @@ __all__ = [
     "Watched",
     "judge_all",
     "monitor",
+    "verdict_name",
 ]
+
+# Where a monitor's verdicts say they come from (a verdict's "feature"): this package.
+MONITOR_SOURCE = "conformance/observe/monitors"
 
 MONITORS: tuple[Monitor, ...] = (
     NothingInTheClear(),
@@ -72,6 +77,12 @@ def monitor(monitor_id: str) -> Monitor:
         if candidate.id == monitor_id:
             return candidate
     raise KeyError(f"no monitor {monitor_id!r} (known: {', '.join(m.id for m in MONITORS)})")
+
+
+def verdict_name(monitor_id: str, scenario: str) -> str:
+    """A monitor's verdict over one scenario, as the verdicts JSON and the certification
+    summary name it (``scenario`` may be an outline's ``<scenario>`` placeholder)."""
+    return f"monitor {monitor_id} over {scenario}"
 
 
 def judge_all(watched: Watched, monitors: tuple[Monitor, ...] = MONITORS) -> list[Outcome]:
