@@ -92,3 +92,27 @@ def test_the_certification_summary_lists_the_monitor_under_its_requirement(plain
         "monitor stack over <scenario>",
     }
     assert matrix["unmatched_verdicts"] == []
+
+
+ONLY_ITS_MONITOR = {
+    "counter-reset-at-power-on": "frame-counters",
+    "plaintext-upload-1-in-100": "plaintext",
+    "undeclared-source-port": "ports",
+    "unwrapped-dlms": "stack",
+    "uploads-stamped-ahead": "timestamps",
+}
+
+
+def test_each_monitor_fault_is_caught_by_its_monitor_alone_in_the_whole_run(tmp_path: Path) -> None:
+    """features/link_security/whole_run.feature against every twin that can break one of its
+    requirements: the reference passes everything, and each fault written for a monitor
+    fails that monitor's verdict only, its scenario's own steps passing."""
+    _, verdicts, _ = _run(tmp_path, "all", "three_days_of_metering")
+    by_dut: dict[str, dict[str, str]] = {}
+    for v in verdicts:
+        name = v["scenario"].split()[1] if v["feature"] == MONITOR_FEATURE else "scenario"
+        by_dut.setdefault(v["dut"], {})[name] = v["verdict"]
+    assert set(by_dut["reference"].values()) == {"pass"}, by_dut["reference"]
+    for fault, monitor_id in ONLY_ITS_MONITOR.items():
+        failed = {name for name, verdict in by_dut[fault].items() if verdict != "pass"}
+        assert failed == {monitor_id}, (fault, by_dut[fault])

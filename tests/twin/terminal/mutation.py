@@ -48,9 +48,52 @@ also_copy =
 pytest_add_cli_args_test_selection = features
 pytest_add_cli_args = -p no:cacheprovider
 """
-# Survivors judged equivalent: the mutant cannot change anything a terminal shows at its
-# interfaces. Keyed by mutmut's mutant name; the reason is printed in the report.
-EQUIVALENT: dict[str, str] = {}
+# Survivors of a run, judged by reading their diff (the first run: seed 1, 40 mutants).
+# EQUIVALENT: the reference shows no difference at any interface; UNEXERCISED: mutmut cannot
+# switch the mutant in (the code runs at import); both leave the score's denominator.
+# OUTSIDE: observable, but only in words no clause judges. Every other survivor is a gap a
+# better scenario or monitor should close (the report says "needs a better check").
+_T = "conformance.twin.terminal."
+EQUIVALENT: dict[str, str] = {
+    f"{_T}current_model.xǁCurrentModelǁbase_current_a__mutmut_5": (
+        "the default of getattr(terminal, 'state', ...) is never used: every terminal twin has a state"
+    ),
+    f"{_T}current_model.xǁCurrentModelǁbase_current_a__mutmut_29": (
+        "the reference sleeps its radio either way; only a fault's radio (radio-never-sleeps) differs, "
+        "and the detection matrix, not the reference's feature run, catches that"
+    ),
+    f"{_T}functions.home_guard.x__node_profile__mutmut_26": (
+        "int.to_bytes's byte order defaults to 'big' (Python 3.11): the same octets"
+    ),
+    f"{_T}metering.xǁMeteringAppǁstop__mutmut_1": (
+        "stopping a stopped metering application repeats an idempotent teardown (unlisten and "
+        "detach pop with a default); the twin's home network is never None"
+    ),
+}
+UNEXERCISED: dict[str, str] = {
+    f"{_T}functions.x_discover_functions__mutmut_4": (
+        "runs once, when reference.py is imported, before mutmut switches a mutant in; switched "
+        "in, no terminal function would load and every scenario would fail"
+    ),
+}
+OUTSIDE: dict[str, str] = {
+    f"{_T}functions.dos_detector.xǁDosDetectorǁpacket_refused__mutmut_17": (
+        "the wording of a DoS event's detail"
+    ),
+    f"{_T}functions.logs.xǁLogsFunctionǁauthentication_failed__mutmut_9": (
+        "the letter case of the meter's address in an access-log entry's text"
+    ),
+    f"{_T}maintenance_console.x_serve__mutmut_92": "the text of the answer to an empty command line",
+}
+# The gaps that sample showed, and what would close them (a later round's scenarios):
+#   functions.home_guard HomeGuard.write _3: a whitelisted settable EPC written with SetC and
+#     read back (every EPC with Get, SetC, SetI, SetGet: issue 11's boundary stimulus);
+#   functions.home_guard _controller _13: a value oracle for the property maps Get returns;
+#   metering MeteringApp._on_reading _22: a meter whose answer lacks 0xD1 (an empty meter ID);
+#   metering MeteringApp._next_tid _5: ECHONET Lite TIDs past 65,535 (a run of 65,536 reads);
+#   reference ReferenceTerminal._scan_done _21/_22: an hour with no smart meter in range and a
+#     bound on the scan rate;
+#   current_model base_current_a _17: the battery projection across a firmware reboot.
 _RESULT = re.compile(r"^\s*(\S+): (.+)$")
 
 
@@ -106,8 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="which sample")
     parser.add_argument("--minutes", type=float, default=25.0, help="stop the run after this long")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report of the last run (its work folder)"
+    )
     args = parser.parse_args(argv)
     work = args.out / "work"
+    if args.report_only:
+        last = json.loads((args.out / "report.json").read_text())
+        statuses = {n: s for n, s in results(work).items() if n in last["sampled"]}
+        report = _report(
+            work, last["sampled"], statuses, last["generated"], last["elapsed_s"], last["mutants_s"], args
+        )
+        return _write(report, args.out)
     started = time.monotonic()
     prepare(work)
     # A first run with a name that matches nothing generates every mutant and maps the
@@ -126,10 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     statuses = {name: status for name, status in results(work).items() if name in sample}
     report = _report(work, sample, statuses, len(names), elapsed, time.monotonic() - ran, args)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.json").write_text(json.dumps(report, indent=1))
+    return _write(report, args.out)
+
+
+def _write(report: dict, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
     text = _text(report)
-    (args.out / "report.txt").write_text(text)
+    (out / "report.txt").write_text(text)
     print(text)
     return 0
 
@@ -147,28 +204,33 @@ def _report(
     for name in sample:
         by_status.setdefault(statuses.get(name, "not checked"), []).append(name)
     survivors = by_status.get("survived", [])
-    equivalent = [n for n in survivors if n in EQUIVALENT]
+    set_aside = [n for n in survivors if n in EQUIVALENT or n in UNEXERCISED]
     killed = len(by_status.get("killed", [])) + len(by_status.get("timeout", []))
-    judged = killed + len(survivors) - len(equivalent)
+    judged = killed + len(survivors) - len(set_aside)
     return {
         "mutated": MUTATED,
         "generated": generated,
         "sample": len(sample),
+        "sampled": sample,
         "seed": args.seed,
         "minutes_allowed": args.minutes,
         "elapsed_s": round(elapsed, 1),
         "mutants_s": round(mutants_s, 1),
         "counts": {status: len(names) for status, names in sorted(by_status.items())},
         "score": round(killed / judged, 3) if judged else None,
+        "raw_score": round(killed / (killed + len(survivors)), 3) if killed + len(survivors) else None,
         "survivors": [
-            {
-                "name": name,
-                "equivalent": EQUIVALENT.get(name),
-                "diff": mutmut(work, "show", name).stdout.strip(),
-            }
+            {"name": name, "judged": _judged(name), "diff": mutmut(work, "show", name).stdout.strip()}
             for name in survivors
         ],
     }
+
+
+def _judged(name: str) -> str:
+    for kind, table in (("equivalent", EQUIVALENT), ("not exercised", UNEXERCISED), ("outside", OUTSIDE)):
+        if name in table:
+            return f"{kind}: {table[name]}"
+    return "needs a better check (a scenario or a monitor that tells it from the reference)"
 
 
 def _text(report: dict) -> str:
@@ -177,14 +239,12 @@ def _text(report: dict) -> str:
         f"generated {report['generated']} mutants; sampled {report['sample']} (seed {report['seed']})",
         f"time: {report['elapsed_s']:.0f} s in all, {report['mutants_s']:.0f} s running the mutants",
         "counts: " + ", ".join(f"{status} {count}" for status, count in report["counts"].items()),
-        f"score (killed / non-equivalent mutants run): {report['score']}",
+        f"score, killed / (mutants run - equivalent - not exercised): {report['score']} "
+        f"(killed / run: {report['raw_score']})",
         "",
     ]
-    for survivor in report["survivors"]:
-        verdict = (
-            f"equivalent: {survivor['equivalent']}" if survivor["equivalent"] else "needs a better check"
-        )
-        lines += [f"survived ({verdict}):", survivor["diff"], ""]
+    for survivor in sorted(report["survivors"], key=lambda s: s["judged"]):
+        lines += [f"survived; {survivor['judged']}", survivor["diff"], ""]
     return "\n".join(lines) + "\n"
 
 
