@@ -50,7 +50,8 @@ def frame(
     )
     if counter is None:
         return wpan.encode(built)
-    header = wpan.AuxSecurityHeader(frame_counter=counter, key_index=1)
+    # Key-ID mode 1: a new key comes with a new index (the meters alternate 1 and 2).
+    header = wpan.AuxSecurityHeader(frame_counter=counter, key_index=2 if key == NEW_KEY else 1)
     return wpan.secure(dataclasses.replace(built, security=header), key)
 
 
@@ -274,3 +275,20 @@ def test_stamps_ahead_of_the_sm_clock_by_more_than_a_minute_fail() -> None:
 
 def test_without_a_hes_the_timestamps_are_not_applicable() -> None:
     assert judged("timestamps", watched()).status == "not applicable"
+
+
+def test_a_key_index_used_again_for_a_third_key_names_the_third_key() -> None:
+    """The meters alternate key indices 1 and 2: after two updates index 1 names a new key."""
+    third = bytes(range(32, 48))
+    frames = [
+        (1.0, udp(counter=10, src=METER, dst=TERMINAL)),
+        (2.0, udp(counter=1)),
+        (100.0, udp(counter=11, key=NEW_KEY, src=METER, dst=TERMINAL, seq=2)),
+        (101.0, udp(counter=2, key=NEW_KEY, seq=2)),
+        (200.0, udp(counter=12, key=third, src=METER, dst=TERMINAL, seq=3)),  # index 1 again
+        (260.0, udp(counter=3, key=third, seq=3)),  # the current key: fine
+        (261.0, udp(counter=4, seq=4)),  # the first key, retired at t=130
+    ]
+    outcome = judged("withdrawn-key", watched(frames, events=[joined(0.5)], keys=(KEY, NEW_KEY, third)))
+    assert [v.time for v in outcome.violations] == [261.0]
+    assert judged("frame-counters", watched(frames, keys=(KEY, NEW_KEY, third))).status == "pass"

@@ -141,48 +141,67 @@ class Watched:
         """The terminal's frames in air order, each with the key that opens it."""
         first_sent: dict[bytes, float] = {}
         found = []
-        last_key: int | None = None
         for number, frame in enumerate(self.air_frames, start=1):
             if frame.src != self.terminal:
                 continue
             first = first_sent.setdefault(frame.raw, frame.time)
-            key = None
-            if frame.secured and frame.decrypted:
-                key = self._key_of(frame.raw, last_key)
-                last_key = key if key is not None else last_key
-            found.append(TerminalFrame(frame, number, first, key))
+            found.append(TerminalFrame(frame, number, first, self._key_in_use(frame)))
         return found
-
-    def _key_of(self, raw: bytes, hint: int | None) -> int | None:
-        """The position (from 1) of the issued key the frame verifies with."""
-        order = list(range(len(self.keys)))
-        if hint is not None:
-            order.remove(hint - 1)
-            order.insert(0, hint - 1)
-        for index in order:
-            try:
-                wpan.unsecure(raw, self.keys[index])
-            except ProtocolError:
-                continue
-            return index + 1
-        return None
 
     @cached_property
     def key_users(self) -> dict[int, list[tuple[float, bytes]]]:
         """For each issued key (by position), who first sent under it and when: the smart
         meters' own frames tell when a meter switched to a new group key."""
         users: dict[int, dict[bytes, float]] = {}
-        last_key: int | None = None
         for frame in self.air_frames:
             src = frame.src
-            if src is None or src == self.terminal or not frame.secured or not frame.decrypted:
+            if src is None or src == self.terminal:
                 continue
-            key = self._key_of(frame.raw, last_key)
-            if key is None:
-                continue
-            last_key = key
-            users.setdefault(key, {}).setdefault(src, frame.time)
+            key = self._key_in_use(frame, trusted=True)
+            if key is not None:
+                users.setdefault(key, {}).setdefault(src, frame.time)
         return {key: sorted((t, src) for src, t in by.items()) for key, by in users.items()}
+
+    def _key_in_use(self, frame: AirFrame, *, trusted: bool = False) -> int | None:
+        """The position (from 1) of the issued key a secured frame verifies with.
+
+        The terminal's frames are each checked, the key it used last tried first. For the
+        bench's own meters (``trusted``) the key is looked up again only when the index they
+        use towards a receiver changes: in key-ID mode 1 a sender names its key by an index
+        (IEEE 802.15.4-2015 §9.4.2), and a meter moves to the other index with each new key
+        and never back to a key it replaced."""
+        decoded = frame.frame
+        if decoded is None or decoded.security is None or not frame.decrypted:
+            return None
+        pair, index = (decoded.src_addr, decoded.dst_addr), decoded.security.key_index
+        last = self._last_key.get(pair)
+        if last is not None and last[0] == index and (trusted or self._opens(frame.raw, last[1])):
+            return last[1]
+        key = self._key_of(frame.raw)
+        self._last_key[pair] = (index, key)
+        return key
+
+    @cached_property
+    def _last_key(self) -> dict[tuple[object, object], tuple[int, int | None]]:
+        return {}
+
+    def _opens(self, raw: bytes, position: int | None) -> bool:
+        if position is None:
+            return False
+        try:
+            wpan.unsecure(raw, self.keys[position - 1])
+        except ProtocolError:
+            return False
+        return True
+
+    def _key_of(self, raw: bytes) -> int | None:
+        for index, key in enumerate(self.keys):
+            try:
+                wpan.unsecure(raw, key)
+            except ProtocolError:
+                continue
+            return index + 1
+        return None
 
 
 class Monitor:

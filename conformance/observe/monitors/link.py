@@ -195,9 +195,8 @@ def _key_deliveries(watched: Watched) -> list[float]:
     """When a smart meter sent the terminal a final PAR (the C flag), on the air."""
     found = []
     for frame in watched.air_frames:
-        message = frame.pana
         decoded = frame.frame
-        if message is None or decoded is None or decoded.dst_addr != watched.terminal:
+        if decoded is None or decoded.dst_addr != watched.terminal or (message := frame.pana) is None:
             continue
         final = message.is_request and message.flags & pana.Flag.COMPLETE
         if message.message_type is pana.MessageType.AUTH and final:
