@@ -14,7 +14,7 @@ SEED ?= 1
 OUT := reports/out
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: conformance test matrix benchmarks lint system-deps clean
+.PHONY: conformance test matrix benchmarks mutation lint system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ matrix: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Mutation testing of the reference terminal's policy code with the twin features as the
+# test suite: a seeded sample of mutmut's mutants, stopped after MUTATION_MINUTES (on a busy
+# 2-core machine a mutant takes 30-60 s); the report is in $(OUT)/mutation/report.txt.
+MUTATION_SAMPLE ?= 40
+MUTATION_MINUTES ?= 25
+mutation: $(STAMP)
+	$(BIN)/python -m tests.twin.terminal.mutation --sample $(MUTATION_SAMPLE) --seed $(SEED) \
+	  --minutes $(MUTATION_MINUTES) --out $(OUT)/mutation
 
 # ruff for style, lint-imports for the import contract (pyproject.toml [tool.importlinter],
 # README "Architecture"). --no-cache: the graph builds in about a second, and no cache

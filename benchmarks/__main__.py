@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures: ``python -m benchmarks``."""
 
-from benchmarks import dos_flood, flood, hes_ingest, join_feature, metering_day, secured_frames
+from benchmarks import dos_flood, flood, hes_ingest, join_feature, metering_day, monitors, secured_frames
 
 if __name__ == "__main__":
     join_feature.main()
@@ -9,3 +9,4 @@ if __name__ == "__main__":
     dos_flood.main()
     metering_day.main()
     hes_ingest.main()
+    monitors.main()

@@ -49,7 +49,7 @@ def build(
         step = "certification summary"
         matrix = traceability.build(
             load_catalogue(),
-            traceability.feature_scenarios(features),
+            traceability.feature_scenarios(features) + traceability.monitor_scenarios(),
             traceability.load_verdicts(out / "verdicts.json"),
             profile=profile,
             run=traceability.read_properties(results / "environment.properties"),

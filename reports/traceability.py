@@ -34,6 +34,7 @@ from pathlib import Path
 from pytest_bdd.feature import get_features
 
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
+from conformance.observe.monitors import MONITOR_SOURCE, MONITORS, verdict_name
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENT_TAG = "req:"
@@ -90,6 +91,15 @@ def feature_scenarios(features: Path, root: Path = ROOT) -> list[Scenario]:
             ids = sorted(t.removeprefix(REQUIREMENT_TAG) for t in tags if t.startswith(REQUIREMENT_TAG))
             found.append(Scenario(name=template.name, feature=relative, requirements=tuple(ids)))
     return found
+
+
+def monitor_scenarios() -> list[Scenario]:
+    """The always-on monitors (conformance/observe/monitors), one row each under its
+    requirement, holding its verdict over every scenario it watched (fixtures/monitors.py)."""
+    return [
+        Scenario(name=verdict_name(m.id, "<scenario>"), feature=MONITOR_SOURCE, requirements=(m.requirement,))
+        for m in MONITORS
+    ]
 
 
 def _status(verdicts: Sequence[dict]) -> str:
@@ -419,7 +429,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     try:
         matrix = build(
             load_catalogue(),
-            feature_scenarios(args.features),
+            feature_scenarios(args.features) + monitor_scenarios(),
             load_verdicts(args.verdicts),
             profile=profile,
             run=run,

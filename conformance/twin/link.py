@@ -2,6 +2,13 @@
 CCM* security with per-sender frame counters and replay rejection, and 6LoWPAN/UDP
 on top. The smart meter twin and every terminal twin use it, so both ends of the
 IoT route put the same real frames on the air.
+
+Frame counters. The CCM* nonce is the sender's address, its frame counter and the security
+level (IEEE 802.15.4-2015 §9.3.2.2), so under one key a sender must never use a counter
+twice, across power cycles too: a node that powers off keeps its counter in non-volatile
+memory (``FrameCounterStore``). A receiver keeps, per key and per sender, the last counter
+it accepted and rejects any frame that does not exceed it (§9.2.5, the incoming frame
+security procedure's replay check); a new session under the same key starts no new count.
 """
 
 from __future__ import annotations
@@ -21,6 +28,28 @@ from conformance.sim.scheduler import Scheduler, Timer
 ACK_WAIT_S = 0.03
 MAX_FRAME_RETRIES = 3
 TURNAROUND_S = 0.001  # aTurnaroundTime, rounded
+
+
+# How far ahead of the counter in use the non-volatile copy is written, so that the memory is
+# written once per this many frames and a power cut never loses a counter that went out
+# (the way Thread stacks keep theirs); a power-on resumes from the stored value.
+FRAME_COUNTER_RESERVE = 1000
+
+
+class FrameCounterStore:
+    """The outgoing frame counter's copy in non-volatile memory (a node's, kept across
+    power cycles): every counter below ``reserved`` may have been used already."""
+
+    def __init__(self, ahead: int = FRAME_COUNTER_RESERVE) -> None:
+        self.ahead = ahead
+        self.reserved = 0
+        self.writes = 0
+
+    def claim(self, counter: int) -> None:
+        """Before ``counter`` goes out: move the stored value past it if it is not yet."""
+        if counter >= self.reserved:
+            self.reserved = counter + self.ahead
+            self.writes += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +85,7 @@ class LinkLayer:
         address: bytes,
         channel: int,
         rng: random.Random,
+        frame_counter_store: FrameCounterStore | None = None,
     ) -> None:
         self._scheduler = scheduler
         self.address = address
@@ -63,9 +93,11 @@ class LinkLayer:
         self.pan_id: int | None = None
         self.keys: dict[int, bytes] = {}
         self.tx_key_index: int | None = None
-        self.frame_counter = 0
+        # None: the counter lives in RAM only and starts at 0 on every power-on.
+        self._counter_store = frame_counter_store
+        self.frame_counter = frame_counter_store.reserved if frame_counter_store is not None else 0
         self._sequence = rng.randrange(256)
-        self._rx_counters: dict[bytes, int] = {}
+        self._rx_counters: dict[tuple[bytes, bytes], int] = {}  # (key, sender) -> last counter
         self._last_sequence: dict[bytes, int] = {}
         self._queue: deque[_Pending] = deque()
         self._pending: _Pending | None = None
@@ -205,12 +237,13 @@ class LinkLayer:
             self.on_rejected(raw, f"security check failed: {exc}")
             return None
         counter = plain.security.frame_counter if plain.security else 0
-        if self._last_sequence.get(src) == plain.sequence_number and self._rx_counters.get(src) == counter:
+        window = (key, src)
+        if self._last_sequence.get(src) == plain.sequence_number and self._rx_counters.get(window) == counter:
             return None  # the same frame again: a MAC retransmission, not an attack
-        if self.is_replay(src, counter):
+        if self.is_replay(key, src, counter):
             self.on_rejected(raw, f"replayed frame counter {counter}")
             return None
-        self._rx_counters[src] = counter
+        self._rx_counters[window] = counter
         return plain
 
     # The two checks below are separate methods so that faulty terminal twins can
@@ -219,17 +252,21 @@ class LinkLayer:
     def verify_and_decrypt(self, raw: bytes, key: bytes) -> wpan.Frame:
         return wpan.unsecure(raw, key)
 
-    def is_replay(self, src: bytes, counter: int) -> bool:
-        return counter <= self._rx_counters.get(src, -1)
+    def is_replay(self, key: bytes, src: bytes, counter: int) -> bool:
+        """Not above the last counter accepted from ``src`` under ``key`` (§9.2.5)."""
+        return counter <= self._rx_counters.get((key, src), -1)
 
     def next_frame_counter(self) -> int:
         counter = self.frame_counter
+        if self._counter_store is not None:
+            self._counter_store.claim(counter)
         self.frame_counter += 1
         return counter
 
     def forget_peer(self, src: bytes) -> None:
-        """Drop a peer's replay state (its session ended; a new key starts new counters)."""
-        self._rx_counters.pop(src, None)
+        """A peer started over (a new PANA session): its MAC sequence numbers start anew.
+        Its frame counters under a key it used before do not (§9.2.5), so their replay
+        state stays."""
         self._last_sequence.pop(src, None)
 
     def close(self) -> None:

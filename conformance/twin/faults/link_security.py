@@ -34,7 +34,7 @@ class ReusesFrameCounter(ReferenceTerminal):
 
 
 class _NoReplayCheckLink(LinkLayer):
-    def is_replay(self, src: bytes, counter: int) -> bool:
+    def is_replay(self, key: bytes, src: bytes, counter: int) -> bool:
         return False
 
 

@@ -182,7 +182,8 @@ class SmartMeter:
         driver = self._sessions.get(src)
         if driver is not None and _is_restart(driver, payload):
             # RFC 5191 §4.1 lets a PaC start over with a PCI; a terminal that rebooted
-            # does. The old session and its replay state go; a new one begins.
+            # does. The old session goes; a new one begins. The replay state stays, per
+            # key (twin/link.py): under the same group key its counters must go on.
             self._events.append(
                 SessionEnded(time=self._scheduler.now, meter=self.config.name, terminal=src, cause="new PCI")
             )

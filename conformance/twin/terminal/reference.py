@@ -42,13 +42,21 @@ from conformance.sim.scheduler import Scheduler
 from conformance.sim.serial_bus import SerialBus
 from conformance.sim.session_driver import SessionDriver
 from conformance.twin.credentials import psk_from_password
-from conformance.twin.link import Inbound, LinkLayer
+from conformance.twin.link import FrameCounterStore, Inbound, LinkLayer
 from conformance.twin.terminal.functions import TerminalFunction, discover_functions
 from conformance.twin.terminal.maintenance_console import serve as serve_maintenance
 from conformance.twin.terminal.metering import MeteringApp, MeteringSettings
 
 TERMINAL_HOME_ADDRESS = "fe80::21d:129f:3500:a01"  # the terminal's home-side interface
 MAX_UNSENT_EVENTS = 32  # event notifications kept for the next join, newest kept
+# Past this many doublings every back-off has long reached its cap; the exponent stops
+# here, so days of empty scans or refusals never overflow a float (2.0 ** 1024 does).
+MAX_DOUBLINGS = 32
+
+
+def doubled(first_s: float, times: int, cap_s: float) -> float:
+    """An exponential back-off: ``first_s`` doubled ``times`` times, at most ``cap_s``."""
+    return min(first_s * 2.0 ** min(times, MAX_DOUBLINGS), cap_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +126,9 @@ class ReferenceTerminal:
         self.config = config
         # Non-volatile, like the settings and the value store: a power cycle keeps it.
         self.password = config.password
+        # The outgoing frame counter is non-volatile too: the group key outlives a power
+        # cycle, so a counter restarted at 0 would reuse CCM* nonces (twin/link.py).
+        self.frame_counter_store = FrameCounterStore()
         self.name = name
         self._scheduler = scheduler
         self._medium = medium
@@ -259,6 +270,7 @@ class ReferenceTerminal:
             "address": self.config.address,
             "channel": CHANNELS[0],
             "rng": self._rng,
+            "frame_counter_store": self.frame_counter_store,
         }
 
     def _later(self, delay: float, callback: Callable[..., Any], *args: Any) -> None:
@@ -317,7 +329,7 @@ class ReferenceTerminal:
             return
         # Nothing answered (no meter in range, or every beacon lost): scan again soon,
         # pausing longer each time so an empty neighbourhood is not flooded.
-        pause = min(2.0**self._empty_scans, self.max_rescan_pause_s)
+        pause = doubled(1.0, self._empty_scans, self.max_rescan_pause_s)
         self._empty_scans += 1
         self.state = "rescanning"
         self._later(pause, self.start_join)
@@ -339,7 +351,7 @@ class ReferenceTerminal:
 
     def _back_off(self) -> None:
         self.state = "backing off"
-        delay = min(self.first_backoff_s * 2**self._failures, self.config.retry_interval_max_s)
+        delay = doubled(self.first_backoff_s, self._failures, self.config.retry_interval_max_s)
         self._failures += 1
         self._later(delay, self.start_join)
 
@@ -455,7 +467,7 @@ class ReferenceTerminal:
         """Avoid this meter for a back-off period; try the next one heard."""
         assert self.meter is not None
         self._drop_session()
-        delay = min(self.first_backoff_s * 2**self._failures, self.config.retry_interval_max_s)
+        delay = doubled(self.first_backoff_s, self._failures, self.config.retry_interval_max_s)
         self._avoid_until[self.meter.address] = self._scheduler.now + delay
         self._try_next_meter()
 

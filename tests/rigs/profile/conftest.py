@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.observe.monitors import MONITOR_SOURCE
+
 ROOT = Path(__file__).parents[3]
 RIG_FILE = ROOT / "rigs" / "emulators" / "rig.yaml"
 START_TIMEOUT_S = 20.0
@@ -86,6 +88,7 @@ class HilRun:
     output: str
     verdicts: list[dict]
     junit: str
+    monitors: list[dict]
 
     def verdict(self, scenario: str) -> dict:
         found = [v for v in self.verdicts if v["scenario"] == scenario]
@@ -115,11 +118,14 @@ def run_hil(
     result = subprocess.run(
         [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout_s, check=False
     )
+    found = json.loads(verdicts.read_text()) if verdicts.exists() else []
     return HilRun(
         result.returncode,
         result.stdout + result.stderr,
-        json.loads(verdicts.read_text()) if verdicts.exists() else [],
+        # The scenarios' own verdicts; the monitors' (fixtures/monitors.py) are in ``monitors``.
+        [v for v in found if v["feature"] != MONITOR_SOURCE],
         junit.read_text() if junit.exists() else "",
+        [v for v in found if v["feature"] == MONITOR_SOURCE],
     )
 
 

@@ -58,6 +58,17 @@ def test_a_scenario_a_rig_cannot_judge_is_skipped_with_the_reason(reference_run:
     assert len(others) > 20  # the twin-only scenarios: the sniffer, several meters, days of time
 
 
+def test_the_monitors_judge_what_a_rig_shows_and_say_what_it_does_not(reference_run: HilRun):
+    """No sniffer: the frame counters are not applicable; the rest judge the module's reports."""
+    ran = {v["scenario"] for v in reference_run.verdicts if v["verdict"] == "pass"}
+    watched = [v for v in reference_run.monitors if v["scenario"].split(" over ", 1)[1] in ran]
+    assert {v["scenario"].split()[1] for v in watched} >= {"plaintext", "frame-counters", "stack", "ports"}
+    for v in watched:
+        counters = v["scenario"].startswith("monitor frame-counters")
+        assert v["verdict"] == ("not applicable" if counters else "pass"), v
+        assert counters == ("no sniffer" in v["message"] and "not visible" in v["message"]), v
+
+
 def test_the_run_says_which_radio_it_used_and_at_what_pace(reference_run: HilRun):
     assert f"rig time runs {CI_PACE}x the wall clock, as the emulated radio declares" in reference_run.output
     assert "SKSTACK-IP 1.2.10 (iotroute-bench-emulator/x300)" in reference_run.output

@@ -1,0 +1,252 @@
+"""A self-measure nobody tunes to: mutation testing of the reference terminal's policy code
+(``conformance/twin/terminal/**``) with the twin feature set, monitors on, as the test suite.
+
+    python -m tests.twin.terminal.mutation --sample 60 --seed 1 --minutes 25
+
+(``make mutation``). mutmut (a kept tool, ``pyproject.toml``'s dev extra) generates every
+mutant of those modules; a seeded sample of them runs, because the whole set (about 2,000
+mutants) takes hours on a 2-core machine. The work happens in a copy of the tracked files
+under ``reports/out/mutation/work`` (mutmut writes its ``mutants/`` tree there, and its
+configuration in the copy's ``setup.cfg``), so the checkout stays untouched. Each mutant runs
+the scenarios that call the mutated function, stopping at the first that fails.
+
+The report (``reports/out/mutation/report.txt`` and ``.json``) gives the score, killed /
+(killed + survived - equivalent), the time, and every survivor with its diff; a survivor
+is either equivalent (``EQUIVALENT`` below says why) or a gap a better scenario or
+monitor should close. A run that reaches ``--minutes`` stops; the mutants it did not reach
+are reported as not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+OUT = ROOT / "reports" / "out" / "mutation"
+MUTATED = "conformance/twin/terminal/*"
+MUTMUT_CONFIG = """\
+[mutmut]
+source_paths = conformance/
+only_mutate = {mutated}
+also_copy =
+    features/
+    steps/
+    fixtures/
+    rigs/
+    reports/
+    conftest.py
+pytest_add_cli_args_test_selection = features
+pytest_add_cli_args = -p no:cacheprovider
+"""
+# Survivors of a run, judged by reading their diff (the first run: seed 1, 40 mutants).
+# EQUIVALENT: the reference shows no difference at any interface; UNEXERCISED: mutmut cannot
+# switch the mutant in (the code runs at import); both leave the score's denominator.
+# OUTSIDE: observable, but only in words no clause judges. Every other survivor is a gap a
+# better scenario or monitor should close (the report says "needs a better check").
+_T = "conformance.twin.terminal."
+EQUIVALENT: dict[str, str] = {
+    f"{_T}current_model.xǁCurrentModelǁbase_current_a__mutmut_5": (
+        "the default of getattr(terminal, 'state', ...) is never used: every terminal twin has a state"
+    ),
+    f"{_T}current_model.xǁCurrentModelǁbase_current_a__mutmut_29": (
+        "the reference sleeps its radio either way; only a fault's radio (radio-never-sleeps) differs, "
+        "and the detection matrix, not the reference's feature run, catches that"
+    ),
+    f"{_T}functions.home_guard.x__node_profile__mutmut_26": (
+        "int.to_bytes's byte order defaults to 'big' (Python 3.11): the same octets"
+    ),
+    f"{_T}metering.xǁMeteringAppǁstop__mutmut_1": (
+        "stopping a stopped metering application repeats an idempotent teardown (unlisten and "
+        "detach pop with a default); the twin's home network is never None"
+    ),
+}
+UNEXERCISED: dict[str, str] = {
+    f"{_T}functions.x_discover_functions__mutmut_4": (
+        "runs once, when reference.py is imported, before mutmut switches a mutant in; switched "
+        "in, no terminal function would load and every scenario would fail"
+    ),
+}
+OUTSIDE: dict[str, str] = {
+    f"{_T}functions.dos_detector.xǁDosDetectorǁpacket_refused__mutmut_17": (
+        "the wording of a DoS event's detail"
+    ),
+    f"{_T}functions.logs.xǁLogsFunctionǁauthentication_failed__mutmut_9": (
+        "the letter case of the meter's address in an access-log entry's text"
+    ),
+    f"{_T}maintenance_console.x_serve__mutmut_92": "the text of the answer to an empty command line",
+}
+# The gaps that sample showed, and what would close them (a later round's scenarios):
+#   functions.home_guard HomeGuard.write _3: a whitelisted settable EPC written with SetC and
+#     read back (every EPC with Get, SetC, SetI, SetGet: issue 11's boundary stimulus);
+#   functions.home_guard _controller _13: a value oracle for the property maps Get returns;
+#   metering MeteringApp._on_reading _22: a meter whose answer lacks 0xD1 (an empty meter ID);
+#   metering MeteringApp._next_tid _5: ECHONET Lite TIDs past 65,535 (a run of 65,536 reads);
+#   reference ReferenceTerminal._scan_done _21/_22: an hour with no smart meter in range and a
+#     bound on the scan rate;
+#   current_model base_current_a _17: the battery projection across a firmware reboot.
+_RESULT = re.compile(r"^\s*(\S+): (.+)$")
+
+
+def mutmut(work: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """mutmut in ``work``, its output kept; ``timeout`` stops it (its whole process group)."""
+    command = [sys.executable, "-m", "mutmut", *args]
+    env = {**os.environ, "PYTHONPATH": ""}
+    process = subprocess.Popen(
+        command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        output, _ = process.communicate()
+    return subprocess.CompletedProcess(command, process.returncode, output, "")
+
+
+def prepare(work: Path) -> None:
+    """A copy of the tracked files, with mutmut's configuration."""
+    if work.exists():
+        shutil.rmtree(work)
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, tracked):
+        source = ROOT / name
+        if source.is_file():
+            target = work / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    (work / "setup.cfg").write_text(MUTMUT_CONFIG.format(mutated=MUTATED))
+    pyproject = (work / "pyproject.toml").read_text()
+    # mutmut reads [tool.mutmut] from pyproject.toml first; the copy's setup.cfg is the config.
+    (work / "pyproject.toml").write_text(re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", pyproject))
+
+
+def results(work: Path) -> dict[str, str]:
+    """Every generated mutant's status as mutmut reports it."""
+    listed = mutmut(work, "results", "--all", "true").stdout
+    found = {}
+    for line in listed.splitlines():
+        match = _RESULT.match(line)
+        if match and "__mutmut_" in match[1]:
+            found[match[1]] = match[2].strip()
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=40, help="how many mutants to run (0: all)")
+    parser.add_argument("--seed", type=int, default=1, help="which sample")
+    parser.add_argument("--minutes", type=float, default=25.0, help="stop the run after this long")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report of the last run (its work folder)"
+    )
+    args = parser.parse_args(argv)
+    work = args.out / "work"
+    if args.report_only:
+        last = json.loads((args.out / "report.json").read_text())
+        statuses = {n: s for n, s in results(work).items() if n in last["sampled"]}
+        report = _report(
+            work, last["sampled"], statuses, last["generated"], last["elapsed_s"], last["mutants_s"], args
+        )
+        return _write(report, args.out)
+    started = time.monotonic()
+    prepare(work)
+    # A first run with a name that matches nothing generates every mutant and maps the
+    # scenarios to the functions they call (mutmut's stats), then runs nothing.
+    first = mutmut(work, "run", "--max-children", "1", "no.such.mutant")
+    generated = results(work)
+    if not generated:
+        print(first.stdout[-3000:])
+        print("mutmut generated no mutant", file=sys.stderr)
+        return 2
+    names = sorted(generated)
+    sample = names if args.sample <= 0 else sorted(random.Random(args.seed).sample(names, args.sample))
+    budget = args.minutes * 60 - (time.monotonic() - started)
+    ran = time.monotonic()
+    mutmut(work, "run", "--max-children", "1", *sample, timeout=max(budget, 60.0))
+    elapsed = time.monotonic() - started
+    statuses = {name: status for name, status in results(work).items() if name in sample}
+    report = _report(work, sample, statuses, len(names), elapsed, time.monotonic() - ran, args)
+    return _write(report, args.out)
+
+
+def _write(report: dict, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    text = _text(report)
+    (out / "report.txt").write_text(text)
+    print(text)
+    return 0
+
+
+def _report(
+    work: Path,
+    sample: list[str],
+    statuses: dict[str, str],
+    generated: int,
+    elapsed: float,
+    mutants_s: float,
+    args: argparse.Namespace,
+) -> dict:
+    by_status: dict[str, list[str]] = {}
+    for name in sample:
+        by_status.setdefault(statuses.get(name, "not checked"), []).append(name)
+    survivors = by_status.get("survived", [])
+    set_aside = [n for n in survivors if n in EQUIVALENT or n in UNEXERCISED]
+    killed = len(by_status.get("killed", [])) + len(by_status.get("timeout", []))
+    judged = killed + len(survivors) - len(set_aside)
+    return {
+        "mutated": MUTATED,
+        "generated": generated,
+        "sample": len(sample),
+        "sampled": sample,
+        "seed": args.seed,
+        "minutes_allowed": args.minutes,
+        "elapsed_s": round(elapsed, 1),
+        "mutants_s": round(mutants_s, 1),
+        "counts": {status: len(names) for status, names in sorted(by_status.items())},
+        "score": round(killed / judged, 3) if judged else None,
+        "raw_score": round(killed / (killed + len(survivors)), 3) if killed + len(survivors) else None,
+        "survivors": [
+            {"name": name, "judged": _judged(name), "diff": mutmut(work, "show", name).stdout.strip()}
+            for name in survivors
+        ],
+    }
+
+
+def _judged(name: str) -> str:
+    for kind, table in (("equivalent", EQUIVALENT), ("not exercised", UNEXERCISED), ("outside", OUTSIDE)):
+        if name in table:
+            return f"{kind}: {table[name]}"
+    return "needs a better check (a scenario or a monitor that tells it from the reference)"
+
+
+def _text(report: dict) -> str:
+    lines = [
+        f"mutation testing of {report['mutated']} with the twin feature set (monitors on)",
+        f"generated {report['generated']} mutants; sampled {report['sample']} (seed {report['seed']})",
+        f"time: {report['elapsed_s']:.0f} s in all, {report['mutants_s']:.0f} s running the mutants",
+        "counts: " + ", ".join(f"{status} {count}" for status, count in report["counts"].items()),
+        f"score, killed / (mutants run - equivalent - not exercised): {report['score']} "
+        f"(killed / run: {report['raw_score']})",
+        "",
+    ]
+    for survivor in sorted(report["survivors"], key=lambda s: s["judged"]):
+        lines += [f"survived; {survivor['judged']}", survivor["diff"], ""]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
