@@ -63,6 +63,12 @@ class FakeRadio:
     def register_terminal(self, rbid: str, password: str) -> None:
         self.calls.append(("register_terminal", rbid))
 
+    def protocol_error_mark(self) -> int:
+        return 0
+
+    def protocol_error_log(self, since: int = 0) -> list:
+        return []
+
 
 @dataclass
 class FakeGenerator:
