@@ -44,6 +44,6 @@ def bundle_readme(out: Path) -> str:
         "",
         "  .venv/bin/python -m reports.bundle verify evidence-....tar.gz --public-key bench.pub",
         "",
-        t("Requirement IDs, the clauses quoted from the guidelines and the frames are as the bench saw them"),
+        t("Requirement IDs, the clauses quoted from the guidelines and the frames are given as they are"),
     ]
     return "\n".join(lines) + "\n"
