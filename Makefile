@@ -1,7 +1,8 @@
 # The two commands a vendor, a QA engineer and CI need:
 #   make conformance   twin-profile conformance run against the reference terminal twin:
 #                      Allure results (with captures), the HTML report, the certification
-#                      summary and the signed evidence bundle in reports/out
+#                      summary and the signed evidence bundle in reports/out; in Japanese
+#                      with REPORT_LANG=ja or a Japanese locale (README: "The report in Japanese")
 #   make test          the bench's own tests, including the detection matrix
 # Both install what they need first (Python packages in .venv, Debian packages for tshark).
 
@@ -12,6 +13,10 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SEED ?= 1
 OUT := reports/out
+# The report's language: REPORT_LANG=ja or en. Unset, a Japanese locale gives Japanese: the
+# first of LC_ALL, LC_MESSAGES, LANG that is set decides, as POSIX orders them (ja_JP.UTF-8).
+LOCALE_LANG := $(or $(LC_ALL),$(LC_MESSAGES),$(LANG))
+REPORT_LANG ?= $(if $(filter ja ja_% ja.%,$(LOCALE_LANG)),ja,en)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: conformance test matrix benchmarks mutation lint system-deps clean
@@ -58,7 +63,7 @@ conformance: $(STAMP) $(NODE_STAMP)
 	  | tee $(OUT)/conformance.log
 	@status=$$(cat $(OUT)/pytest.exit); rm -f $(OUT)/pytest.exit; \
 	if [ "$$status" -gt 1 ]; then echo "conformance run: pytest stopped (exit $$status) before judging"; exit $$status; fi; \
-	$(BIN)/python -m reports.build --out $(OUT) --seed $(SEED) $(if $(ICS),--ics $(ICS)) || exit 1; \
+	$(BIN)/python -m reports.build --out $(OUT) --seed $(SEED) --lang $(REPORT_LANG) $(if $(ICS),--ics $(ICS)) || exit 1; \
 	if [ "$$status" -ne 0 ]; then echo "conformance run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 

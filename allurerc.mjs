@@ -10,10 +10,17 @@ import { readFileSync } from "node:fs";
 
 import { defineConfig } from "allure";
 
+// The report's language: reports.html passes the one it was asked for ("en" or "ja",
+// `make conformance REPORT_LANG=ja` or a Japanese locale); Allure's own interface then
+// speaks it too. The results it renders are already translated (reports/i18n/).
+const language = process.env.IOTROUTE_REPORT_LANGUAGE ?? "en";
+
 // The categories that separate terminal defects (failed) from bench errors (broken) and
 // not-applicable scenarios (skipped) live in one place, reports/categories.json, which
-// reports.environment also copies into the results for Allure 2 readers.
-const categories = JSON.parse(readFileSync(new URL("./reports/categories.json", import.meta.url), "utf8"));
+// reports.environment also copies into the results for Allure 2 readers; a report in
+// another language reads them translated from the file reports.html names.
+const categoriesFile = process.env.IOTROUTE_CATEGORIES ?? new URL("./reports/categories.json", import.meta.url);
+const categories = JSON.parse(readFileSync(categoriesFile, "utf8"));
 
 export default defineConfig({
   name: "IoT-route conformance",
@@ -30,7 +37,7 @@ export default defineConfig({
       options: {
         singleFile: true,
         reportName: "IoT-route conformance",
-        reportLanguage: "en",
+        reportLanguage: language,
         // The tree: guideline, requirement area, clause (the labels fixtures/tags.py sets).
         groupBy: ["epic", "feature", "story"],
       },

@@ -1,6 +1,6 @@
 """Everything a conformance run leaves for its readers, built after the pytest run.
 
-    python -m reports.build --out reports/out --seed N [--ics PATH] [--rig PATH] [--dut NAME]
+    python -m reports.build --out reports/out --seed N [--ics PATH] [--rig PATH] [--dut NAME] [--lang ja]
 
 reads OUT/allure-results and OUT/verdicts.json (written by the pytest run) and writes,
 in this order, each step stopping the build loudly if it fails:
@@ -10,6 +10,11 @@ in this order, each step stopping the build loudly if it fails:
    in OUT/history.jsonl (``reports.html``);
 3. the certification summary OUT/traceability.html and .json (``reports.traceability``);
 4. the signed evidence bundle OUT/evidence-*.tar.gz (``reports.bundle``).
+
+The report, the summary and the bundle's README are written in one language (``--lang``:
+``en`` or ``ja``; by default ``REPORT_LANG``, else the locale's, see ``reports.i18n``).
+The results, the verdicts and the summary's JSON stay as the run wrote them, in English.
+A text the catalogue cannot translate is shown in English and named on stderr.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 from conformance.catalogue import load_catalogue
 from reports import bundle, environment, html, traceability
+from reports.i18n import ENGLISH, LANGUAGES, Translator, fresh_translator, language_from_environment
 
 
 class BuildError(Exception):
@@ -36,16 +42,20 @@ def build(
     profile: str = "twin",
     features: Path = traceability.ROOT / "features",
     key: Path | None = None,
+    language: str = ENGLISH,
+    t: Translator | None = None,
 ) -> dict[str, Path]:
-    """Run the four steps; returns what each wrote."""
+    """Run the four steps; returns what each wrote. ``t`` (a translator of ``language``)
+    collects the texts the report shows untranslated."""
+    t = t or fresh_translator(language)
     results = out / "allure-results"
     written: dict[str, Path] = {}
     step = "run metadata"
     try:
-        environment.write(results, seed, ics, profile=profile, rig=rig, dut=dut)
+        environment.write(results, seed, ics, profile=profile, rig=rig, dut=dut, language=t.language)
         written["results"] = results
         step = "HTML report"
-        written["html"] = html.generate(results, out / "html", history=out / "history.jsonl")
+        written["html"] = html.generate(results, out / "html", history=out / "history.jsonl", t=t)
         step = "certification summary"
         matrix = traceability.build(
             load_catalogue(),
@@ -54,7 +64,7 @@ def build(
             profile=profile,
             run=traceability.read_properties(results / "environment.properties"),
         )
-        written["traceability.json"], written["traceability.html"] = traceability.write(matrix, out)
+        written["traceability.json"], written["traceability.html"] = traceability.write(matrix, out, t)
         step = "evidence bundle"
         written["bundle"] = bundle.create(out, ics=ics, rig=rig, key=key)
     except (html.ReportError, OSError, ValueError) as exc:
@@ -73,7 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--key", type=Path, default=None, help="bundle signing key (OUT/bundle-signing-key.pem)"
     )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help="the report's language (default: REPORT_LANG, else the locale's if Japanese, else en)",
+    )
     args = parser.parse_args(argv)
+    try:
+        language = args.lang or language_from_environment()
+    except ValueError as exc:
+        print(f"report build failed: REPORT_LANG: {exc}", file=sys.stderr)
+        return 1
+    t = fresh_translator(language)
     try:
         written = build(
             args.out,
@@ -83,12 +105,15 @@ def main(argv: list[str] | None = None) -> int:
             dut=args.dut,
             profile=args.profile,
             key=args.key,
+            t=t,
         )
     except BuildError as exc:
         print(f"report build failed: {exc}", file=sys.stderr)
         return 1
     for what, path in written.items():
         print(f"{what:>18}: {path}")
+    print(f"{'language':>18}: {t.language}")
+    html.warn_untranslated(t)
     return 0
 
 

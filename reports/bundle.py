@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, SecretBytes, SecretStr
 
 from conformance.ics import DEFAULT_DECLARATION, load_declaration
+from reports.i18n.readme import README, bundle_readme
 
 MANIFEST = "MANIFEST.sha256"
 SIGNATURE = "MANIFEST.sig"
@@ -201,6 +202,7 @@ def collect(out: Path, *, ics: Path | None, rig: Path | None) -> dict[str, bytes
     if (out / "html" / "index.html").exists():
         files["html/index.html"] = (out / "html" / "index.html").read_bytes()
     files["declaration.yaml"] = redacted_declaration(ics).encode()
+    files[README] = bundle_readme(out).encode()  # in the report's language (reports/i18n/readme.py)
     if rig is not None:
         files["rig.yaml"] = redacted_rig(rig).encode()
     return files

@@ -12,6 +12,12 @@ Allure's awesome template always adds a Google Analytics tag. A conformance repo
 evidence handed to a lab and read offline, so that tag is removed here and the result is
 checked to load nothing from the network; if a later Allure changes the template, the
 check fails loudly rather than shipping a report that calls out.
+
+A report in another language (``--lang ja``) is rendered from a translated copy of the
+results (``reports.i18n.allure_results``), written beside the output and removed once
+Allure is done; Allure's own interface speaks the language too (``reportLanguage`` in
+allurerc.mjs, passed as IOTROUTE_REPORT_LANGUAGE, with the categories' names translated
+through IOTROUTE_CATEGORIES).
 """
 
 from __future__ import annotations
@@ -26,9 +32,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from reports.i18n import LANGUAGES, N_, Translator, fresh_translator, translator
+from reports.i18n.allure_results import translate_categories, translate_results
+
 ROOT = Path(__file__).resolve().parents[1]
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
 CONFIG = ROOT / "allurerc.mjs"
+CATEGORIES = ROOT / "reports" / "categories.json"
+TITLE = N_("IoT-route conformance")
 GENERATE_TIMEOUT_S = 300
 
 _ANALYTICS = re.compile(
@@ -45,20 +56,28 @@ class ReportError(Exception):
     """The HTML report could not be produced; the message says what to do."""
 
 
-def report_name(results: Path) -> str:
+def report_name(results: Path, t: Translator | None = None) -> str:
     """'IoT-route conformance: vendor model firmware', from the run's environment.properties."""
+    t = t or translator()
     properties = results / "environment.properties"
     if not properties.exists():
-        return "IoT-route conformance"
+        return t(TITLE)
     values = dict(
         line.split("=", 1) for line in properties.read_text(encoding="utf-8").splitlines() if "=" in line
     )
     terminal = " ".join(values.get(k, "") for k in ("terminal.vendor", "terminal.model", "terminal.firmware"))
-    return f"IoT-route conformance: {terminal.strip()}" if terminal.strip() else "IoT-route conformance"
+    if not terminal.strip():
+        return t(TITLE)
+    return t.fill("IoT-route conformance: {terminal}", terminal=terminal.strip())
 
 
-def generate(results: Path, output: Path, *, history: Path | None = None) -> Path:
-    """Run Allure 3 on ``results``; returns the single-file report ``output/index.html``."""
+def generate(
+    results: Path, output: Path, *, history: Path | None = None, t: Translator | None = None
+) -> Path:
+    """Run Allure 3 on ``results``, in ``t``'s language (English by default); returns the
+    single-file report ``output/index.html``. Texts without a translation are listed in
+    ``t.missed``."""
+    t = t or translator()
     if not ALLURE.exists():
         raise ReportError(f"Allure 3 is not installed ({ALLURE} is missing): run `make system-deps` (npm ci)")
     if not any(results.glob("*-result.json")):
@@ -71,13 +90,27 @@ def generate(results: Path, output: Path, *, history: Path | None = None) -> Pat
     if history is not None:
         history.parent.mkdir(parents=True, exist_ok=True)
         env["IOTROUTE_HISTORY"] = str(history.resolve())
+    env["IOTROUTE_REPORT_LANGUAGE"] = t.language
+    source = results
+    if not t.english:
+        source = output.parent / f".allure-results-{t.language}"  # removed below
+        if source.exists():
+            shutil.rmtree(source)
+        translate_results(results, source, t)
+        categories = translate_categories(json.loads(CATEGORIES.read_text(encoding="utf-8")), t)
+        (source / "categories.json").write_text(json.dumps(categories, ensure_ascii=False), encoding="utf-8")
+        env["IOTROUTE_CATEGORIES"] = str((source / "categories.json").resolve())
     command = [
-        str(ALLURE), "generate", str(results.resolve()), "--config", str(CONFIG),
-        "--output", str(output.resolve()), "--report-name", report_name(results),
+        str(ALLURE), "generate", str(source.resolve()), "--config", str(CONFIG),
+        "--output", str(output.resolve()), "--report-name", report_name(results, t),
     ]  # fmt: skip
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S
-    )
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=GENERATE_TIMEOUT_S
+        )
+    finally:
+        if source != results:
+            shutil.rmtree(source, ignore_errors=True)
     index = output / "index.html"
     if done.returncode != 0 or not index.exists():
         raise ReportError(
@@ -107,14 +140,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", type=Path, help="the Allure results directory of the run")
     parser.add_argument("--output", type=Path, required=True, help="directory of the report (index.html)")
     parser.add_argument("--history", type=Path, default=None, help="history file (JSONL) kept across runs")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language (default en)")
     args = parser.parse_args(argv)
+    t = fresh_translator(args.lang)
     try:
-        index = generate(args.results, args.output, history=args.history)
+        index = generate(args.results, args.output, history=args.history, t=t)
     except ReportError as exc:
         print(f"HTML report: {exc}", file=sys.stderr)
         return 1
     print(f"HTML report: {index}")
+    warn_untranslated(t)
     return 0
+
+
+def warn_untranslated(t: Translator, limit: int = 10) -> None:
+    """Name the texts the catalogue lacks (the report shows them in English)."""
+    if t.missed:
+        print(
+            f"{len(t.missed)} text(s) shown in English, no {t.language} translation in "
+            f"reports/i18n/{t.language}.yaml (python -m reports.i18n.sources --missing {t.language}):",
+            file=sys.stderr,
+        )
+        for text in list(t.missed)[:limit]:
+            print(f"  {text}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -12,18 +12,29 @@ that row, which then shows a count and the time span. A flood can still make tho
 of rows: only the first and the last ``keep`` rows are drawn, with a marker saying how
 many were left out and where to find them (the text sequence and the capture hold
 everything, one line or frame per observation).
+
+The chart is drawn at the end of each scenario, in English. It carries what it drew (the
+lifelines, the rows and the title) as JSON in its ``<metadata>``, so that a report built
+in another language draws it again in that language (``translate_svg``): the chart's own
+words are translated, the frames' summaries stay as the bench decoded them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from conformance.observe.renderings import BROADCAST, TERMINAL, Observation
+from conformance.observe.renderings import BROADCAST, HES, METER, TERMINAL, Observation
+from reports.i18n import N_
 
 UNADDRESSED = "?"  # a frame with no source address, such as an Ack
-_HEADINGS = {UNADDRESSED: "? (no address)", BROADCAST: "broadcast"}
+_HEADINGS = {UNADDRESSED: N_("? (no address)"), BROADCAST: N_("broadcast")}
+# Lifelines whose names are the bench's words, not a node's own name (a meter's "SM-1").
+_NAMED_BY_THE_BENCH = (TERMINAL, METER, HES, N_("bench injector"), N_("neighbour terminal"))
 
 KEEP = 60  # rows drawn at each end of a long scenario
 FOLD_WINDOW = 3  # an observation identical to one of this many last rows joins it
@@ -86,28 +97,47 @@ def lifelines(found: Sequence[Observation]) -> list[str]:
     return [name for name in names if name not in last] + last
 
 
+Words = Callable[[str], str]  # the report's language: English text -> shown text
+
+
+def _english(text: str) -> str:
+    return text
+
+
+def _width(text: str) -> float:
+    """Pixels ``text`` takes, a wide (CJK) glyph counting twice."""
+    return _CHAR_PX * sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _shorten(text: str, width_px: float) -> str:
-    limit = max(8, int(width_px / _CHAR_PX))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if _width(text) <= max(8 * _CHAR_PX, width_px):
+        return text
+    while text and _width(text + "…") > max(8 * _CHAR_PX, width_px):
+        text = text[:-1]
+    return text + "…"
 
 
-def _label(row: Row) -> str:
+def _observes(o: Observation, words: Words) -> str:
+    """A meter's event in words: "observes PanaStarted from terminal"."""
+    about = words(o.about) if o.about in _NAMED_BY_THE_BENCH else o.about
+    text = words(N_("observes {summary} from {about}")).format(summary=o.summary, about=about)
+    return text + (f": {o.detail}" if o.detail else "")
+
+
+def _label(row: Row, words: Words = _english) -> str:
     o = row.first
-    if o.kind == "frame":
-        text = o.summary
-    else:
-        text = f"observes {o.summary} from {o.about}" + (f": {o.detail}" if o.detail else "")
+    text = o.summary if o.kind == "frame" else _observes(o, words)
     return text + (f" ×{row.count}" if row.count > 1 else "")
 
 
-def _tooltip(row: Row) -> str:
+def _tooltip(row: Row, words: Words = _english) -> str:
     o = row.first
     if o.kind == "frame":
         text = f"{row.span} s  {o.source} -> {o.destination}: {o.summary}  [{o.where.strip()}]"
     else:
-        detail = f": {o.detail}" if o.detail else ""
-        text = f"{row.span} s  {o.source} observes {o.summary} from {o.about}{detail}"
-    return text + (f" ({row.count} times)" if row.count > 1 else "")
+        text = f"{row.span} s  {o.source} {_observes(o, words)}"
+    times = words(N_("({count} times)")).format(count=row.count)
+    return text + (f" {times}" if row.count > 1 else "")
 
 
 def _tone(o: Observation) -> str:
@@ -119,30 +149,101 @@ def _tone(o: Observation) -> str:
 
 
 LEGEND = (
-    "solid arrow: a frame to a node · dashed: broadcast or unaddressed · square: what a smart meter observed",
-    "amber: not secured at the link layer · red: undecodable, or secured with a key the bench did not issue"
-    " · channel and RSSI of each frame: in the text sequence",
+    N_(
+        "solid arrow: a frame to a node · dashed: broadcast or unaddressed"
+        " · square: what a smart meter observed"
+    ),
+    N_(
+        "amber: not secured at the link layer · red: undecodable, or secured with a key the bench did"
+        " not issue · channel and RSSI of each frame: in the text sequence"
+    ),
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Layout:
+    """What a chart draws: its lifelines, its rows, and the rows a long one leaves out
+    (how many observations, from and to which time)."""
+
+    names: list[str]
+    rows: list[Row]
+    omitted: tuple[int, float, float] | None = None
+
+    @classmethod
+    def of(cls, found: Sequence[Observation], keep: int = KEEP) -> Layout:
+        rows = collapse(found)
+        omitted: tuple[int, float, float] | None = None
+        if len(rows) > 2 * keep:
+            hidden = rows[keep:-keep]
+            count = sum(r.count for r in hidden)
+            omitted = (count, hidden[0].first.time, max(r.last_time or r.first.time for r in hidden))
+            rows = [*rows[:keep], *rows[-keep:]]
+        return cls(names=lifelines(found), rows=rows, omitted=omitted)
+
+    def as_json(self) -> dict:
+        return {
+            "names": self.names,
+            "rows": [
+                {"first": asdict(r.first), "count": r.count, "last_time": r.last_time} for r in self.rows
+            ],
+            "omitted": list(self.omitted) if self.omitted else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Layout:
+        rows = [
+            Row(first=Observation(**r["first"]), count=r["count"], last_time=r["last_time"])
+            for r in data["rows"]
+        ]
+        omitted = tuple(data["omitted"]) if data.get("omitted") else None
+        return cls(names=list(data["names"]), rows=rows, omitted=omitted)  # type: ignore[arg-type]
 
 
 def sequence_svg(found: Sequence[Observation], *, title: str = "", keep: int = KEEP) -> str:
     """An SVG document charting ``found``; at most ``2 * keep`` rows plus an elision marker."""
-    rows = collapse(found)
-    omitted: tuple[int, float, float] | None = None
-    if len(rows) > 2 * keep:
-        hidden = rows[keep:-keep]
-        count = sum(r.count for r in hidden)
-        omitted = (count, hidden[0].first.time, max(r.last_time or r.first.time for r in hidden))
-        rows = [*rows[:keep], *rows[-keep:]]
-    names = lifelines(found)
+    return draw(Layout.of(found, keep), title=title, keep=keep)
+
+
+_METADATA = re.compile(r'<metadata id="sequence">(.*?)</metadata>', re.DOTALL)
+
+
+def translate_svg(svg: str, words: Words, title: Words | None = None) -> str:
+    """The chart ``svg`` (drawn by ``sequence_svg``) drawn again with ``words`` for its
+    own texts and ``title`` for its title; a chart without its layout is returned as is."""
+    found = _METADATA.search(svg)
+    if found is None:
+        return svg
+    data = json.loads(found.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    return draw(
+        Layout.from_json(data["layout"]),
+        title=(title or words)(data["title"]) if data["title"] else "",
+        keep=data["keep"],
+        words=words,
+        english_title=data["title"],
+    )
+
+
+def draw(
+    layout: Layout,
+    *,
+    title: str = "",
+    keep: int = KEEP,
+    words: Words = _english,
+    english_title: str | None = None,
+) -> str:
+    """The SVG of ``layout``, its own texts in ``words``' language."""
+    rows, omitted, names = layout.rows, layout.omitted, layout.names
     x = {name: _LEFT + _SPACING // 2 + i * _SPACING for i, name in enumerate(names)}
     drawn = len(rows) + (1 if omitted else 0)
     width = max(_LEFT + _SPACING * len(names) + 10, 900)
     bottom = _TOP + 30 + drawn * _ROW
     height = bottom + 30 + 14 * len(LEGEND)
+    english = title if english_title is None else english_title
+    source = {"title": english, "keep": keep, "layout": layout.as_json()}
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family={quoteattr(_FONT)} font-size="11">',
+        f'<metadata id="sequence">{escape(json.dumps(source, ensure_ascii=False))}</metadata>',
         "<defs>",
         *(
             f'<marker id="head-{tone}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
@@ -152,47 +253,54 @@ def sequence_svg(found: Sequence[Observation], *, title: str = "", keep: int = K
         ),
         "</defs>",
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title or "message sequence")}</text>',
-        f'<text x="8" y="{_TOP - 14}" fill="#555">time (s)</text>',
+        f'<text x="8" y="18" font-size="13" font-weight="bold">'
+        f"{escape(title or words(N_('message sequence')))}</text>",
+        f'<text x="8" y="{_TOP - 14}" fill="#555">{escape(words(N_("time (s)")))}</text>',
     ]
     for name in names:
         cx = x[name]
+        heading = words(_HEADINGS.get(name, name)) if name in (*_HEADINGS, *_NAMED_BY_THE_BENCH) else name
         out += [
             f'<line x1="{cx}" y1="{_TOP + 14}" x2="{cx}" y2="{bottom}" '
             'stroke="#b8c2cc" stroke-dasharray="4 3"/>',
             f'<rect x="{cx - 80}" y="{_TOP - 28}" width="160" height="28" rx="4" '
             'fill="#eef3f8" stroke="#7a8a9a"/>',
             f'<text x="{cx}" y="{_TOP - 10}" text-anchor="middle" font-weight="bold">'
-            f"{escape(_HEADINGS.get(name, name))}</text>",
+            f"{escape(_shorten(heading, 156))}</text>",
         ]
     y = _TOP + 30
     for index, row in enumerate(rows):
         if omitted and index == keep:
             count, start, end = omitted
+            marker = words(
+                N_(
+                    "⋯ {count} more observations from {start} s to {end} s not drawn "
+                    "(see the text sequence and the capture) ⋯"
+                )
+            ).format(count=count, start=f"{start:.3f}", end=f"{end:.3f}")
             out.append(
                 f'<text x="{width // 2}" y="{y + 4}" text-anchor="middle" fill="#8a5a00" font-style="italic">'
-                f"⋯ {count} more observations from {start:.3f} s to {end:.3f} s not drawn "
-                f"(see the text sequence and the capture) ⋯</text>"
+                f"{escape(marker)}</text>"
             )
             y += _ROW
-        out.append(_row_svg(row, x, y))
+        out.append(_row_svg(row, x, y, words))
         y += _ROW
     for line, text in enumerate(LEGEND):
         y = bottom + 22 + 14 * line
-        out.append(f'<text x="8" y="{y}" fill="#555" font-size="10">{escape(text)}</text>')
+        out.append(f'<text x="8" y="{y}" fill="#555" font-size="10">{escape(words(text))}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def _row_svg(row: Row, x: dict[str, int], y: int) -> str:
+def _row_svg(row: Row, x: dict[str, int], y: int, words: Words = _english) -> str:
     o = row.first
     tone = _tone(o)
     colour = _COLOURS[tone]
     time = f'<text x="8" y="{y + 4}" fill="#555">{escape(row.span)}</text>'
-    tooltip = f"<title>{escape(_tooltip(row))}</title>"
+    tooltip = f"<title>{escape(_tooltip(row, words))}</title>"
     if o.kind == "event" or o.destination is None:
         cx = x[o.source]
-        text = escape(_shorten(_label(row), _SPACING * 2.5))
+        text = escape(_shorten(_label(row, words), _SPACING * 2.5))
         return (
             f"<g>{tooltip}{time}"
             f'<rect x="{cx - 5}" y="{y - 5}" width="10" height="10" fill="{colour}"/>'
@@ -202,11 +310,11 @@ def _row_svg(row: Row, x: dict[str, int], y: int) -> str:
     dash = ' stroke-dasharray="6 3"' if o.destination == BROADCAST or o.source == UNADDRESSED else ""
     if x1 == x2:  # a node addressing itself: a small loop
         path = f'<path d="M{x1},{y} h30 v8 h-30" fill="none" stroke="{colour}"/>'
-        label = escape(_shorten(_label(row), _SPACING * 2.5))
+        label = escape(_shorten(_label(row, words), _SPACING * 2.5))
         return f'<g>{tooltip}{time}{path}<text x="{x1 + 36}" y="{y + 4}" fill="{colour}">{label}</text></g>'
     span = abs(x2 - x1)
-    label = _shorten(_label(row), max(span - 12, _SPACING * 2.5))
-    if len(label) * _CHAR_PX <= span - 12:  # fits over the arrow: centred on it
+    label = _shorten(_label(row, words), max(span - 12, _SPACING * 2.5))
+    if _width(label) <= span - 12:  # fits over the arrow: centred on it
         anchor = f'x="{(x1 + x2) / 2:g}" text-anchor="middle"'
     else:  # longer than the arrow: from its left end on, over the lifelines beyond
         anchor = f'x="{min(x1, x2) + 6}"'

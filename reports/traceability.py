@@ -18,6 +18,9 @@ pass; it is *not applicable* only when every one of its verdicts is. Every scena
 run skipped as not applicable is listed with its reason, "not applicable on this rig:
 <reason>" (on the twin, "on this profile"): the capability the rig or profile lacks
 (``NotApplicable``, DESIGN.md rule 6), or what the declaration says is absent.
+
+The JSON stays in English, for tools; the HTML is written in the report's language
+(``--lang``), its requirement IDs, clause quotes and frame details as they are.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pytest_bdd.feature import get_features
 
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
 from conformance.observe.monitors import MONITOR_SOURCE, MONITORS, verdict_name
+from reports.i18n import ENGLISH, LANGUAGES, N_, Translator, translator
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENT_TAG = "req:"
@@ -166,7 +170,7 @@ def build(
 
 def not_applicable_on(profile: str) -> str:
     """How the summary says where a scenario did not apply: a rig, or the run's profile."""
-    return "not applicable on this rig" if profile == "hil" else "not applicable on this profile"
+    return N_("not applicable on this rig") if profile == "hil" else N_("not applicable on this profile")
 
 
 def _not_applicable(verdicts: Sequence[dict], profile: str) -> list[dict]:
@@ -262,7 +266,7 @@ body { font-family: "Noto Sans CJK JP", "Noto Sans", "DejaVu Sans", sans-serif; 
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { border: 1px solid #c9d2dc; padding: 4px 6px; vertical-align: top; text-align: left; }
-th { background: #eef3f8; } tr:target { outline: 3px solid #1f6fb2; }
+th { background: #eef3f8; white-space: nowrap; } tr:target { outline: 3px solid #1f6fb2; }
 .status { font-weight: bold; white-space: nowrap; padding: 1px 6px; border-radius: 3px; }
 .pass { background: #d4f1dc; color: #14602d; } .fail { background: #f8d4d0; color: #8e1b10; }
 .error { background: #fde9c8; color: #7a4a00; } .na, .untestable { background: #e6e9ee; color: #444; }
@@ -270,140 +274,190 @@ th { background: #eef3f8; } tr:target { outline: 3px solid #1f6fb2; }
 q { quotes: "「" "」"; color: #444; } .small { font-size: 0.85em; color: #555; }
 ul { margin: 0; padding-left: 1.2em; }
 """
-_AGREES = '<span class="status pass">yes</span>'
-_DIFFERS = '<span class="status fail">NO</span>'
+MIXED_TERMINALS = N_(
+    "These verdicts come from several terminal twins: a certification summary judges one terminal."
+)
 _CSS_CLASS = {PASS: "pass", FAIL: "fail", ERROR: "error", NOT_APPLICABLE: "na", UNTESTABLE: "untestable"}
+# Words the page shows from the matrix's data, translated where they are shown.
+_SHOWN = (
+    N_("pass"), N_("fail"), N_("error"), N_("not applicable"), N_("no scenario"), N_("not run"),
+    N_("other profile"), N_("untestable"), N_("gaps"), N_("declared vs observed differences"),
+)  # fmt: skip
 
 
-def _badge(status: str) -> str:
-    return f'<span class="status {_CSS_CLASS.get(status, "gap")}">{html.escape(status)}</span>'
+def _badge(status: str, t: Translator) -> str:
+    return f'<span class="status {_CSS_CLASS.get(status, "gap")}">{html.escape(t(status))}</span>'
 
 
-def render_html(matrix: dict) -> str:
+def _gap(reason: str, t: Translator) -> str:
+    """A gap's reason in ``t``'s language: "<status>: <scenario>: <message>" (``_judge``) or
+    one of its fixed reasons."""
+    status, _, rest = reason.partition(": ")
+    if status in _CSS_CLASS and rest:
+        scenario, _, message = rest.partition(": ")
+        parts = [t(status), t(scenario), *([t.message(message)] if message else [])]
+        return ": ".join(parts)
+    return t(reason)
+
+
+def render_html(matrix: dict, language: str | Translator = ENGLISH) -> str:
+    """The page, in ``language`` (or a translator's, which then lists what it missed)."""
     e = html.escape
+    t = language if isinstance(language, Translator) else translator(language)
     run = matrix["run"]
     summary = matrix["summary"]
+    title = t("Certification summary: IoT-route conformance")
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>Certification summary: IoT-route conformance</title>",
+        f'<html lang="{e(t.language)}"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title>",
         f"<style>{_STYLE}</style></head><body>",
-        "<h1>Certification summary: IoT-route conformance</h1>",
+        f"<h1>{e(title)}</h1>",
         '<table class="small"><tbody>',
-        *(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in run.items()),
-        f"<tr><th>terminal twin(s) judged</th><td>{e(', '.join(matrix['terminals']) or 'none')}</td></tr>",
+        *(f"<tr><th>{e(t.quiet(k))}</th><td>{e(t.quiet(v))}</td></tr>" for k, v in run.items()),
+        f"<tr><th>{e(t('terminal twin(s) judged'))}</th>"
+        f"<td>{e(', '.join(matrix['terminals']) or t('none'))}</td></tr>",
         "</tbody></table>",
         "<p>",
-        f"{summary['requirements']} requirements ({summary['testable']} testable, "
-        f"{summary['untestable']} untestable on a bench); "
-        + ", ".join(
-            f"{e(k.replace('_', ' '))}: {summary[k]}" for k in summary if k not in _COUNTS_SHOWN_APART
+        e(
+            t.fill(
+                "{requirements} requirements ({testable} testable, {untestable} untestable on a bench); ",
+                requirements=summary["requirements"],
+                testable=summary["testable"],
+                untestable=summary["untestable"],
+            )
         )
-        + ".</p>",
+        + t.mark(", ").join(
+            f"{e(t(k.replace('_', ' ')))}: {summary[k]}" for k in summary if k not in _COUNTS_SHOWN_APART
+        )
+        + t.mark(".")
+        + "</p>",
     ]
     if len(matrix["terminals"]) > 1:
-        out.append(
-            "<p><strong>These verdicts come from several terminal twins: a certification summary "
-            "judges one terminal.</strong></p>"
-        )
-    out.append("<h2>Gaps: testable requirements the run did not show met</h2>")
+        out.append("<p><strong>" + e(t(MIXED_TERMINALS)) + "</strong></p>")
+    out.append(f"<h2>{e(t('Gaps: testable requirements the run did not show met'))}</h2>")
     if matrix["gaps"]:
-        out.append("<table><thead><tr><th>requirement</th><th>status</th><th>why</th></tr></thead><tbody>")
+        out.append(
+            f"<table><thead><tr><th>{e(t('requirement'))}</th><th>{e(t('status'))}</th>"
+            f"<th>{e(t('why'))}</th></tr></thead><tbody>"
+        )
         out += [
-            f'<tr><td><a href="#{e(g["id"])}">{e(g["id"])}</a> {e(g["title"])}</td>'
-            f"<td>{_badge(g['status'])}</td><td>{e(g['reason'])}</td></tr>"
+            f'<tr><td><a href="#{e(g["id"])}">{e(g["id"])}</a> {e(t(g["title"]))}</td>'
+            f"<td>{_badge(g['status'], t)}</td><td>{e(_gap(g['reason'], t))}</td></tr>"
             for g in matrix["gaps"]
         ]
         out.append("</tbody></table>")
     else:
-        out.append("<p>None: every testable requirement has a passing verdict.</p>")
-    where = not_applicable_on(matrix["profile"])
-    out.append(f"<h2>Scenarios {e(where)}</h2>")
+        out.append(f"<p>{e(t('None: every testable requirement has a passing verdict.'))}</p>")
+    where = t(not_applicable_on(matrix["profile"]))
+    out.append(f"<h2>{e(t.fill('Scenarios {where}', where=where))}</h2>")
     if matrix["not_applicable"]:
         out.append("<ul>")
         out += [
-            f"<li>{e(n['scenario'])} ({e(', '.join(n['requirements']))}): {e(n['shown'])}"
-            + (f' <span class="small">({n["runs"]} runs)</span>' if n["runs"] > 1 else "")
+            f"<li>{e(t(n['scenario']))} ({e(', '.join(n['requirements']))}): "
+            + e(f"{where}: {t.message(n['reason'])}")
+            + (
+                f' <span class="small">{e(t.fill("({runs} runs)", runs=n["runs"]))}</span>'
+                if n["runs"] > 1
+                else ""
+            )
             + "</li>"
             for n in matrix["not_applicable"]
         ]
         out.append("</ul>")
     else:
-        out.append(f"<p>None: no scenario of this run was {e(where)}.</p>")
+        out.append(f"<p>{e(t.fill('None: no scenario of this run was {where}.', where=where))}</p>")
     out += [
-        "<h2>Traceability matrix</h2>",
-        "<table><thead><tr><th>requirement</th><th>clause</th><th>severity</th><th>status</th>"
-        "<th>scenarios and verdicts</th></tr></thead><tbody>",
+        f"<h2>{e(t('Traceability matrix'))}</h2>",
+        f"<table><thead><tr><th>{e(t('requirement'))}</th><th>{e(t('clause'))}</th>"
+        f"<th>{e(t('severity'))}</th><th>{e(t('status'))}</th>"
+        f"<th>{e(t('scenarios and verdicts'))}</th></tr></thead><tbody>",
     ]
     for r in matrix["requirements"]:
-        out.append(_matrix_row(r, where))
+        out.append(_matrix_row(r, where, t))
     out.append("</tbody></table>")
-    out.append("<h2>Declared versus observed</h2>")
+    out.append(f"<h2>{e(t('Declared versus observed'))}</h2>")
     comparisons = matrix["declared_vs_observed"]
     if comparisons:
         out.append(
-            "<table><thead><tr><th>item</th><th>declared</th><th>observed</th><th>agrees</th>"
-            "<th>requirement</th><th>scenario</th></tr></thead><tbody>"
+            f"<table><thead><tr><th>{e(t('item'))}</th><th>{e(t('declared'))}</th><th>{e(t('observed'))}</th>"
+            f"<th>{e(t('agrees'))}</th><th>{e(t('requirement'))}</th><th>{e(t('scenario'))}</th></tr>"
+            "</thead><tbody>"
         )
         out += [
-            f"<tr><td>{e(c['item'])}</td><td>{e(c['declared'])}</td><td>{e(c['observed'])}</td>"
-            f"<td>{_AGREES if c['agrees'] else _DIFFERS}</td>"
-            f"<td>{e(c['source'])}</td><td>{e(c['scenario'])} (seed {c['seed']})</td></tr>"
+            f"<tr><td>{e(t(c['item']))}</td><td>{e(c['declared'])}</td><td>{e(c['observed'])}</td>"
+            f'<td><span class="status {"pass" if c["agrees"] else "fail"}">'
+            f"{e(t('yes') if c['agrees'] else t('NO'))}</span></td>"
+            f"<td>{e(c['source'])}</td>"
+            f"<td>{e(t.fill('{scenario} (seed {seed})', scenario=t(c['scenario']), seed=c['seed']))}"
+            "</td></tr>"
             for c in comparisons
         ]
         out.append("</tbody></table>")
     else:
-        out.append("<p>No scenario of this run compared a declared value with an observed one.</p>")
+        out.append(
+            f"<p>{e(t('No scenario of this run compared a declared value with an observed one.'))}</p>"
+        )
     if matrix["unmatched_verdicts"]:
-        out.append("<h2>Verdicts of scenarios the feature files no longer hold</h2><ul>")
+        out.append(f"<h2>{e(t('Verdicts of scenarios the feature files no longer hold'))}</h2><ul>")
         out += [
-            f"<li>{e(v['scenario'])} ({e(', '.join(v['requirements']))}): {_badge(v['verdict'])}</li>"
+            f"<li>{e(t(v['scenario']))} ({e(', '.join(v['requirements']))}): {_badge(v['verdict'], t)}</li>"
             for v in matrix["unmatched_verdicts"]
         ]
         out.append("</ul>")
     out.append(
-        '<p class="small">Written by <code>python -m reports.traceability</code> from the requirement '
-        "catalogue, the feature files and the run's verdicts. The HTML report (html/index.html) holds "
-        "each scenario's evidence.</p></body></html>"
+        '<p class="small">'
+        + t.fill(
+            "Written by {command} from the requirement catalogue, the feature files and the run's "
+            "verdicts. The HTML report (html/index.html) holds each scenario's evidence.",
+            command="<code>python -m reports.traceability</code>",
+        )
+        + "</p></body></html>"
     )
     return "\n".join(out) + "\n"
 
 
-def _matrix_row(r: dict, where: str) -> str:
+def _runs_note(runs: int, t: Translator) -> str:
+    return f' <span class="small">{html.escape(t.fill("({runs} runs)", runs=runs))}</span>'
+
+
+def _matrix_row(r: dict, where: str, t: Translator) -> str:
     e = html.escape
     if not r["testable"]:
-        scenarios = f"<em>untestable on a bench:</em> {e(r['untestable_reason'] or '')}"
+        scenarios = f"<em>{e(t('untestable on a bench:'))}</em> {e(t(r['untestable_reason'] or ''))}"
     elif not r["scenarios"]:
-        scenarios = f"<em>{e(r['gap'] or '')}</em>"
+        scenarios = f"<em>{e(_gap(r['gap'] or '', t))}</em>"
     else:
         items = []
         for s in r["scenarios"]:
             runs = s["verdicts"]
-            seeds = f" ({len(runs)} runs)" if len(runs) > 1 else ""
+            seeds = " " + t.fill("({runs} runs)", runs=len(runs)) if len(runs) > 1 else ""
             messages = sorted(
                 {
-                    f"{where}: {v['message']}" if v["verdict"] == NOT_APPLICABLE else v["message"]
+                    f"{where}: {t.message(v['message'])}"
+                    if v["verdict"] == NOT_APPLICABLE
+                    else t.message(v["message"])
                     for v in runs
                     if v["verdict"] != PASS and v["message"]
                 }
             )
             detail = f'<br><span class="small">{e(messages[0])}</span>' if messages else ""
-            items.append(f"<li>{e(s['name'])} {_badge(s['status'])}{seeds}{detail}</li>")
+            items.append(f"<li>{e(t(s['name']))} {_badge(s['status'], t)}{e(seeds)}{detail}</li>")
         scenarios = "<ul>" + "".join(items) + "</ul>"
     return (
-        f'<tr id="{e(r["id"])}"><td><strong>{e(r["id"])}</strong><br>{e(r["title"])}</td>'
-        f'<td><q lang="ja">{e(r["quote"])}</q><br><span class="small">{e(r["section"])}; '
-        f"check: {e(r['check'])}</span></td>"
-        f"<td>{e(r['severity'])}</td><td>{_badge(r['status'])}</td><td>{scenarios}</td></tr>"
+        f'<tr id="{e(r["id"])}"><td><strong>{e(r["id"])}</strong><br>{e(t(r["title"]))}</td>'
+        f'<td><q lang="ja">{e(r["quote"])}</q><br><span class="small">{e(r["section"])}{e(t.mark("; "))}'
+        f"{e(t.fill('check: {check}', check=t(r['check'])))}</span></td>"
+        f"<td>{e(t(r['severity']))}</td><td>{_badge(r['status'], t)}</td><td>{scenarios}</td></tr>"
     )
 
 
-def write(matrix: dict, output: Path) -> tuple[Path, Path]:
+def write(matrix: dict, output: Path, language: str | Translator = ENGLISH) -> tuple[Path, Path]:
     output.mkdir(parents=True, exist_ok=True)
     as_json = output / "traceability.json"
     as_html = output / "traceability.html"
     as_json.write_text(json.dumps(matrix, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    as_html.write_text(render_html(matrix), encoding="utf-8")
+    as_html.write_text(render_html(matrix, language), encoding="utf-8")
     return as_json, as_html
 
 
@@ -423,6 +477,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=None, help="Allure results (environment.properties)")
     parser.add_argument("--features", type=Path, default=ROOT / "features", help="the feature files")
     parser.add_argument("--profile", default=None, help="the run's profile (default: the results', or twin)")
+    parser.add_argument("--lang", choices=LANGUAGES, default=ENGLISH, help="the page's language (default en)")
     args = parser.parse_args(None if argv is None else list(argv))
     run = read_properties(args.results / "environment.properties") if args.results else {}
     profile = args.profile or run.get("profile", "twin")
@@ -437,7 +492,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"certification summary: {exc}", file=sys.stderr)
         return 1
-    _, as_html = write(matrix, args.output)
+    _, as_html = write(matrix, args.output, args.lang)
     s = matrix["summary"]
     print(f"certification summary: {as_html} ({s['requirements']} requirements, {s['gaps']} gaps)")
     return 0

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from reports.bundle import MANIFEST, REDACTED, SIGNATURE, redacted_rig, verify
+from reports.i18n.readme import README
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,3 +170,15 @@ def test_secrets_in_a_rig_file_are_redacted(tmp_path: Path, key: str) -> None:
     text = redacted_rig(rig)
     assert "Zx81-secret-value" not in text
     assert yaml.safe_load(text) == {"radio": {"port": "/dev/ttyUSB0", key: REDACTED, "baud": 115200}}
+
+
+def test_the_bundle_says_what_it_holds_in_the_reports_language(report) -> None:
+    readme = members(report.bundle)[README].decode()
+    files = members(report.bundle)
+    for name in ("html/index.html", "traceability.html", "MANIFEST.sha256", "declaration.yaml"):
+        assert name in readme and name in files, name
+    if report.language == "ja":
+        assert readme.startswith("IoTルート適合性試験の証跡バンドル")
+        assert "まず html/index.html（レポート）と traceability.html（認証サマリ）を開いて" in readme
+    else:
+        assert readme.startswith("Evidence bundle of an IoT-route conformance run")

@@ -1,43 +1,20 @@
 """What a failing scenario leaves: its verdict, a plain-language diagnosis naming the
 measurement at fault, the measurement table, and its place under "terminal defects" in
-the HTML report. Run against the faulty twin that joins late."""
+the HTML report. Run against the faulty twin that joins late (the ``failed`` fixture of
+conftest.py, which the browser test reads too)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from conformance.observe.monitors import MONITOR_SOURCE
 from fixtures.evidence import DIAGNOSIS, MEASUREMENT_TABLE, SEQUENCE_CHART
-from reports import environment, html
+from reports import html
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFECTS = "Terminal defects (requirement violated)"
-
-
-@pytest.fixture(scope="module")
-def failed(run, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The late-joining twin's run, reported with the session's passing run as its history."""
-    out = tmp_path_factory.mktemp("joins-late")
-    shutil.copyfile(run.out / "history.jsonl", out / "history.jsonl")
-    command = [
-        sys.executable, "-m", "pytest", "features", "--dut", "joins-late", "--seed", "3",
-        "-k", "within_90_seconds",
-        "--alluredir", str(out / "allure-results"), "--verdicts-json", str(out / "verdicts.json"),
-        "-p", "no:cacheprovider", "-q",
-    ]  # fmt: skip
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]  # scenarios failed, nothing broke
-    environment.write(out / "allure-results", 3, None, dut="joins-late")
-    html.generate(out / "allure-results", out / "html", history=out / "history.jsonl")
-    return out
 
 
 def _results(out: Path) -> list[dict]:

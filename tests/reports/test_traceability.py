@@ -245,3 +245,30 @@ def test_on_the_twin_a_scenario_not_applicable_is_so_on_this_profile() -> None:
     empty = build(load_catalogue(), scenarios, [verdict("battery", ["THK-8-BATT"], "pass")], profile="twin")
     assert empty["not_applicable"] == []
     assert "<p>None: no scenario of this run was not applicable on this profile.</p>" in render_html(empty)
+
+
+def test_the_summary_in_japanese_keeps_ids_quotes_and_frames_and_translates_the_rest(run_ja) -> None:
+    """The same matrix rendered in Japanese: headings, statuses, titles, scenarios and
+    messages in Japanese; requirement IDs, the clause quoted as it is, frames as the bench
+    wrote them. The JSON stays English, for tools."""
+    name = "The terminal reads the meter at every :00 and :30"
+    scenarios = [Scenario(name=name, feature=FEATURE, requirements=("NAT-2.5-ACQ",))]
+    message = (
+        "conformance.errors.TerminalFailure: the terminal routed a home-side datagram for fe80::1 onto "
+        "the IoT route: frame at t=10.518 s (UDP 3610->3610, 15 octets (secured))"
+    )
+    verdicts = [verdict(name, ["NAT-2.5-ACQ"], "fail", message)]
+    matrix = build(load_catalogue(), scenarios, verdicts, profile="twin")
+    page = render_html(matrix, "ja")
+    requirement = load_catalogue().get("NAT-2.5-ACQ")
+    assert '<html lang="ja">' in page
+    assert "<h2>トレーサビリティマトリクス</h2>" in page
+    assert f'<q lang="ja">{html.escape(requirement.quote)}</q>' in page
+    assert 'id="NAT-2.5-ACQ"' in page and "00分・30分に積算電力量9桁を取得し" in page
+    assert "無線端末は毎時00分と30分に特例計量器の値を取得する" in page
+    assert "不合格（無線端末）: 無線端末がfe80::1宛ての宅内側のデータグラムをIoTルートへ転送した" in page
+    assert "UDP 3610-&gt;3610, 15 octets" in page  # the frame, as it was decoded
+    assert "Gaps" not in page and "Traceability matrix" not in page
+    written = json.loads((run_ja.out / "traceability.json").read_text(encoding="utf-8"))
+    first = written["requirements"][0]
+    assert first["title"] == load_catalogue().get(first["id"]).title  # English, for tools
