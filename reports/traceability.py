@@ -37,7 +37,7 @@ from pathlib import Path
 from pytest_bdd.feature import get_features
 
 from conformance.catalogue import Catalogue, Requirement, load_catalogue
-from conformance.observe.monitors import MONITOR_SOURCE, MONITORS, verdict_name
+from conformance.observe.monitors import MONITOR_SOURCE, MONITORS, parse_verdict_name, verdict_name
 from reports.i18n import ENGLISH, LANGUAGES, N_, Translator, translator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -354,7 +354,7 @@ def render_html(matrix: dict, language: str | Translator = ENGLISH) -> str:
     if matrix["not_applicable"]:
         out.append("<ul>")
         out += [
-            f"<li>{e(t(n['scenario']))} ({e(', '.join(n['requirements']))}): "
+            f"<li>{e(_scenario_name(n['scenario'], t))} ({e(', '.join(n['requirements']))}): "
             + e(f"{where}: {t.message(n['reason'])}")
             + (
                 f' <span class="small">{e(t.fill("({runs} runs)", runs=n["runs"]))}</span>'
@@ -417,6 +417,15 @@ def render_html(matrix: dict, language: str | Translator = ENGLISH) -> str:
     return "\n".join(out) + "\n"
 
 
+def _scenario_name(name: str, t: Translator) -> str:
+    """A scenario's name in the report's language; a monitor's verdict over a scenario
+    names the monitor by its ID and the scenario translated."""
+    monitor = parse_verdict_name(name)
+    if monitor is None:
+        return t(name)
+    return t.fill("monitor {monitor} over {scenario}", monitor=monitor[0], scenario=t(monitor[1]))
+
+
 def _runs_note(runs: int, t: Translator) -> str:
     return f' <span class="small">{html.escape(t.fill("({runs} runs)", runs=runs))}</span>'
 
@@ -442,7 +451,9 @@ def _matrix_row(r: dict, where: str, t: Translator) -> str:
                 }
             )
             detail = f'<br><span class="small">{e(messages[0])}</span>' if messages else ""
-            items.append(f"<li>{e(t(s['name']))} {_badge(s['status'], t)}{e(seeds)}{detail}</li>")
+            items.append(
+                f"<li>{e(_scenario_name(s['name'], t))} {_badge(s['status'], t)}{e(seeds)}{detail}</li>"
+            )
         scenarios = "<ul>" + "".join(items) + "</ul>"
     return (
         f'<tr id="{e(r["id"])}"><td><strong>{e(r["id"])}</strong><br>{e(t(r["title"]))}</td>'

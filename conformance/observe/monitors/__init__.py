@@ -85,6 +85,14 @@ def verdict_name(monitor_id: str, scenario: str) -> str:
     return f"monitor {monitor_id} over {scenario}"
 
 
+def parse_verdict_name(name: str) -> tuple[str, str] | None:
+    """(monitor id, scenario) of a ``verdict_name``; None for a scenario's own name."""
+    head, over, scenario = name.partition(" over ")
+    if not head.startswith("monitor ") or not over:
+        return None
+    return head.removeprefix("monitor "), scenario
+
+
 def judge_all(watched: Watched, monitors: tuple[Monitor, ...] = MONITORS) -> list[Outcome]:
     """Every monitor's outcome over one scenario's observations."""
     return [m.judge(watched) for m in monitors]
