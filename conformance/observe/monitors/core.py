@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance.errors import TerminalFailure
+from conformance.interfaces import if_provided
 from conformance.observe.air import AirFrame
 from conformance.observe.route_events import RouteEvent, RouteEventLog, TerminalAuthenticated
 from conformance.protocols import wpan
@@ -112,16 +113,17 @@ class Watched:
     @classmethod
     def of(cls, bench: Bench) -> Watched:
         route = bench.route
+        air = if_provided(lambda: route.air)  # no sniffer: the monitors judge the rest
         return cls(
             profile=bench.profile,
             terminal=bench.declaration.identity.eui64,
             declaration=bench.declaration,
             now=bench.clock.now(),
             events=route.events,
-            air=route.air,
+            air=air,
             home=bench.home,
             hes=bench.hes,
-            keys=tuple(dict.fromkeys(route.issued_keys())) if route.air is not None else (),
+            keys=tuple(dict.fromkeys(route.issued_keys())) if air is not None else (),
         )
 
     def route_events(self, kind: type[RouteEvent]) -> list:
