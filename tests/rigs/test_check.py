@@ -85,11 +85,12 @@ def test_a_broken_rig_file_stops_the_check_with_its_one_line_error(tmp_path: Pat
     broken = tmp_path / "rig.yaml"
     broken.write_text(EMULATED.read_text().replace("    voltage_v: 3.6\n", "    voltage: 3.6\n"))
     (tmp_path / "instruments.yaml").write_text((EMULATED.parent / "instruments.yaml").read_text())
+    line = broken.read_text().splitlines().index("    voltage: 3.6") + 1
     result = run_check(broken)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"rig file refused: {broken}:42: resources.psu.voltage: Extra inputs are not permitted"
+        f"rig file refused: {broken}:{line}: resources.psu.voltage: Extra inputs are not permitted"
     ]
 
 
