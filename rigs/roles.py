@@ -146,10 +146,13 @@ class MeterBusEntry(RoleEntry):
 
 
 class Probe(StrEnum):
-    """How ``python -m rigs.check`` looks at a role's resource; nothing is switched or changed."""
+    """How ``python -m rigs.check`` looks at a role's resource; nothing is switched on."""
 
     IDENTIFY = "identify"  # open the VISA instrument and ask *IDN?
     SERIAL = "serial"  # open the serial line; ask the role's serial probe where it has one
+    # Open the module with its driver and the rig file's options as a scenario's set-up
+    # does (echo, EINFO, data format, SA2), then SKRESET, SKVER, registers, SKINFO, a listen.
+    RADIO = "radio"
     BIND = "bind"  # bind a socket to the bench's address on the LAN
     READ_IO = "read-io"  # read the I/O module's wired relay and input
     SERVE = "serve"  # check the bench could serve a Modbus unit there
@@ -206,7 +209,7 @@ ROLES: Mapping[str, Binding] = {
             provides=SmartMeterRadioProtocol,
             driver=SkStackRadio,
             open=_open_radio,
-            probe=Probe.SERIAL,
+            probe=Probe.RADIO,
         ),
         Binding(
             role="maintenance-port",

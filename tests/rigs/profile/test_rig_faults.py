@@ -61,9 +61,10 @@ def test_the_rig_check_identifies_every_emulated_instrument_and_port(rig: Emulat
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = {line.split()[0]: line for line in result.stdout.splitlines()[2:-1]}
+    table = result.stdout.split("\nradio, step by step:\n")[0]  # the radio's steps follow the table
+    rows = {line.split()[0]: line for line in table.splitlines()[2:]}
     expected = {
-        "radio": ("wisun-radio", rig.variables["IOTROUTE_RIG_RADIO"], "EVER 1.2.10"),
+        "radio": ("wisun-radio", rig.variables["IOTROUTE_RIG_RADIO"], "EVER 1.2.10, A1 family"),
         "maintenance": ("maintenance-port", rig.variables["IOTROUTE_RIG_MAINTENANCE"], "port opened"),
         "psu": ("power-supply", "USB0::0x0000::0x3020::SIM000101::INSTR", "BENCHSIM,PS-3020,SIM000101,1.0.4"),
         "jammer": (
