@@ -19,7 +19,7 @@ LOCALE_LANG := $(or $(LC_ALL),$(LC_MESSAGES),$(LANG))
 REPORT_LANG ?= $(if $(filter ja ja_% ja.%,$(LOCALE_LANG)),ja,en)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: conformance test matrix benchmarks mutation lint system-deps clean
+.PHONY: conformance hil test matrix benchmarks mutation lint system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,26 @@ conformance: $(STAMP) $(NODE_STAMP)
 	if [ "$$status" -gt 1 ]; then echo "conformance run: pytest stopped (exit $$status) before judging"; exit $$status; fi; \
 	$(BIN)/python -m reports.build --out $(OUT) --seed $(SEED) --lang $(REPORT_LANG) $(if $(ICS),--ics $(ICS)) || exit 1; \
 	if [ "$$status" -ne 0 ]; then echo "conformance run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
+	exit $$status
+
+# The HIL profile against the terminal on a rig: make hil RIG=my-rig.yaml ICS=my-terminal.yaml
+# (check the rig first: python -m rigs.check my-rig.yaml). The @hil scenarios run in real
+# time, hours of it; the console shows which scenario of how many, the time since the
+# start and the step it waits in (rigs/profile/progress.py). The report, certification
+# summary and evidence bundle are built as by `make conformance`, with the rig file.
+# HIL_ARGS passes more pytest options (HIL_ARGS="-k plaintext" runs one scenario).
+hil: $(STAMP) $(NODE_STAMP)
+	@test -n "$(RIG)" -a -n "$(ICS)" || { echo "usage: make hil RIG=path/to/rig.yaml ICS=path/to/declaration.yaml"; exit 2; }
+	rm -rf $(OUT)/allure-results $(OUT)/html $(OUT)/verdicts.json
+	mkdir -p $(OUT)
+	{ $(BIN)/pytest features --profile hil --rig $(RIG) --ics $(ICS) --seed $(SEED) \
+	  -p rigs.profile.progress --alluredir $(OUT)/allure-results --verdicts-json $(OUT)/verdicts.json \
+	  -p no:cacheprovider $(HIL_ARGS); echo $$? > $(OUT)/pytest.exit; } 2>&1 \
+	  | tee $(OUT)/hil.log
+	@status=$$(cat $(OUT)/pytest.exit); rm -f $(OUT)/pytest.exit; \
+	if [ "$$status" -gt 1 ]; then echo "hil run: pytest stopped (exit $$status) before judging"; exit $$status; fi; \
+	$(BIN)/python -m reports.build --out $(OUT) --seed $(SEED) --ics $(ICS) --rig $(RIG) --profile hil || exit 1; \
+	if [ "$$status" -ne 0 ]; then echo "hil run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 
 test: $(STAMP) system-deps lint

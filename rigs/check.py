@@ -1,27 +1,38 @@
 """Check a rig before a run: ``python -m rigs.check RIG.yaml``.
 
 Opens every resource of the rig file and prints what it found: each instrument's
-``*IDN?``, each serial port opened (and the Wi-SUN radio asked for its version), each
-Modbus unit read, the home LAN address bound. Nothing is switched on or changed. Exit
-status: 0 when every resource is ok, 1 when one is not, 2 when the rig file is refused
-(its one-line error on stderr).
+``*IDN?``, each serial port opened, each Modbus unit read, the home LAN address bound,
+and the Wi-SUN radio opened the way a scenario's set-up opens it, step by step. Nothing
+is switched on. Exit status: 0 when every resource is ok, 1 when one is not, 2 when the
+rig file is refused (its one-line error on stderr).
 
 How a resource is looked at is its role's ``probe`` in the roles table (``rigs.roles``):
-identify a VISA instrument, open a serial line, bind the LAN address, read an I/O module,
-check a Modbus unit could be served. A serial line is asked through the role's *serial
-probe*, a small function given the open port, where it has one; the radio's default
-sends SKSTACK-IP's ``SKVER`` and expects ``EVER``. Pass others to :func:`check_rig` or
-:func:`main` to use the radio's real driver.
+identify a VISA instrument, open a serial line, open the radio, bind the LAN address,
+read an I/O module, check a Modbus unit could be served.
+
+The radio is opened by its row of the table with the rig file's options, as the HIL
+profile opens it, and then driven through what every scenario's set-up asks of it:
+``open`` (echo off, EINFO and the family, the data format by ROPT/WOPT, SA2),
+``SKRESET`` (and the registers written again), ``SKVER``, ``registers`` (SFE and, on the
+C family, SA2 read back), ``SKINFO`` and a short ``listen`` in which no malformed line may
+arrive. A module that answers SKVER but refuses any of these is an error row naming the
+step (issue 12: an SKVER alone once said "3 of 3 ok" while every scenario then failed at
+set-up). Each step is printed under its resource's row.
+
+A serial line may instead be asked through a *serial probe*, a small function given the
+open port (``probes``, by role); ``skver_probe`` is the radio's cheap one, which only
+shows the module is there.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import socket
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +44,7 @@ from rigs.drivers.modbusio import ModbusIoModule
 from rigs.drivers.scpisession import ScpiSession
 from rigs.resources import ModbusRtu, ModbusTcp, NetworkInterface, SerialPort, VisaInstrument
 from rigs.rigfile import Rig, load_rig, resource_of
-from rigs.roles import ROLES, DigitalIoEntry, Probe, RoleEntry
+from rigs.roles import ROLES, DigitalIoEntry, Opening, Probe, RoleEntry, WisunRadioEntry
 
 SerialProbe = Callable[[str, serial.SerialBase, float], str]
 """``probe(resource name, open port, timeout_s) -> identity``; raises ``RigError``."""
@@ -56,7 +67,23 @@ def skver_probe(name: str, port: serial.SerialBase, timeout_s: float) -> str:
     raise RigError(name, "SKVER", f"no EVER answer within {timeout_s} s")
 
 
-DEFAULT_PROBES: Mapping[str, SerialProbe] = {"wisun-radio": skver_probe}
+DEFAULT_PROBES: Mapping[str, SerialProbe] = {}
+"""No serial probe by default: each role is looked at as its row of the roles table says."""
+
+LISTEN_S = 1.0  # the radio's short listen: long enough for a chattering line to show
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of opening a resource: ``ok`` None when an earlier step failed."""
+
+    name: str
+    ok: bool | None
+    detail: str = ""
+
+    @property
+    def status(self) -> str:
+        return {True: "ok", False: "error", None: "not run"}[self.ok]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +96,7 @@ class Finding:
     ok: bool
     message: str = ""
     identity: str = ""
+    steps: tuple[Step, ...] = ()
 
     @property
     def status(self) -> str:
@@ -80,8 +108,9 @@ def check_rig(rig: Rig, *, probes: Mapping[str, SerialProbe] = DEFAULT_PROBES) -
     findings = []
     for name, entry in rig.resources.items():
         ok, message, identity = True, "", ""
+        steps: list[Step] = []
         try:
-            identity = _check(name, entry, probes)
+            identity = _check(name, entry, probes, steps)
         except RigError as exc:
             ok, message = False, f"{exc.command}: {exc.problem}"
         except Exception as exc:  # a library failing in a way we did not foresee: still one row
@@ -89,15 +118,89 @@ def check_rig(rig: Rig, *, probes: Mapping[str, SerialProbe] = DEFAULT_PROBES) -
         address = resource_of(entry).describe()
         findings.append(
             Finding(
-                resource=name, role=entry.role, address=address, ok=ok, message=message, identity=identity
+                resource=name,
+                role=entry.role,
+                address=address,
+                ok=ok,
+                message=message,
+                identity=identity,
+                steps=tuple(steps),
             )
         )
     return findings
 
 
-def _check(name: str, entry: RoleEntry, probes: Mapping[str, SerialProbe]) -> str:
-    """Look at the resource as its role's row of the roles table says."""
-    return CHECKS[ROLES[entry.role].probe](name, entry, probes.get(entry.role))
+def _check(name: str, entry: RoleEntry, probes: Mapping[str, SerialProbe], steps: list[Step]) -> str:
+    """Look at the resource as its role's row of the roles table says, or through the
+    serial probe given for its role."""
+    probe = probes.get(entry.role)
+    if probe is not None:
+        return _serial(name, entry, probe)
+    kind = ROLES[entry.role].probe
+    if kind is Probe.RADIO:
+        return _radio(name, entry, steps)
+    return CHECKS[kind](name, entry, None)
+
+
+# The radio's steps, in the order a scenario's set-up meets them.
+RADIO_STEPS = ("open", "SKRESET", "SKVER", "registers", "SKINFO", "listen")
+
+
+@contextlib.contextmanager
+def _step(steps: list[Step], name: str) -> Iterator[list[str]]:
+    """Record one step: its detail (what the body appends) when it passes, the error when
+    it raises; the steps after a failed one are recorded as not run."""
+    detail: list[str] = []
+    try:
+        yield detail
+    except Exception as exc:
+        problem = (
+            f"{exc.command}: {exc.problem}" if isinstance(exc, RigError) else f"{type(exc).__name__}: {exc}"
+        )
+        steps.append(Step(name, False, problem))
+        later = RADIO_STEPS[RADIO_STEPS.index(name) + 1 :]
+        steps.extend(Step(step, None) for step in later)
+        raise
+    steps.append(Step(name, True, ", ".join(detail)))
+
+
+def _radio(name: str, entry: RoleEntry, steps: list[Step]) -> str:
+    assert isinstance(entry, WisunRadioEntry)
+    # The radio's opener reads no declaration (only a maintenance-port plug-in does).
+    opening = Opening(declaration=None)  # type: ignore[arg-type]
+    with _step(steps, "open") as detail:
+        radio = ROLES[entry.role].build(name, entry, opening)
+    with contextlib.closing(radio):
+        family = radio.layout.family
+        data = "hex" if radio.hex_data else "binary"
+        detail += [f"{family} family (EINFO)", f"ERXUDP data {data}", f"SFE {int(radio.echo)}"]
+        steps[-1] = Step("open", True, ", ".join(detail))
+        with _step(steps, "SKRESET"):
+            radio.reset()
+        with _step(steps, "SKVER") as detail:
+            version = radio.identify()
+            detail.append(version)
+        with _step(steps, "registers") as detail:
+            registers = ["SFE"] + (["SA2"] if radio.layout.rssi_register else [])
+            for register in registers:
+                value = radio.read_register(register)
+                detail.append(f"{register} {int(value) if isinstance(value, bool) else value}")
+            if radio.read_register("SFE") != radio.echo:
+                message = f"reads {int(not radio.echo)} after it was written {int(radio.echo)}"
+                raise RigError(name, "SKSREG SFE", message)
+        with _step(steps, "SKINFO") as detail:
+            info = radio.info()
+            detail.append(f"channel {info.channel}, PAN ID {info.pan_id:04X}")
+        with _step(steps, "listen") as detail:
+            before = radio.mark()
+            time.sleep(LISTEN_S)
+            radio.check_alive()
+            errors = radio.protocol_error_log()
+            if errors:
+                message = f"{len(errors)} malformed line(s) since open, the first {errors[0].describe()}"
+                raise RigError(name, "listen", message)
+            detail.append(f"{LISTEN_S:g} s, {radio.mark() - before} line(s), no malformed line")
+    return f"EVER {version}, {family} family, ERXUDP {data}"
 
 
 def _identify(name: str, entry: RoleEntry, probe: SerialProbe | None) -> str:
@@ -185,6 +288,7 @@ def _bind_listener(name: str, unit: ModbusTcp) -> str:
 CHECKS: Mapping[Probe, Callable[[str, RoleEntry, SerialProbe | None], str]] = {
     Probe.IDENTIFY: _identify,
     Probe.SERIAL: _serial,
+    Probe.RADIO: lambda name, entry, probe: _radio(name, entry, []),
     Probe.BIND: _bind,
     Probe.READ_IO: _read_io,
     Probe.SERVE: _serve,
@@ -205,6 +309,13 @@ def format_table(findings: Sequence[Finding]) -> str:
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
         lines.append("  ".join([*cells, row[4]]).rstrip() if row[4] else "  ".join([*cells[:3], row[3]]))
+    for finding in findings:
+        if finding.steps:
+            lines.append(f"{finding.resource}, step by step:")
+            width = max(len(step.name) for step in finding.steps)
+            lines += [
+                f"  {s.name.ljust(width)}  {s.status.ljust(7)}  {s.detail}".rstrip() for s in finding.steps
+            ]
     return "\n".join(lines)
 
 

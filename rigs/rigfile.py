@@ -21,6 +21,17 @@ commented one for a vendor's desk::
 Each role takes one kind of resource (``serial``, ``visa``, ``modbus`` or ``network``)
 and its own options; a rig has at most one resource in each role. The roles, their entry
 models and the drivers that play them are one table, :mod:`rigs.roles`.
+
+``power`` says how the terminal is switched: ``instruments`` (the default: the power
+supply and/or the I/O module's relay), ``manual`` (the bench prompts the operator on the
+console and waits for Enter, up to ``timeout_s``) or ``maintenance`` (the terminal is
+restarted by its maintenance port's ``reboot`` command, and is never switched off). Only
+instruments can cut the power for a timed while; scenarios that need that are not
+applicable on the other two (``rigs.profile.terminal``)::
+
+    power: manual                        # or, with its options:
+    power: {by: manual, timeout_s: 120, console: /dev/tty}
+    power: {by: maintenance, reboot: REBOOT}
 """
 
 from __future__ import annotations
@@ -29,7 +40,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from conformance.yamlfile import DocumentError, load_document, yaml_line
 from rigs.resources import (
@@ -41,7 +52,7 @@ from rigs.resources import (
     field_error,
     tagged,
 )
-from rigs.roles import ROLES, RoleEntry, binding
+from rigs.roles import ROLES, DigitalIoEntry, RoleEntry, binding
 
 Role = str  # a key of rigs.roles.ROLES: "wisun-radio", "power-supply" ...
 KINDS = ("serial", "visa", "modbus", "network")
@@ -77,11 +88,31 @@ class RigInfo(BaseModel):
     description: str = ""
 
 
+def _power_shorthand(value: object) -> object:
+    # ``power: manual`` is ``power: {by: manual}``.
+    return {"by": value} if isinstance(value, str) else value
+
+
+class PowerControl(BaseModel):
+    """How the terminal is switched on and off (see the module's docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Literal["instruments", "manual", "maintenance"] = "instruments"
+    # manual: how long the bench waits for the operator, and where the operator answers
+    # (the terminal the bench runs in; a file or a named pipe when a test answers).
+    timeout_s: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    console: Annotated[str, Field(min_length=1)] = "/dev/tty"
+    # maintenance: the line sent to the maintenance port that restarts the terminal.
+    reboot: Annotated[str, Field(min_length=1)] = "REBOOT"
+
+
 class Rig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1]
     rig: RigInfo
+    power: Annotated[PowerControl, BeforeValidator(_power_shorthand)] = PowerControl()
     resources: Annotated[
         dict[ResourceName, Annotated[Entry, BeforeValidator(tagged("role", ENTRIES, _kind_fits_role))]],
         Field(min_length=1),
@@ -107,6 +138,25 @@ class Rig(BaseModel):
                 )
             users[port] = name
         return resources
+
+    @model_validator(mode="after")
+    def _power_has_its_means(self) -> Rig:
+        # One way to switch the terminal: a supply or relay beside ``manual`` would leave it
+        # open which of them the bench obeys.
+        by = self.power.by
+        instruments = [
+            name
+            for name, entry in self.resources.items()
+            if entry.role == "power-supply"
+            or (isinstance(entry, DigitalIoEntry) and entry.power_relay is not None)
+        ]
+        if by != "instruments" and instruments:
+            message = f"power by {by}, but {instruments[0]} switches the terminal; remove one of them"
+            raise field_error("rig", ("power", "by"), by, "power_twice", message)
+        if by == "maintenance" and self.find("maintenance-port") is None:
+            message = "power by maintenance needs a resource in the role maintenance-port"
+            raise field_error("rig", ("power", "by"), by, "power_without_port", message)
+        return self
 
     def find(self, role: Role) -> tuple[str, RoleEntry] | None:
         """The resource in ``role`` and its name, or None when the rig has none; a role the

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from conformance.errors import BenchError
 from conformance.ics import Declaration
+from conformance.protocols import skstack as sk
 from rigs.drivers.homelansocket import HomeLanSocket
 from rigs.drivers.maintenanceconsole import MaintenanceConsole
 from rigs.drivers.modbusio import ModbusIoModule
@@ -44,7 +45,7 @@ from rigs.protocols import (
     PowerProtocol,
     SmartMeterRadioProtocol,
 )
-from rigs.resources import ModbusUnit, NetworkInterface, SerialPort, VisaInstrument
+from rigs.resources import ModbusUnit, NetworkInterface, SerialPort, VisaInstrument, field_error
 
 # -- the rig file's entries, one model per role ---------------------------------------------
 
@@ -56,9 +57,42 @@ class RoleEntry(BaseModel):
     role: str
 
 
+RadioModel = Literal[tuple(sk.MODELS)]  # type: ignore[valid-type]  # BP35A1, RL7023-IPS, BP35C0 ...
+
+
 class WisunRadioEntry(RoleEntry):
+    """The module and how it is to print; each option left out is asked of the module at
+    open (``rigs.drivers.skstackradio``), so a rig file needs one only to insist."""
+
     role: Literal["wisun-radio"]
     serial: SerialPort
+    # Checked against EINFO at open: a fifth field of ADDR16 is the A1 family, of SIDE the
+    # C family (conformance/protocols/skstack/models.py).
+    model: RadioModel | None = None
+    # ERXUDP's data: "hex" (WOPT 01) or "binary" (WOPT 00), written with WOPT only where
+    # ROPT shows the other (BP35A1 reference 3.30-3.31); left out, as ROPT shows it.
+    erxudp_format: Literal["hex", "binary"] | None = None
+    # Register SA2 on the C family: ERXUDP carries an RSSI column while it is 1 (public
+    # BP35C2 clients set it); left out, SA2 stays as it is and both layouts are read.
+    rssi_column: bool | None = None
+    # Register SFE: the module echoes each command back (1 out of the box on the BP35A1).
+    echo: bool = False
+
+    @model_validator(mode="after")
+    def _fits_the_model(self) -> WisunRadioEntry:
+        a1_family = self.model is not None and not sk.layout_of(self.model).rssi_register
+        if a1_family and self.rssi_column is not None:
+            message = (
+                f"{self.model} has no register SA2: the RSSI column is an option of the C "
+                "family (BP35C0, BP35C2, RL7023-DSS)"
+            )
+            raise field_error("wisun-radio", ("rssi_column",), self.rssi_column, "no_sa2", message)
+        return self
+
+    def driver_options(self) -> dict[str, Any]:
+        """The options as ``SkStackRadio`` takes them."""
+        hex_data = None if self.erxudp_format is None else self.erxudp_format == "hex"
+        return {"model": self.model, "hex_data": hex_data, "rssi_column": self.rssi_column, "echo": self.echo}
 
 
 class MaintenancePortEntry(RoleEntry):
@@ -112,10 +146,13 @@ class MeterBusEntry(RoleEntry):
 
 
 class Probe(StrEnum):
-    """How ``python -m rigs.check`` looks at a role's resource; nothing is switched or changed."""
+    """How ``python -m rigs.check`` looks at a role's resource; nothing is switched on."""
 
     IDENTIFY = "identify"  # open the VISA instrument and ask *IDN?
     SERIAL = "serial"  # open the serial line; ask the role's serial probe where it has one
+    # Open the module with its driver and the rig file's options as a scenario's set-up
+    # does (echo, EINFO, data format, SA2), then SKRESET, SKVER, registers, SKINFO, a listen.
+    RADIO = "radio"
     BIND = "bind"  # bind a socket to the bench's address on the LAN
     READ_IO = "read-io"  # read the I/O module's wired relay and input
     SERVE = "serve"  # check the bench could serve a Modbus unit there
@@ -154,7 +191,7 @@ class Binding:
 
 
 def _open_radio(name: str, entry: WisunRadioEntry, opening: Opening) -> SkStackRadio:
-    return SkStackRadio.from_resource(name, entry.serial)
+    return SkStackRadio.from_resource(name, entry.serial, **entry.driver_options())
 
 
 def _open_maintenance_port(name: str, entry: MaintenancePortEntry, opening: Opening) -> MaintenanceProtocol:
@@ -172,7 +209,7 @@ ROLES: Mapping[str, Binding] = {
             provides=SmartMeterRadioProtocol,
             driver=SkStackRadio,
             open=_open_radio,
-            probe=Probe.SERIAL,
+            probe=Probe.RADIO,
         ),
         Binding(
             role="maintenance-port",

@@ -43,6 +43,7 @@ class HilBench:
         self.declaration = declaration
         self.scheduler = scheduler
         self.clock: RigClock = rig.clock
+        self.started_at = self.clock.now()  # the rig clock runs on; the sequence counts from here
         self.terminal = terminal
         self.route = route
         self.home = home

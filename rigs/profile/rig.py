@@ -41,7 +41,7 @@ from rigs.profile.clock import RigClock
 from rigs.profile.hes import HilHeadEnd
 from rigs.profile.home import HilHome
 from rigs.profile.route import PORT_HANDLES, HilIotRoute, RadioRegistry, RigJammer
-from rigs.profile.terminal import HilTerminal, ScenarioPort
+from rigs.profile.terminal import HilTerminal, OperatorPower, ScenarioPort
 from rigs.protocols import (
     DigitalIoProtocol,
     HomeLanProtocol,
@@ -77,6 +77,10 @@ class HilRig:
         self._mark = 0
         self._tending = False
         self._last_heartbeat = time.monotonic()
+        power = rig.power
+        # power: manual: one operator for the session, who remembers what was switched last.
+        self.operator = OperatorPower(power.console, power.timeout_s) if power.by == "manual" else None
+        self._reboot = power.reboot if power.by == "maintenance" else None
 
     # -- the parts --------------------------------------------------------------------------
 
@@ -158,7 +162,9 @@ class HilRig:
         relay = (io, coil) if io is not None and coil is not None else None
         console: MaintenanceProtocol | None = self._part("maintenance-port", declaration)
         port = ScenarioPort(console) if console is not None else None
-        return HilTerminal(supply=supply, relay=relay, maintenance=port)
+        return HilTerminal(
+            supply=supply, relay=relay, maintenance=port, operator=self.operator, reboot=self._reboot
+        )
 
     def jammer(self, declaration: Declaration) -> RigJammer | None:
         """The signal generator, opened with its carrier off when first asked for (its
@@ -227,6 +233,7 @@ class HilRig:
         )
         self._mark = radio.mark()
         self._current = bench
+        terminal.in_scenario = True  # from here a power cut is the scenario's own, a timed one
         self._last_heartbeat = time.monotonic()
         return bench
 
@@ -237,6 +244,8 @@ class HilRig:
             bench.route.silence()
         except BenchError as exc:  # the generator is opened again and switched off next time
             self._note(f"could not switch the jammer off after the scenario: {exc}")
+        if isinstance(bench.terminal, HilTerminal):
+            bench.terminal.in_scenario = False
         try:
             bench.terminal.power_off()
         except BenchError as exc:  # the next scenario's set-up tries again and says so
@@ -283,6 +292,8 @@ class HilRig:
         self._radio.identify()
 
     def close(self) -> None:
+        if self.operator is not None:
+            self.operator.close()
         for part in self._parts.values():
             closing = getattr(part, "close", None)
             if closing is not None:

@@ -68,6 +68,32 @@ def test_the_emulated_rig_loads_with_the_emulators_ports_from_the_environment():
     }
 
 
+def test_the_radio_s_options_are_left_to_the_module_unless_the_rig_file_names_them():
+    _, radio = load_rig(EMULATED).find("wisun-radio")
+    # One emulated rig file serves both layouts: EINFO and ROPT tell them at open.
+    assert radio.driver_options() == {"model": None, "hex_data": None, "rssi_column": None, "echo": False}
+
+
+@pytest.mark.parametrize(
+    ("options", "driver"),
+    [
+        ({"model": "RL7023-DSS", "erxudp_format": "hex"}, {"model": "RL7023-DSS", "hex_data": True}),
+        ({"model": "BP35A1", "erxudp_format": "binary"}, {"model": "BP35A1", "hex_data": False}),
+        ({"rssi_column": False, "echo": True}, {"rssi_column": False, "echo": True}),
+        # Without a model the family is unknown until EINFO; the driver writes SA2 only on C.
+        ({"rssi_column": True}, {"model": None, "rssi_column": True}),
+    ],
+)
+def test_the_radio_s_options_reach_the_driver_as_its_parameters(rig_copy: Path, options, driver):
+    lines = "".join(
+        f"    {key}: {str(value).lower() if isinstance(value, bool) else value}\n"
+        for key, value in options.items()
+    )
+    rig_copy.write_text(rig_copy.read_text().replace("    echo: false\n", lines, 1))
+    _, radio = load_rig(rig_copy).find("wisun-radio")
+    assert driver.items() <= radio.driver_options().items()
+
+
 def test_a_devices_file_next_to_the_rig_file_is_found_from_anywhere(rig_copy: Path, monkeypatch):
     monkeypatch.chdir("/")
     rig = load_rig(rig_copy)
@@ -83,6 +109,8 @@ def test_a_devices_file_next_to_the_rig_file_is_found_from_anywhere(rig_copy: Pa
 
 def test_the_desk_example_loads():
     rig = load_rig(DESK)
+    _, radio = rig.find("wisun-radio")
+    assert (radio.model, radio.erxudp_format, radio.rssi_column, radio.echo) == ("BP35C2", None, True, False)
     _, io = rig.find("digital-io")
     assert isinstance(io.modbus, ModbusRtu)
     assert (io.modbus.serial_port, io.modbus.baudrate, io.modbus.parity, io.modbus.stopbits) == (
@@ -245,6 +273,52 @@ MISTAKES = [
         "role: home-lan\n    network: {interface: lo, address: 127.0.0.2}",
         "String should match pattern",
         id="resource name with a space",
+    ),
+]
+
+
+RADIO_OPTIONS = "    echo: false\n"
+
+MISTAKES += [
+    pytest.param(
+        RADIO_OPTIONS,
+        "    model: BP35B1\n" + RADIO_OPTIONS,
+        "resources.radio.model",
+        "model: BP35B1",
+        "Input should be 'BP35A1', 'RL7023-IPS', 'BP35C0', 'BP35C2' or 'RL7023-DSS'",
+        id="unknown radio model",
+    ),
+    pytest.param(
+        RADIO_OPTIONS,
+        "    erxudp_format: ascii\n" + RADIO_OPTIONS,
+        "resources.radio.erxudp_format",
+        "erxudp_format: ascii",
+        "Input should be 'hex' or 'binary'",
+        id="unknown ERXUDP data format",
+    ),
+    pytest.param(
+        RADIO_OPTIONS,
+        "    model: BP35A1\n    rssi_column: true\n" + RADIO_OPTIONS,
+        "resources.radio.rssi_column",
+        "    rssi_column: true\n    echo",  # not the commented example above it
+        "BP35A1 has no register SA2: the RSSI column is an option of the C family",
+        id="RSSI column on an A1-family module",
+    ),
+    pytest.param(
+        RADIO_OPTIONS,
+        "    echo: maybe\n",
+        "resources.radio.echo",
+        "echo: maybe",
+        "Input should be a valid boolean",
+        id="echo not a boolean",
+    ),
+    pytest.param(
+        RADIO_OPTIONS,
+        "    hex_data: true\n" + RADIO_OPTIONS,
+        "resources.radio.hex_data",
+        "hex_data: true",
+        "Extra inputs are not permitted",
+        id="the driver's parameter name in the rig file",
     ),
 ]
 

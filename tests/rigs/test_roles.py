@@ -81,3 +81,26 @@ def test_the_hil_rig_opens_the_signal_generator_once_with_its_carrier_off(rig) -
     assert jammer.generator.session.query("OUTP?") == "ON"
     hil.close()
     assert not jammer.generator.session.is_open
+
+
+def test_the_radio_is_opened_with_the_rig_file_s_options(rig, monkeypatch) -> None:
+    from rigs.drivers.skstackradio import SkStackRadio
+
+    opened = {}
+    monkeypatch.setattr(
+        SkStackRadio, "__init__", lambda self, port, **kwargs: opened.update(kwargs, port=port)
+    )
+    entry = rig.resources["radio"].model_copy(
+        update={"model": "BP35C2", "erxudp_format": "hex", "rssi_column": True}
+    )
+    ROLES["wisun-radio"].build("radio", entry, Opening(declaration=None))  # type: ignore[arg-type]
+    assert opened == {
+        "port": "/dev/iotroute_rig_radio",
+        "baudrate": 115200,
+        "timeout_s": 2,
+        "name": "radio",
+        "model": "BP35C2",
+        "hex_data": True,
+        "rssi_column": True,
+        "echo": False,
+    }

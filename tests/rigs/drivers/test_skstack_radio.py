@@ -17,7 +17,7 @@ import termios
 import threading
 import time
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -199,6 +199,8 @@ class ScriptedModule:
         self.path = os.ttyname(self._slave)
         self.answers = {"SKVER": skver_answer, "ROPT": ropt_answer, "SKINFO": info_answer}
         self.silent = set(silent)
+        # command name -> a function of the command giving the answer, before ``answers``
+        self.responders: dict[str, Callable[[sk.Command], bytes]] = {}
         self.commands: list[sk.Command] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -218,6 +220,9 @@ class ScriptedModule:
                 while (command := reader.next_command()) is not None:
                     self.commands.append(command)
                     if command.name in self.silent:
+                        continue
+                    if command.name in self.responders:
+                        self.write(self.responders[command.name](command))
                         continue
                     answer = self.answers.get(command.name, b"OK\r" if command.name == "WOPT" else b"OK\r\n")
                     if answer is not None:

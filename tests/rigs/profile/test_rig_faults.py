@@ -61,9 +61,10 @@ def test_the_rig_check_identifies_every_emulated_instrument_and_port(rig: Emulat
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = {line.split()[0]: line for line in result.stdout.splitlines()[2:-1]}
+    table = result.stdout.split("\nradio, step by step:\n")[0]  # the radio's steps follow the table
+    rows = {line.split()[0]: line for line in table.splitlines()[2:]}
     expected = {
-        "radio": ("wisun-radio", rig.variables["IOTROUTE_RIG_RADIO"], "EVER 1.2.10"),
+        "radio": ("wisun-radio", rig.variables["IOTROUTE_RIG_RADIO"], "EVER 1.2.10, A1 family"),
         "maintenance": ("maintenance-port", rig.variables["IOTROUTE_RIG_MAINTENANCE"], "port opened"),
         "psu": ("power-supply", "USB0::0x0000::0x3020::SIM000101::INSTR", "BENCHSIM,PS-3020,SIM000101,1.0.4"),
         "jammer": (
@@ -148,7 +149,7 @@ def error_lines(result: subprocess.CompletedProcess) -> list[str]:
 def test_a_broken_rig_file_stops_the_run_with_one_error_naming_the_field(tmp_path: Path):
     broken = tmp_path / "rig.yaml"
     text = RIG_FILE.read_text()
-    assert "      baudrate: 115200\n      timeout_s: 2\n\n  maintenance:" in text
+    assert "      baudrate: 115200\n      timeout_s: 2\n" in text.split("  maintenance:")[0]  # the radio's
     broken.write_text(text.replace("      baudrate: 115200\n", "      baud: 115200\n", 1))
     (tmp_path / "instruments.yaml").write_text((RIG_FILE.parent / "instruments.yaml").read_text())
     line = broken.read_text()[: broken.read_text().index("baud: 115200")].count("\n") + 1
