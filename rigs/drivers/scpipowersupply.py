@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from rigs import RigError
-from rigs.drivers.scpisession import ScpiSession
+from rigs.drivers.scpisession import ScpiSession, shown_answer
 from rigs.resources import VisaInstrument
 from rigs.rigfile import PowerSupplyEntry
 
@@ -70,7 +70,7 @@ class ScpiPowerSupply:
     def is_on(self) -> bool:
         state = self._ready().query("OUTP?").upper()
         if state not in _ON | _OFF:
-            raise RigError(self.session.name, "OUTP?", f"answered {state!r}, not ON or OFF")
+            raise RigError(self.session.name, "OUTP?", f"answered {shown_answer(state)}, not ON or OFF")
         return state in _ON
 
     def measure_current_a(self) -> float:
