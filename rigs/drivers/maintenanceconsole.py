@@ -14,7 +14,8 @@ An answer is bounded: at most ``MAX_ANSWER_LINES`` lines of at most ``MAX_LINE_O
 octets; a longer line keeps its start and says how many octets were cut.
 
 The transcript holds each command (``>``, secret values masked by
-:func:`conformance.protocols.maintenance.redact`) and each answer line (``<``), and says when no
+:func:`conformance.protocols.maintenance.redact`) and each answer line (``<``), every line
+past the run's redactor (:mod:`conformance.redaction`), and says when no
 status line came in time. Implements :class:`conformance.interfaces.MaintenancePort`.
 Terminals that speak another protocol plug in through ``rigs.profile.plugins``.
 """
@@ -28,6 +29,7 @@ import serial
 
 from conformance.errors import BenchError
 from conformance.protocols.maintenance import redact
+from conformance.redaction import redact as redact_secrets
 from rigs import RigError
 from rigs.resources import SerialPort
 
@@ -93,7 +95,7 @@ class MaintenanceConsole:
         label = line.split(" ", 1)[0] or "(empty)"
         self.open()
         assert self._serial is not None
-        self.transcript.append(f"> {redact(line)}")
+        self.transcript.append(redact_secrets(f"> {redact(line)}"))
         try:
             self._serial.reset_input_buffer()  # whatever the terminal printed before is no answer
             self._serial.write(line.encode("ascii") + b"\r\n")
@@ -105,7 +107,7 @@ class MaintenanceConsole:
             raise RigError(self.resource, label, f"port lost: {exc}") from exc
         except UnicodeEncodeError:
             raise BenchError(f"a maintenance command is ASCII, not {redact(line)!r}") from None
-        self.transcript += [f"< {a}" for a in answer]
+        self.transcript += [redact_secrets(f"< {a}") for a in answer]
         if not answer or not is_status(answer[-1]):
             self.transcript.append(f"  (no status line within {self.timeout_s:g} s)")
         return answer

@@ -43,6 +43,7 @@ from conformance.observe.hes_events import (
 )
 from conformance.protocols import dlms, dlms_events
 from conformance.protocols.errors import ProtocolError
+from conformance.redaction import register
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import SM_EPOCH_POSIX, sm_datetime
 from conformance.twin.hes.reading_store import COUNTER_MAX, ReadingStore, StoredReading
@@ -474,6 +475,7 @@ class HesMetering:
         )
 
     def set_password(self, terminal_id: str, password: str) -> None:
+        register(password)  # a secret of the run from now on (DESIGN.md rule 8)
         self._setting_values[(terminal_id, "password")] = password
         self.write(
             terminal_id,

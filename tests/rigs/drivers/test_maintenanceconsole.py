@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.errors import TerminalFailure
+from conformance.ics import load_declaration
 from conformance.protocols import maintenance
 from rigs.drivers.maintenanceconsole import MAX_LINE_OCTETS, MaintenanceConsole
 
@@ -98,3 +99,12 @@ def test_any_maintenance_answer_is_parsed_or_the_terminals_failure(answer: list[
     for parse in (maintenance.status, maintenance.parse_values, maintenance.parse_log):
         with suppress(TerminalFailure):
             parse(answer)
+
+
+def test_a_terminal_that_prints_the_password_does_not_put_it_in_the_transcript() -> None:
+    password = load_declaration().credentials.password.get_secret_value()  # a secret of the run now
+    with pty_terminal(f"DEBUG pw={password}\r\nOK\r\n".encode()) as port, MaintenanceConsole(port) as console:
+        answer = console.command("CLOCK?")
+    assert answer[-1] == "OK"
+    assert not any(password in line for line in console.transcript)
+    assert "< DEBUG pw=********" in console.transcript
