@@ -72,6 +72,15 @@ matrix: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Coverage-guided fuzzing (atheris, libFuzzer) of every place where a terminal's, a rig's
+# or a file's bytes enter the bench, FUZZ_SECONDS per target from the corpus of real
+# frames in tests/fuzz/corpus; findings and the grown corpora go to build/fuzz. Leave it
+# running with FUZZ_SECONDS=3600. It exits non-zero when it finds something.
+FUZZ_SECONDS ?= 20
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run --seconds $(FUZZ_SECONDS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
