@@ -149,6 +149,8 @@ def load_or_create_key(path: Path, *, out: Path | None = None) -> Ed25519Private
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 private key")
+        if not path.with_suffix(".pub").exists():
+            path.with_suffix(".pub").write_bytes(public_pem(key.public_key()))  # for a lab to pin
         return key
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
