@@ -258,8 +258,8 @@ def _check_scalar(path: Path, line: int, stack: list[_Frame], event: yaml.Scalar
     elif tag == _TIMESTAMP_TAG:
         try:
             resolver.construct_yaml_timestamp(yaml.ScalarNode(tag, event.value))
-        except (ValueError, OverflowError) as exc:
-            raise DocumentError(path, line, _field(stack), f"{event.value!r} is not a date: {exc}") from None
+        except (ValueError, OverflowError) as exc:  # the value is not quoted: it may be a secret
+            raise DocumentError(path, line, _field(stack), f"not a date: {exc}") from None
 
 
 # -- 3 and 4. nodes, data, model -----------------------------------------------------
@@ -308,6 +308,8 @@ def load_document(path: Path, model: type[Model]) -> Model:
         messages = dict.fromkeys(e["msg"] for e in errors if _document_loc(data, tuple(e["loc"])) == loc)
         field = ".".join(str(p) for p in loc) or "(document)"
         raise DocumentError(path, yaml_line(node, loc), field, "; ".join(messages)) from None
+    except Exception as exc:  # a validator that broke on an odd value: still the file's line
+        raise DocumentError(path, None, "(document)", f"refused: {type(exc).__name__}: {exc}") from None
 
 
 def _document_loc(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
