@@ -19,7 +19,7 @@ LOCALE_LANG := $(or $(LC_ALL),$(LC_MESSAGES),$(LANG))
 REPORT_LANG ?= $(if $(filter ja ja_% ja.%,$(LOCALE_LANG)),ja,en)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: conformance hil test matrix benchmarks mutation lint system-deps clean
+.PHONY: conformance hil test matrix benchmarks mutation fuzz lint system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,14 @@ matrix: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Coverage-guided fuzzing (atheris, libFuzzer) of every place where a terminal's, a rig's
+# or a file's bytes enter the bench, FUZZ_SECONDS per target from the corpus of real
+# frames in tests/fuzz/corpus; findings and the grown corpora go to build/fuzz. Leave it
+# running with FUZZ_SECONDS=3600. It exits non-zero when it finds something.
+FUZZ_SECONDS ?= 20
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.run --seconds $(FUZZ_SECONDS)
 
 # Mutation testing of the reference terminal's policy code with the twin features as the
 # test suite: a seeded sample of mutmut's mutants, stopped after MUTATION_MINUTES (on a busy

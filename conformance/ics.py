@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from conformance.redaction import register
 from conformance.yamlfile import load_document
 
 DEFAULT_DECLARATION = Path(__file__).parent / "declarations" / "reference-terminal.yaml"
@@ -166,5 +167,9 @@ class Declaration(_Strict):
 
 
 def load_declaration(path: Path | None = None) -> Declaration:
-    """Load and validate a declaration; ``None`` loads the reference terminal's."""
-    return load_document(path or DEFAULT_DECLARATION, Declaration)
+    """Load and validate a declaration; ``None`` loads the reference terminal's.
+
+    Its password becomes one of the run's secrets (``conformance.redaction``)."""
+    declaration = load_document(path or DEFAULT_DECLARATION, Declaration)
+    register(declaration.credentials.password.get_secret_value())
+    return declaration

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dut", default="reference")
     parser.add_argument("--profile", default="twin")
     parser.add_argument(
-        "--key", type=Path, default=None, help="bundle signing key (OUT/bundle-signing-key.pem)"
+        "--key", type=Path, default=None, help="bundle signing key (reports.bundle: outside OUT)"
     )
     parser.add_argument(
         "--lang",

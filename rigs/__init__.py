@@ -9,6 +9,7 @@ module, named after its class. ``python -m rigs.check RIG.yaml`` checks a rig be
 from __future__ import annotations
 
 from conformance.errors import BenchError
+from conformance.redaction import redact
 
 
 class RigError(BenchError):
@@ -19,5 +20,6 @@ class RigError(BenchError):
     """
 
     def __init__(self, resource: str, command: str, problem: str) -> None:
-        super().__init__(f"{resource}: {command}: {problem}")
+        problem = redact(problem)  # a part may echo what the bench sent it: the password too
+        super().__init__(redact(f"{resource}: {command}: {problem}"))
         self.resource, self.command, self.problem = resource, command, problem

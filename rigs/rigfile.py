@@ -39,10 +39,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from conformance.yamlfile import DocumentError, load_document, yaml_line
+from conformance.yamlfile import DocumentError, compose, load_document, yaml_line
 from rigs.resources import (
     ModbusRtu,
     ModbusUnit,
@@ -193,7 +192,7 @@ def load_rig(path: Path) -> Rig:
         devices = (path.parent / visa.devices_file).resolve()
         if not devices.is_file():
             loc = ("resources", name, "visa", "backend")
-            line = yaml_line(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), loc)
+            line = yaml_line(compose(path)[0], loc)
             message = f"pyvisa-sim devices file {devices} does not exist"
             raise DocumentError(path, line, ".".join(loc), message)
         visa = visa.model_copy(update={"backend": f"{devices}@sim"})

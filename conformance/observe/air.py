@@ -2,19 +2,28 @@
 
 Decoding happens here, from the bytes that were on the air, with the keys the bench's
 own smart meters issued: never from a twin's internal state (DESIGN.md rule 1). A frame
-that cannot be decoded is kept with the reason: it is a finding about its sender.
+that cannot be decoded is kept with the reason: it is a finding about its sender. Nothing a
+sender puts on the air makes a property of :class:`AirFrame` raise.
+
+The log is a ring buffer: it keeps the newest ``MAX_AIR_RECORDS`` transmissions (five
+times the largest scenario, a 10,000-frame flood) and counts what it dropped, so a
+terminal that floods the air for hours costs the bench a bounded amount of memory. The
+sequence attachment says how many frames were dropped.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 
 from conformance.protocols import pana, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.radio import AirRecord
 
+MAX_AIR_RECORDS = 50_000  # about 30 MB of records and their decoded frames
 _ICMP_NAMES = {sixlowpan.ECHO_REQUEST: "Echo Request", sixlowpan.ECHO_REPLY: "Echo Reply"}
 
 
@@ -65,16 +74,34 @@ class AirFrame:
         return src if isinstance(src, bytes) else None
 
     @cached_property
-    def packet(self) -> sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message | None:
+    def _packet(self) -> tuple[sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message | None, str | None]:
         frame = self.frame
         if frame is None or frame.frame_type is not wpan.FrameType.DATA:
-            return None
+            return None, None
         if frame.security is not None and not self.decrypted:
-            return None
+            return None, None
+        missing = [
+            name
+            for name, addr in (("source", frame.src_addr), ("destination", frame.dst_addr))
+            if addr is None
+        ]
+        if missing:
+            # RFC 6282 §3.2.2: elided IPv6 addresses are derived from the MAC addresses, and
+            # a Wi-SUN data frame always carries both (the sender's is its EUI-64).
+            return None, f"data frame without a {' or '.join(missing)} address"
         try:
-            return sixlowpan.decode_ipv6(frame.payload, src_mac=frame.src_addr, dst_mac=frame.dst_addr)
-        except ProtocolError:
-            return None
+            return sixlowpan.decode_ipv6(frame.payload, src_mac=frame.src_addr, dst_mac=frame.dst_addr), None
+        except ProtocolError as exc:
+            return None, f"undecodable 6LoWPAN payload: {exc}"
+
+    @property
+    def packet(self) -> sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message | None:
+        return self._packet[0]
+
+    @property
+    def packet_error(self) -> str | None:
+        """Why a readable data frame carries no packet the bench could decode: a finding."""
+        return self._packet[1]
 
     @property
     def datagram(self) -> sixlowpan.UdpDatagram | None:
@@ -133,6 +160,8 @@ class AirFrame:
             return f"UDP {d.src_port}->{d.dst_port}, {len(d.payload)} octets ({lock})"
         if self.icmp is not None:
             return f"ICMPv6 {_ICMP_NAMES.get(self.icmp.type, self.icmp.type)} ({lock})"
+        if self.packet_error:
+            return f"{f.frame_type.name} frame ({lock}, {self.packet_error})"
         return f"{f.frame_type.name} frame ({lock}{', not decrypted' if self.error else ''})"
 
 
@@ -144,21 +173,36 @@ def _pairing(frame: wpan.Frame) -> str:
 
 
 class AirLog:
-    """Every transmission, in order; decoded with the bench's current key ring."""
+    """The newest ``limit`` transmissions, in order; decoded with the bench's current key ring."""
 
-    def __init__(self, key_ring: Callable[[], Iterable[bytes]]) -> None:
+    def __init__(self, key_ring: Callable[[], Iterable[bytes]], *, limit: int | None = None) -> None:
         self._key_ring = key_ring
-        self.records: list[AirRecord] = []
-        self._frames: list[AirFrame] = []
+        self.limit = limit or MAX_AIR_RECORDS
+        self.records: deque[AirRecord] = deque(maxlen=self.limit)
+        self._frames: deque[AirFrame] = deque(maxlen=self.limit)
+        self.recorded = 0  # every transmission seen, kept or dropped
+        self._decoded = 0
+
+    @property
+    def dropped(self) -> int:
+        """Transmissions the ring buffer let go, oldest first."""
+        return self.recorded - len(self.records)
 
     def record(self, record: AirRecord) -> None:
         self.records.append(record)
+        self.recorded += 1
 
     def frames(self) -> list[AirFrame]:
-        keys = tuple(self._key_ring())
-        for record in self.records[len(self._frames) :]:
-            self._frames.append(AirFrame(record.time, record.channel, record.rssi_dbm, record.frame, keys))
-        return self._frames
+        """The kept transmissions, decoded; the first is number 1 of the capture."""
+        new = min(self.recorded - self._decoded, len(self.records))
+        if new:
+            keys = tuple(self._key_ring())
+            for record in islice(self.records, len(self.records) - new, None):
+                self._frames.append(
+                    AirFrame(record.time, record.channel, record.rssi_dbm, record.frame, keys)
+                )
+            self._decoded = self.recorded
+        return list(self._frames)
 
     def sent_by(self, address: bytes) -> list[AirFrame]:
         return [f for f in self.frames() if f.src == address]

@@ -179,5 +179,10 @@ def _line(o: Observation) -> str:
 def sequence_text(bench: Bench, found: list[Observation] | None = None) -> str:
     """Air frames and smart-meter events, merged in time order, one per line."""
     found = observations(bench) if found is None else found
-    header = f"profile={bench.profile} seed={bench.seed} (times in seconds from the start of the scenario)"
-    return "\n".join([header, *(f"{o.time:10.4f}  {_line(o)}" for o in found)]) + "\n"
+    header = [f"profile={bench.profile} seed={bench.seed} (times in seconds from the start of the scenario)"]
+    air = bench.route.air
+    if air is not None and air.dropped:  # the log is a ring buffer (conformance.observe.air)
+        header.append(
+            f"the air log keeps the newest {air.limit} frames: {air.dropped} earlier ones were dropped"
+        )
+    return "\n".join([*header, *(f"{o.time:10.4f}  {_line(o)}" for o in found)]) + "\n"

@@ -10,9 +10,12 @@ the rig's, :class:`~rigs.RigError` naming the port and the command (*broken*; th
 command opens the port again). A terminal that stays silent or answers garbage is the
 terminal's: after the resource's timeout the lines received so far are returned without a
 status line, and :func:`conformance.protocols.maintenance.status` fails the step (*failed*).
+An answer is bounded: at most ``MAX_ANSWER_LINES`` lines of at most ``MAX_LINE_OCTETS``
+octets; a longer line keeps its start and says how many octets were cut.
 
 The transcript holds each command (``>``, secret values masked by
-:func:`conformance.protocols.maintenance.redact`) and each answer line (``<``), and says when no
+:func:`conformance.protocols.maintenance.redact`) and each answer line (``<``), every line
+past the run's redactor (:mod:`conformance.redaction`), and says when no
 status line came in time. Implements :class:`conformance.interfaces.MaintenancePort`.
 Terminals that speak another protocol plug in through ``rigs.profile.plugins``.
 """
@@ -26,6 +29,7 @@ import serial
 
 from conformance.errors import BenchError
 from conformance.protocols.maintenance import redact
+from conformance.redaction import redact as redact_secrets
 from rigs import RigError
 from rigs.resources import SerialPort
 
@@ -37,6 +41,9 @@ except ImportError:  # pragma: no cover - Windows
 PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
 READ_SLICE_S = 0.02
 MAX_ANSWER_LINES = 10_000  # a babbling terminal cannot make one answer unbounded
+# The longest line of the protocol is a log entry or a setting (well under 200 octets); a
+# line beyond this is cut, the cut counted, so one unterminated stream stays one short line.
+MAX_LINE_OCTETS = 4096
 
 
 def is_status(line: str) -> bool:
@@ -88,7 +95,7 @@ class MaintenanceConsole:
         label = line.split(" ", 1)[0] or "(empty)"
         self.open()
         assert self._serial is not None
-        self.transcript.append(f"> {redact(line)}")
+        self.transcript.append(redact_secrets(f"> {redact(line)}"))
         try:
             self._serial.reset_input_buffer()  # whatever the terminal printed before is no answer
             self._serial.write(line.encode("ascii") + b"\r\n")
@@ -100,7 +107,7 @@ class MaintenanceConsole:
             raise RigError(self.resource, label, f"port lost: {exc}") from exc
         except UnicodeEncodeError:
             raise BenchError(f"a maintenance command is ASCII, not {redact(line)!r}") from None
-        self.transcript += [f"< {a}" for a in answer]
+        self.transcript += [redact_secrets(f"< {a}") for a in answer]
         if not answer or not is_status(answer[-1]):
             self.transcript.append(f"  (no status line within {self.timeout_s:g} s)")
         return answer
@@ -108,19 +115,36 @@ class MaintenanceConsole:
     def _read_answer(self) -> list[str]:
         assert self._serial is not None
         deadline = time.monotonic() + self.timeout_s
-        pending = b""
+        pending, cut = b"", 0  # the line being received, and how many of its octets were cut
         lines: list[str] = []
         while time.monotonic() < deadline and len(lines) < MAX_ANSWER_LINES:
-            pending += self._serial.read(max(1, self._serial.in_waiting))
-            pending = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            *complete, pending = pending.split(b"\n")
-            for raw in complete:
-                text = raw.decode("ascii", "replace").strip()
+            chunk = self._serial.read(max(1, self._serial.in_waiting))
+            *complete, tail = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            for segment in complete:
+                pending, cut = _keep(pending, cut, segment)
+                text = _text(pending, cut)
+                pending, cut = b"", 0
                 if not text:
                     continue
                 lines.append(text)
                 if is_status(text):
                     return lines
-        if pending.strip():
-            lines.append(pending.decode("ascii", "replace").strip())
+            pending, cut = _keep(pending, cut, tail)
+        if pending.strip() or cut:
+            lines.append(_text(pending, cut))
         return lines
+
+
+def _keep(pending: bytes, cut: int, data: bytes) -> tuple[bytes, int]:
+    """``pending`` extended by ``data`` up to ``MAX_LINE_OCTETS``; the rest is counted as cut."""
+    room = max(0, MAX_LINE_OCTETS - len(pending))
+    if len(data) <= room:
+        return pending + data, cut
+    return pending + data[:room], cut + len(data) - room
+
+
+def _text(line: bytes, cut: int) -> str:
+    text = line.decode("ascii", "replace").strip()
+    if cut:
+        text += f" [line cut: {cut} more octets than the {MAX_LINE_OCTETS} kept]"
+    return text

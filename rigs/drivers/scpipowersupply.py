@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rigs import RigError
-from rigs.drivers.scpisession import ScpiSession
+from rigs.drivers.scpisession import ScpiSession, shown_answer
 from rigs.resources import VisaInstrument
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class ScpiPowerSupply:
     def is_on(self) -> bool:
         state = self._ready().query("OUTP?").upper()
         if state not in _ON | _OFF:
-            raise RigError(self.session.name, "OUTP?", f"answered {state!r}, not ON or OFF")
+            raise RigError(self.session.name, "OUTP?", f"answered {shown_answer(state)}, not ON or OFF")
         return state in _ON
 
     def measure_current_a(self) -> float:

@@ -6,11 +6,19 @@ reported at the command that caused it, not three commands later. Every read is 
 by the resource's ``timeout_ms``. A failure raises :class:`~rigs.RigError` naming the
 resource and the command; after an I/O failure the session is dropped and the next call
 opens it afresh, so one stuck instrument breaks one scenario, not the run.
+
+A number is taken only in the decimal forms of IEEE 488.2 §8.7.2-8.7.4 (<NR1>, <NR2>,
+<NR3>), at most ``MAX_NUMBER_CHARS`` characters, finite, and not one of SCPI's stand-ins
+for no value (SCPI-99 vol. 1 §7.2.1.5: 9.9E37 infinity, 9.91E37 not-a-number). ``NAN``,
+``1e999`` or a number of 10,000 digits is refused at the driver, naming the instrument,
+instead of failing later as a bench error nobody can place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import re
 import warnings
 from collections.abc import Callable
 
@@ -23,6 +31,14 @@ from rigs.resources import VisaInstrument
 # More than any instrument queues for one command; the bound keeps a babbling one finite.
 MAX_QUEUED_ERRORS = 16
 _UNTERMINATED = "read string doesn't end with termination characters"
+# <NR1> 12, <NR2> 1.5, <NR3> +1.200000E-04 (IEEE 488.2 §8.7); no NaN, INF or hex.
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
+MAX_NUMBER_CHARS = 40  # an <NR3> of a double's 17 significant digits needs 25
+_SCPI_NO_VALUE = {
+    9.9e37: "infinity (9.9E37)",
+    -9.9e37: "minus infinity (-9.9E37)",
+    9.91e37: "not a number (9.91E37)",
+}
 
 
 class ScpiSession:
@@ -91,11 +107,16 @@ class ScpiSession:
         return answer
 
     def query_float(self, command: str) -> float:
+        """A query whose answer is a finite decimal number (see the module docstring)."""
         answer = self.query(command)
-        try:
-            return float(answer)
-        except ValueError:
-            raise RigError(self.name, command, f"answered {answer!r}, not a number") from None
+        if len(answer) > MAX_NUMBER_CHARS or not _DECIMAL.fullmatch(answer):
+            raise RigError(self.name, command, f"answered {shown_answer(answer)}, not a number")
+        value = float(answer)
+        if not math.isfinite(value):
+            raise RigError(self.name, command, f"answered {shown_answer(answer)}, beyond any measurement")
+        if value in _SCPI_NO_VALUE:
+            raise RigError(self.name, command, f"answered {_SCPI_NO_VALUE[value]}: no measured value")
+        return value
 
     def __enter__(self) -> ScpiSession:
         self.open()
@@ -146,7 +167,7 @@ class ScpiSession:
                     return errors
             except ValueError:
                 raise RigError(
-                    self.name, "SYST:ERR?", f"answered {entry!r}, not an error queue entry"
+                    self.name, "SYST:ERR?", f"answered {shown_answer(entry)}, not an error queue entry"
                 ) from None
             errors.append(entry)
         return errors
@@ -155,6 +176,11 @@ class ScpiSession:
         errors = self._drain_errors()
         if errors:
             raise RigError(self.name, command, "instrument error " + "; ".join(errors))
+
+
+def shown_answer(answer: str) -> str:
+    """An instrument's answer as a message quotes it: a babbling one stays one short line."""
+    return repr(answer) if len(answer) <= 60 else f"{answer[:40]!r}... ({len(answer)} characters)"
 
 
 def _describe(exc: Exception, timeout_ms: int) -> str:

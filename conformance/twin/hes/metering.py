@@ -9,6 +9,13 @@ Theory of operation (THK seed ch. 7, NAT seed 2-5):
   operator (「自動欠測補完」), in ranges of at most ``COMPLETION_CHUNK`` slots so each
   answer fits one frame; a range is asked ``COMPLETION_ATTEMPTS`` times at most;
 * values older than ``RETENTION_DAYS`` are purged with every upload (「接続サーバ：70日分」);
+* what a terminal sends is judged plausible before the HES acts on it: a value dated
+  more than ``PLAUSIBLE_FUTURE_S`` after the SM system's clock, or older than anything a
+  terminal may keep (``PLAUSIBLE_PAST_S``), is a finding about the terminal and is
+  neither stored nor planned for, and so is an upload of more than
+  ``MAX_VALUES_PER_UPLOAD`` values. Gap planning looks no further than the same window and
+  holds at most ``MAX_COMPLETION_REQUESTS`` requests per terminal, so a report dated in
+  the year 4000 costs what any other report costs;
 * on every join it sets the terminal's clock to the SM system's (「電力SMシステムと時刻同期」);
 * settings go out as DLMS SET; traffic-heavy ones need prior agreement (THK seed ch. 8).
 Requests and answers travel the smart meter's multi-hop network in both directions.
@@ -38,6 +45,7 @@ from conformance.protocols import dlms
 from conformance.protocols.dlms import UPLOAD_INTERVAL  # the codec owns the OBIS code
 from conformance.protocols.dlms import events as dlms_events
 from conformance.protocols.errors import ProtocolError
+from conformance.redaction import register
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import SM_EPOCH_POSIX, sm_datetime
 from conformance.twin.hes.reading_store import COUNTER_MAX, ReadingStore, StoredReading
@@ -47,6 +55,16 @@ COMPLETION_CHUNK = 24  # slots per GET: 24 profile entries fit one 6LoWPAN frame
 COMPLETION_ATTEMPTS = 3
 RESPONSE_TIMEOUT_S = 300.0
 MAX_OUTSTANDING = 4  # requests in flight per terminal (the invoke-id space is small)
+# Plausibility windows on what a terminal reports. A terminal's clock follows the SM
+# system's within a minute (THK seed ch. 8 「時刻精度」); a day ahead is a broken clock, not drift.
+PLAUSIBLE_FUTURE_S = 86_400
+# No terminal keeps values longer than a declaration may claim (ics.Metering.storage_days).
+PLAUSIBLE_PAST_S = 400 * 86_400
+# A day of 15-minute values is 96; a full store of 400 days is 38,400.
+MAX_VALUES_PER_UPLOAD = 400 * 96
+# Completion requests queued or in flight per terminal: 70 days of 15-minute slots in
+# ranges of COMPLETION_CHUNK are 280, so a full retention period is asked in one pass.
+MAX_COMPLETION_REQUESTS = 300
 # THK seed ch. 8: high-frequency settings need prior agreement. The bench holds back any
 # upload interval or granularity shorter than this unless the operator says it was agreed.
 HEAVY_TRAFFIC_BELOW_S = 900
@@ -172,6 +190,12 @@ class HesMetering:
             self._finding(record.terminal_id, f"unusable meter report: {exc}")
             return
         reported = report.meter_id.hex().upper()
+        if len(values) > MAX_VALUES_PER_UPLOAD:
+            self._finding(
+                record.terminal_id,
+                f"an upload of {len(values)} values; no terminal holds more than {MAX_VALUES_PER_UPLOAD}",
+            )
+            values = ()
         values = self._plausible(record.terminal_id, values)
         new = self._store(record, reported, values)
         self.store.purge(self.sm_posix() - RETENTION_DAYS * 86400)  # 「接続サーバ：70日分」
@@ -207,14 +231,25 @@ class HesMetering:
             )
 
     def _plausible(self, terminal_id: str, values: tuple[Value, ...]) -> tuple[Value, ...]:
-        """Values the terminal may have sent: lower 8 digits of Wh (NAT seed 2-5); the
-        rest is a finding about the terminal and is not stored."""
-        kept = tuple(v for v in values if 0 <= v.import_wh <= COUNTER_MAX and 0 <= v.export_wh <= COUNTER_MAX)
-        if len(kept) < len(values):
-            odd = next(v for v in values if v not in kept)
+        """Values the terminal may have sent: dated within the plausibility window, lower
+        8 digits of Wh (NAT seed 2-5); the rest is a finding about the terminal and is not
+        stored."""
+        now = self.sm_posix()
+        earliest, latest = max(0, now - PLAUSIBLE_PAST_S), now + PLAUSIBLE_FUTURE_S
+        dated = tuple(v for v in values if earliest <= v.capture_time <= latest)
+        if len(dated) < len(values):
+            odd = next(v for v in values if not earliest <= v.capture_time <= latest)
             self._finding(
                 terminal_id,
-                f"{len(values) - len(kept)} values beyond 8 digits of Wh, e.g. import {odd.import_wh} Wh, "
+                f"{len(values) - len(dated)} values dated outside {_stamp(earliest)} .. {_stamp(latest)} "
+                f"(the SM system's clock reads {_stamp(now)}), e.g. one at {_stamp(odd.capture_time)}",
+            )
+        kept = tuple(v for v in dated if 0 <= v.import_wh <= COUNTER_MAX and 0 <= v.export_wh <= COUNTER_MAX)
+        if len(kept) < len(dated):
+            odd = next(v for v in dated if v not in kept)
+            self._finding(
+                terminal_id,
+                f"{len(dated) - len(kept)} values beyond 8 digits of Wh, e.g. import {odd.import_wh} Wh, "
                 f"export {odd.export_wh} Wh at {sm_datetime(odd.capture_time - SM_EPOCH_POSIX):%m-%d %H:%M}",
             )
         return kept
@@ -242,6 +277,7 @@ class HesMetering:
         end = until if until is not None else (span[1] if span else None)
         if end is None:
             return []
+        end = min(end, self.sm_posix() + PLAUSIBLE_FUTURE_S)  # a store may predate the window
         runs: list[tuple[int, int]] = []
         segments = [*record.granularity, (end + 1, 0)]
         for (since, step), (following, _) in pairwise(segments):
@@ -260,6 +296,8 @@ class HesMetering:
             if isinstance(p.request, dlms.GetRequest) and p.request.range is not None
         }
         asked |= {(r.range.start, r.range.end) for _, r, _ in record.queue if getattr(r, "range", None)}
+        planned = sum(1 for name, _, _ in record.queue if name == "completion")
+        planned += sum(1 for p in record.pending.values() if p.name == "completion")
         for first, last in self.missing(terminal_id):
             step = self.granularity_at(terminal_id, first)
             for start in range(first, last + 1, step * COMPLETION_CHUNK):
@@ -272,6 +310,9 @@ class HesMetering:
                 attempts = record.completion_attempts.get((start, end), 0)
                 if attempts >= COMPLETION_ATTEMPTS:
                     continue
+                if planned >= MAX_COMPLETION_REQUESTS:
+                    return  # the rest waits for the next upload or the daily pass
+                planned += 1
                 record.completion_attempts[(start, end)] = attempts + 1
                 self.events.append(
                     CompletionRequested(
@@ -435,6 +476,7 @@ class HesMetering:
         )
 
     def set_password(self, terminal_id: str, password: str) -> None:
+        register(password)  # a secret of the run from now on (DESIGN.md rule 8)
         self._setting_values[(terminal_id, "password")] = password
         self.write(
             terminal_id,
@@ -463,9 +505,22 @@ class HesMetering:
     # -- housekeeping ----------------------------------------------------------------------
 
     def _daily(self) -> None:
-        for terminal_id in self.terminals:
+        oldest = self.sm_posix() - RETENTION_DAYS * 86400
+        for terminal_id, record in self.terminals.items():
+            # Attempts on ranges the HES no longer keeps can never be asked again.
+            record.completion_attempts = {
+                (start, end): n for (start, end), n in record.completion_attempts.items() if end >= oldest
+            }
             self.complete_gaps(terminal_id)
         self._scheduler.call_later(86400.0, self._daily)
+
+
+def _stamp(posix: int) -> str:
+    """A POSIX second as the SM system's calendar shows it, for a finding's text."""
+    try:
+        return f"{sm_datetime(posix - SM_EPOCH_POSIX):%Y-%m-%d %H:%M}"
+    except OverflowError:  # a terminal's date at the edge of the calendar, beyond JST's
+        return f"POSIX second {posix}"
 
 
 def _fields(request) -> dict:

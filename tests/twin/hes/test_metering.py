@@ -3,9 +3,13 @@ refuses to send, and that a terminal's malformed data is a finding, never a cras
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.observe.hes_events import (
     CompletionAbandoned,
@@ -19,8 +23,14 @@ from conformance.observe.hes_events import (
 from conformance.protocols import dlms
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import SM_EPOCH_POSIX, sm_datetime
-from conformance.twin.hes.metering import COMPLETION_ATTEMPTS, COMPLETION_CHUNK, HesMetering
-from conformance.twin.hes.reading_store import ReadingStore
+from conformance.twin.hes.metering import (
+    COMPLETION_ATTEMPTS,
+    COMPLETION_CHUNK,
+    MAX_COMPLETION_REQUESTS,
+    PLAUSIBLE_FUTURE_S,
+    HesMetering,
+)
+from conformance.twin.hes.reading_store import ReadingStore, StoredReading
 
 TERMINAL = "00112233445566778899AABBCCDDEEFF"
 METER = bytes.fromhex("FE0011223344AA01")
@@ -63,6 +73,7 @@ def first_slot(harness: Harness) -> int:
 def test_a_push_is_stored_and_a_gap_before_it_is_asked_for_in_chunks() -> None:
     harness = Harness()
     start = first_slot(harness)
+    harness.scheduler.run_until(1800.0 * 61)  # a value dated more than a day ahead is refused
     harness.push([start + 1800 * 60])  # 60 slots missing before it
     requests = [a for a in harness.sent if isinstance(a, dlms.GetRequest)]
     asked = harness.events.of(CompletionRequested)
@@ -163,3 +174,141 @@ def test_the_store_keeps_70_days() -> None:
     now = SM_EPOCH_POSIX + int(harness.scheduler.now)
     assert oldest >= now - 70 * 86400
     assert timedelta(seconds=newest - oldest) < timedelta(days=70)
+
+
+# -- plausibility windows and caps: a terminal's dates cannot make the HES hang ------------
+
+
+def _report_at(when: datetime, *, entries: int = 1) -> bytes:
+    values = tuple(
+        dlms.ProfileEntry(capture_time=when, import_wh=1000 + i, export_wh=0) for i in range(entries)
+    )
+    report = dlms.MeterReport(meter_id=METER, entries=values, scaler=0, unit=30)
+    return dlms.wrap(
+        dlms.encode(dlms.DataNotification(invoke_id=1, date_time=None, body=dlms.report_body(report)))
+    )
+
+
+@pytest.mark.parametrize("years_ahead", [1, 100, 2048, 7000])
+def test_a_report_dated_far_in_the_future_is_a_finding_not_a_hang(years_ahead: int) -> None:
+    # Before: 100 years ahead planned a completion request per 24-slot window up to that
+    # date (3 s, 126 MB); 2,048 years took 55 s and 1.7 GB.
+    harness = Harness()
+    when = sm_datetime(0).replace(year=2026 + years_ahead)
+    tracemalloc.start()
+    began = time.perf_counter()
+    harness.hes.receive(TERMINAL, _report_at(when))
+    took = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    (finding,) = harness.events.of(MalformedApplicationData)
+    assert "dated outside" in finding.reason and f"{when:%Y}" in finding.reason
+    assert harness.hes.store.count() == 0 and harness.events.of(CompletionRequested) == []
+    assert took < 1.0 and peak < 5_000_000, (took, peak)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(1965, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 30, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=12))),  # before the calendar in JST
+        datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-12))),  # after it
+    ],
+)
+def test_a_report_dated_before_1970_or_at_the_calendars_edge_is_a_finding_not_a_bench_error(
+    when: datetime,
+) -> None:
+    harness = Harness()
+    harness.hes.receive(TERMINAL, _report_at(when))  # before: BenchError from the store
+    (finding,) = harness.events.of(MalformedApplicationData)
+    assert "dated outside" in finding.reason
+    assert harness.hes.store.count() == 0
+
+
+def test_a_value_a_few_minutes_ahead_is_still_stored() -> None:
+    # A terminal's clock 7 minutes fast is a clock scenario's business, not a malformed value.
+    harness = Harness()
+    harness.hes.receive(TERMINAL, _report_at(sm_datetime(7 * 60)))
+    assert harness.hes.store.count() == 1 and harness.events.of(MalformedApplicationData) == []
+    assert PLAUSIBLE_FUTURE_S >= 3600
+
+
+def test_completion_planning_is_capped_even_for_a_store_that_holds_a_far_future_value() -> None:
+    harness = Harness()
+    far = SM_EPOCH_POSIX + 50 * 365 * 86400
+    # A store file written by an earlier run may hold anything; the HES still plans no more.
+    harness.hes.store.ingest(
+        [
+            StoredReading(
+                terminal_id=TERMINAL, meter_id="AA", capture_time=far, import_wh=1, export_wh=1, received_at=0
+            )
+        ]
+    )
+    began = time.perf_counter()
+    harness.hes.complete_gaps(TERMINAL)
+    assert time.perf_counter() - began < 1.0
+    asked = harness.events.of(CompletionRequested)
+    assert 0 < len(asked) <= MAX_COMPLETION_REQUESTS
+    assert max(e.end for e in asked) <= SM_EPOCH_POSIX + PLAUSIBLE_FUTURE_S
+
+
+def test_a_long_gap_at_15_minutes_is_planned_in_one_pass_within_the_cap() -> None:
+    harness = Harness()
+    harness.hes.commission(TERMINAL, METER, 900)
+    start = first_slot(harness)
+    harness.scheduler.run_until(69 * 86400.0)
+    harness.push([start + 900 * 96 * 69 - 900])
+    asked = harness.events.of(CompletionRequested)
+    assert len(asked) == -(-(96 * 69 - 1) // COMPLETION_CHUNK) <= MAX_COMPLETION_REQUESTS
+
+
+# -- hypothesis: whatever the terminal sends up is a finding or data, never an exception ----
+
+_DATES = st.datetimes(
+    min_value=datetime(1, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=9)), timezone(timedelta(hours=12)), timezone(timedelta(hours=-12))]
+    ),
+).map(lambda d: d.replace(microsecond=d.microsecond // 10_000 * 10_000))
+# Most of a terminal's dates lie near the SM system's clock; some anywhere in the calendar.
+_DATES = st.one_of(_DATES, st.integers(-80 * 86400, 2 * 86400).map(lambda s: sm_datetime(s // 1800 * 1800)))
+# Built from DLMS primitives, not ProfileEntry, so counters beyond 8 digits go up too.
+_ENTRIES = st.builds(
+    lambda when, imported, exported: dlms.structure(
+        dlms.date_time_data(when), dlms.double_long_unsigned(imported), dlms.double_long_unsigned(exported)
+    ),
+    _DATES,
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 2**32 - 1),
+)
+
+
+@settings(max_examples=200, deadline=2000)
+@given(data=st.binary(max_size=300))
+def test_random_uplink_bytes_are_a_finding_or_data(data: bytes) -> None:
+    harness = Harness()
+    harness.hes.receive(TERMINAL, data)
+    harness.hes.receive(TERMINAL, dlms.wrap(data))
+
+
+@settings(max_examples=200, deadline=2000)
+@given(
+    entries=st.lists(_ENTRIES, max_size=30),
+    scaler=st.integers(-128, 127),
+    unit=st.integers(0, 255),
+    meter=st.binary(max_size=12),
+)
+def test_any_meter_report_is_stored_or_a_finding(entries, scaler: int, unit: int, meter: bytes) -> None:
+    harness = Harness()
+    body = dlms.structure(
+        dlms.octet_string(meter), dlms.array(*entries), dlms.structure(dlms.integer(scaler), dlms.enum(unit))
+    )
+    notification = dlms.DataNotification(invoke_id=1, date_time=None, body=body)
+    harness.hes.receive(TERMINAL, dlms.wrap(dlms.encode(notification)))
+    assert harness.hes.store.count() <= len(entries)
+    for request in [a for a in harness.sent if isinstance(a, dlms.GetRequest)]:
+        response = dlms.GetResponse(invoke_id=request.invoke_id, data=dlms.array(*entries))
+        harness.hes.receive(TERMINAL, dlms.wrap(dlms.encode(response)))  # the same dates again
+    assert len(harness.events.of(CompletionRequested)) <= MAX_COMPLETION_REQUESTS

@@ -1,0 +1,57 @@
+"""How a secret can sit in a file, for the leak scans: as the bench writes it and as a
+user could (DESIGN.md rule 8).
+
+``leaks`` looks for each secret raw, in hex, in base64 at each of the three alignments a
+longer base64 text can give it (RFC 4648 §4: ``!!binary``, an embedded attachment), and in
+the content after undoing what a writer may have done to it: YAML, JSON and Python escapes
+(``\\x33``, ``\\u0033``), URL escapes (``%33``) and lines folded anywhere (an escaped line
+break and the indentation after it, YAML 1.2 §7.3.1, or a wrapped base64 block).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+_ESCAPES = re.compile(rb"\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|%([0-9A-Fa-f]{2})")
+_FOLDS = re.compile(rb"\\?\r?\n[ \t]*|[ \t]+")
+
+
+def _unescaped(match: re.Match[bytes]) -> bytes:
+    hex_digits = next(group for group in match.groups() if group is not None)
+    value = int(hex_digits, 16)
+    return bytes([value]) if len(hex_digits) == 2 else chr(value).encode("utf-8", "surrogatepass")
+
+
+def normalised(content: bytes) -> bytes:
+    """``content`` with escapes undone and every fold and blank removed."""
+    return _FOLDS.sub(b"", _ESCAPES.sub(_unescaped, content))
+
+
+def base64_forms(secret: bytes) -> list[bytes]:
+    """The base64 characters that stand for ``secret`` wherever it starts in a longer text."""
+    forms = []
+    for shift in range(3):
+        encoded = base64.b64encode(bytes(shift) + secret + bytes(2))
+        first = -(-shift * 8 // 6)  # the first character made of the secret's bits only
+        last = (shift + len(secret)) * 8 // 6  # one past the last such character
+        forms.append(encoded[first:last])
+    return forms
+
+
+def forms(secret: bytes) -> list[bytes]:
+    found = {secret, secret.hex().encode(), secret.hex().upper().encode(), *base64_forms(secret)}
+    return [form for form in found if len(form) >= 6]
+
+
+def leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
+    """The secrets ``content`` reveals, in any of the forms above."""
+    flat = normalised(content)
+    found = []
+    for secret in secrets:
+        candidates = forms(secret)
+        if any(form in content for form in candidates) or any(
+            _FOLDS.sub(b"", form) in flat for form in candidates if len(_FOLDS.sub(b"", form)) >= 6
+        ):
+            found.append(secret)
+    return found
