@@ -15,5 +15,6 @@ pytest_plugins = [
     "fixtures.bench",
     "fixtures.evidence",
     "fixtures.verdicts",
+    "fixtures.step_lookup",
     *(f"steps.{module.name}" for module in pkgutil.iter_modules(steps.__path__) if module.name != "common"),
 ]
