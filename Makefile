@@ -62,15 +62,28 @@ conformance: $(STAMP) $(NODE_STAMP)
 	if [ "$$status" -ne 0 ]; then echo "conformance run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 
+# The bench's own loop uses every core through pytest-xdist (JOBS processes; "auto" is
+# one per CPU). --dist loadgroup keeps each test module marked xdist_group on one
+# worker: the detection matrix (itself spread over JOBS workers) and the emulated-rig
+# runs of tests/rigs/profile, which mostly wait on the wall clock, run beside the
+# CPU-bound tests instead of after them. Python writes its bytecode caches
+# (__pycache__, ignored by git) even where the environment says not to: the tests start
+# some thirty Python processes, and each would compile the bench and its libraries again.
+JOBS ?= auto
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
+
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests -p no:cacheprovider
+	$(PYTEST) tests -n $(JOBS) --dist loadgroup -p no:cacheprovider
 
+# Every feature against the reference and every faulty twin over 20 seeds, on JOBS
+# workers; the verdicts are the same for any JOBS (each scenario runs on its own seed).
 matrix: $(STAMP)
-	$(BIN)/pytest features --dut all --seeds 20 -q --tb=no -rN -p no:cacheprovider --verdicts-json $(OUT)/matrix.json || true
+	$(PYTEST) features --dut all --seeds 20 -n $(JOBS) -q --tb=no -rN -p no:cacheprovider --verdicts-json $(OUT)/matrix.json || true
 
+# Prints every figure next to the previous run's (kept in $(OUT)/benchmarks.json).
 benchmarks: $(STAMP)
-	$(BIN)/python -m benchmarks
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m benchmarks --figures $(OUT)/benchmarks.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
