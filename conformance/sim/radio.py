@@ -135,15 +135,15 @@ class RadioMedium:
         channel = sender.channel
         delay = airtime_s(len(frame))
         receivers = [p for p in self._ports if p is not sender and p.attached and p.channel == channel]
-        heard = [self.link(sender.name, p.name).rssi_dbm for p in receivers]
-        record = AirRecord(self._scheduler.now, channel, max(heard, default=DEFAULT_RSSI_DBM), frame)
+        links = [self.link(sender.name, p.name) for p in receivers]  # one look-up per pair and frame
+        heard = max((link.rssi_dbm for link in links), default=DEFAULT_RSSI_DBM)
+        record = AirRecord(self._scheduler.now, channel, heard, frame)
         for monitor in self._monitors:
             monitor(record)
         duty = self._jammed.get(channel)
         if duty is not None and (duty >= 1.0 or self._rng.random() < duty):
             return
-        for port in receivers:
-            link = self.link(sender.name, port.name)
+        for port, link in zip(receivers, links, strict=True):
             if self._lost(link.loss):
                 continue
             self._scheduler.call_later(delay, self._deliver, port, frame, link.rssi_dbm, channel)
