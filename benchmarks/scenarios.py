@@ -123,8 +123,9 @@ def matrix(seeds: int, workers: int) -> None:
             )
         runs = json.loads(verdicts.read_text())
     errors = sum(v["verdict"] == "error" for v in runs)
+    where = f"on {workers} xdist workers" if workers else "in one process"
     print(
-        f"detection matrix, --dut all --seeds {seeds} on {workers} xdist workers: "
+        f"detection matrix, --dut all --seeds {seeds} {where}: "
         f"{len(runs):,} scenario runs in {wall:.1f} s wall ({len(runs) / wall:.1f} runs/s), "
         f"{cpu:.1f} s CPU of all its processes "
         f"({cpu / len(runs) * 1000:.1f} ms a run){f'; {errors} ERRORS' if errors else ''}"
@@ -138,7 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--matrix-seeds", type=int, default=20, help="seeds of the matrix run (default 20)")
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="xdist workers of the matrix"
+        "--workers", type=int, default=os.cpu_count() or 1, help="matrix workers (0: one process)"
     )
     parser.add_argument("--no-matrix", action="store_true", help="skip the matrix run")
     args, _ = parser.parse_known_args()
