@@ -7,6 +7,7 @@ IoT route put the same real frames on the air.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections import deque
 from collections.abc import Callable
@@ -21,6 +22,17 @@ from conformance.sim.scheduler import Scheduler, Timer
 ACK_WAIT_S = 0.03
 MAX_FRAME_RETRIES = 3
 TURNAROUND_S = 0.001  # aTurnaroundTime, rounded
+
+
+# Frames are immutable and their octets a function of their fields alone, so a frame sent
+# again (an Imm-Ack for a sequence number, a scanning terminal's beacon requests) is
+# encoded once. Bounded: 256 acks, a few hundred requests per terminal and Pairing ID.
+@functools.lru_cache(maxsize=256)
+def _ack_octets(sequence_number: int) -> bytes:
+    return wpan.encode(wpan.ack(sequence_number=sequence_number))
+
+
+_broadcast_octets = functools.lru_cache(maxsize=1024)(wpan.encode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +94,7 @@ class LinkLayer:
         return self._sequence
 
     def broadcast(self, frame: wpan.Frame) -> None:
-        self.port.transmit(wpan.encode(frame))
+        self.port.transmit(_broadcast_octets(frame))
 
     def send_udp(self, dst_mac: bytes, datagram: sixlowpan.UdpDatagram, *, secure: bool) -> None:
         """Queue a unicast datagram; secured with the current transmit key when asked."""
@@ -173,7 +185,7 @@ class LinkLayer:
             self.on_rejected(raw, "data frame without an extended source address")
             return
         if frame.ack_request:
-            ack = wpan.encode(wpan.ack(sequence_number=frame.sequence_number or 0))
+            ack = _ack_octets(frame.sequence_number or 0)
             self._scheduler.call_later(TURNAROUND_S, self.port.transmit, ack)
         if frame.security is not None:
             frame = self._unsecure(raw, frame, src)

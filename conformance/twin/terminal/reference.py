@@ -16,6 +16,7 @@ fault is a small, readable difference from the reference.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,15 @@ from conformance.twin.terminal.metering import MeteringApp, MeteringSettings
 
 TERMINAL_HOME_ADDRESS = "fe80::21d:129f:3500:a01"  # the terminal's home-side interface
 MAX_UNSENT_EVENTS = 32  # event notifications kept for the next join, newest kept
+
+
+@functools.lru_cache(maxsize=1024)
+def _beacon_request(sequence_number: int, src_addr: bytes, pairing_id: str) -> wpan.Frame:
+    """A scan sends the same frames over and over (256 sequence numbers); a Frame is
+    immutable, so each is built once."""
+    return wpan.enhanced_beacon_request(
+        sequence_number=sequence_number, src_addr=src_addr, pairing_id=pairing_id
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,11 +301,7 @@ class ReferenceTerminal:
 
     def beacon_request(self) -> wpan.Frame:
         assert self.link is not None
-        return wpan.enhanced_beacon_request(
-            sequence_number=self.link.next_sequence(),
-            src_addr=self.config.address,
-            pairing_id=self.config.pairing_id,
-        )
+        return _beacon_request(self.link.next_sequence(), self.config.address, self.config.pairing_id)
 
     def _on_beacon(self, frame: wpan.Frame, rssi_dbm: float, channel: int) -> None:
         if self.state != "scanning" or not isinstance(frame.src_addr, bytes) or frame.src_pan is None:
