@@ -62,19 +62,22 @@ conformance: $(STAMP) $(NODE_STAMP)
 	if [ "$$status" -ne 0 ]; then echo "conformance run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 
-# The bench's own loop uses every core through pytest-xdist (JOBS processes; "auto" is
-# one per CPU). --dist loadgroup keeps each test module marked xdist_group on one
-# worker: the detection matrix (itself spread over JOBS workers) and the emulated-rig
-# runs of tests/rigs/profile, which mostly wait on the wall clock, run beside the
-# CPU-bound tests instead of after them. Python writes its bytecode caches
-# (__pycache__, ignored by git) even where the environment says not to: the tests start
-# some thirty Python processes, and each would compile the bench and its libraries again.
+# The bench's own loop uses every core through pytest-xdist. --dist loadgroup keeps the
+# tests of one xdist_group on one worker: the detection matrix, the emulated-rig tests of
+# tests/rigs/profile (they mostly wait on the wall clock, and run beside the CPU-bound
+# tests instead of after them), and the tests that share a conformance run or a browser
+# (tests/conftest.py). make test starts one worker more than there are CPUs, since the one
+# that starts the matrix (itself on JOBS workers, at a lower priority) only waits for it.
+# Python writes its bytecode caches (__pycache__, ignored by git) even where the
+# environment says not to: the tests start some thirty Python processes, and each would
+# compile the bench and its libraries again.
 JOBS ?= auto
+TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
-	$(PYTEST) tests -n $(JOBS) --dist loadgroup -p no:cacheprovider
+	$(PYTEST) tests -n $(TEST_JOBS) --dist loadgroup -p no:cacheprovider
 
 # Every feature against the reference and every faulty twin over 20 seeds, on JOBS
 # workers; the verdicts are the same for any JOBS (each scenario runs on its own seed).
