@@ -87,14 +87,30 @@ hil: $(STAMP) $(NODE_STAMP)
 	if [ "$$status" -ne 0 ]; then echo "hil run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 
+# The bench's own loop uses every core through pytest-xdist. --dist loadgroup keeps the
+# tests of one xdist_group on one worker: the detection matrix, the emulated-rig tests of
+# tests/rigs/profile (they mostly wait on the wall clock, and run beside the CPU-bound
+# tests instead of after them), and the tests that share a conformance run or a browser
+# (tests/conftest.py). make test starts one worker more than there are CPUs, since the one
+# that starts the matrix (itself on JOBS workers, at a lower priority) only waits for it.
+# Python writes its bytecode caches (__pycache__, ignored by git) even where the
+# environment says not to: the tests start some thirty Python processes, and each would
+# compile the bench and its libraries again.
+JOBS ?= auto
+TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
+
 test: $(STAMP) system-deps lint
-	$(BIN)/pytest tests -p no:cacheprovider
+	$(PYTEST) tests -n $(TEST_JOBS) --dist loadgroup -p no:cacheprovider
 
+# Every feature against the reference and every faulty twin over 20 seeds, on JOBS
+# workers; the verdicts are the same for any JOBS (each scenario runs on its own seed).
 matrix: $(STAMP)
-	$(BIN)/pytest features --dut all --seeds 20 -q --tb=no -rN -p no:cacheprovider --verdicts-json $(OUT)/matrix.json || true
+	$(PYTEST) features --dut all --seeds 20 -n $(JOBS) -q --tb=no -rN -p no:cacheprovider --verdicts-json $(OUT)/matrix.json || true
 
+# Prints every figure next to the previous run's (kept in $(OUT)/benchmarks.json).
 benchmarks: $(STAMP)
-	$(BIN)/python -m benchmarks
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m benchmarks --figures $(OUT)/benchmarks.json
 
 # Coverage-guided fuzzing (atheris, libFuzzer) of every place where a terminal's, a rig's
 # or a file's bytes enter the bench, FUZZ_SECONDS per target from the corpus of real

@@ -16,5 +16,6 @@ pytest_plugins = [
     "fixtures.evidence",
     "fixtures.verdicts",
     "fixtures.monitors",
+    "fixtures.step_lookup",
     *(f"steps.{module.name}" for module in pkgutil.iter_modules(steps.__path__) if module.name != "common"),
 ]

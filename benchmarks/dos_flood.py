@@ -25,6 +25,7 @@ import tracemalloc
 from dataclasses import dataclass
 from datetime import datetime
 
+from benchmarks.figures import LOWER, keep
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup, MeterSpec
 from conformance.observe.hes_events import EventReported
@@ -157,6 +158,7 @@ def main() -> None:
         f"worst {max(delays, default=float('nan')):.1f} s "
         f"(limit {limit:g} s); values kept {sum(r.kept for r in runs)}/{sum(r.due for r in runs)}"
     )
+    keep("dos flood, wall per flood, median", statistics.median(walls), "s", better=LOWER)
     if not args.no_memory:
         peak = peak_memory(1, kind, args.frames, args.rate)
         print(f"  peak memory (tracemalloc, second run of seed 1): {peak / 2**20:.1f} MiB")

@@ -23,6 +23,7 @@ import time
 import tracemalloc
 from collections import Counter
 
+from benchmarks.figures import HIGHER, LOWER, keep
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup
 from conformance.observe.route_events import (
@@ -180,6 +181,7 @@ def main() -> None:
         f"simulated/wall {run.simulated_s / run.wall_s:.0f}x"
     )
     print(f"  smart meter logged {run.discards:,} FrameDiscarded events during the flood")
+    keep("flood, frames absorbed per second", args.frames / run.wall_s, "frames/s", better=HIGHER)
     kept = run.still_authenticated and not run.sessions_ended
     print(
         f"  terminal {'still authenticated' if kept else 'LOST ITS SESSION'}: "
@@ -190,6 +192,7 @@ def main() -> None:
     if not args.no_memory:
         peak = peak_memory(args.seed, args.session_lifetime, args.frames, args.rate)
         print(f"  peak memory (tracemalloc, second run): {peak / 2**20:.1f} MiB")
+        keep("flood, peak memory", peak / 2**20, "MiB", better=LOWER)
 
 
 if __name__ == "__main__":

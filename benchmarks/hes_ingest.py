@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.figures import HIGHER, LOWER, keep
 from conformance.twin.hes.reading_store import RETENTION_S, ReadingStore, StoredReading
 
 SLOT_S = 1800  # 30-minute values
@@ -104,6 +105,12 @@ def main() -> None:
                     again, again_median, resent_new = ingest_figures(store, batches)
                 if new != readings or resent_new != 0:
                     raise RuntimeError(f"{kind} store: {new} new of {readings}, {resent_new} new on resend")
+                keep(
+                    f"hes ingest, {kind} store, {size} readings/upload",
+                    readings / wall,
+                    "readings/s",
+                    better=HIGHER,
+                )
                 print(
                     f"  {kind:6} {size:2} readings/upload: {readings / wall:10,.0f} readings/s, "
                     f"{median * 1000:6.3f} ms/upload (median); resent: {readings / again:10,.0f} readings/s, "
@@ -125,6 +132,12 @@ def main() -> None:
                         for _ in range(args.repeat)
                     ]
                     held = store.count("IOT-BENCH-0000")
+                keep(
+                    f"hes missing(), {kind} store, {label}",
+                    statistics.median(times) * 1000,
+                    "ms",
+                    better=LOWER,
+                )
                 print(
                     f"  {kind:6} {label:17}: {statistics.median(times) * 1000:7.3f} ms, "
                     f"{held} readings held, {len(runs)} missing runs"

@@ -18,6 +18,7 @@ import argparse
 import statistics
 import time
 
+from benchmarks.figures import LOWER, keep
 from conformance.ics import load_declaration
 from conformance.interfaces import MeterSetup, MeterSpec
 from conformance.observe.hes_events import CompletionAnswered, UploadReceived
@@ -58,6 +59,7 @@ def one_day(seed: int, outage_s: float) -> tuple[float, int, int, int]:
 
 
 def report(label: str, runs: list[tuple[float, int, int, int]], simulated_s: float) -> None:
+    """Print the figures of one kind of day, and keep its median."""
     walls = sorted(r[0] for r in runs)
     _, stored, uploads, completed = runs[0]
     print(
@@ -65,6 +67,7 @@ def report(label: str, runs: list[tuple[float, int, int, int]], simulated_s: flo
         f"(seed 1: {stored} values stored, {uploads} uploads, {completed} completed); "
         f"simulated/wall {simulated_s * len(walls) / sum(walls):,.0f}x"
     )
+    keep(f"metering, {label}, wall median", statistics.median(walls) * 1000, "ms", better=LOWER)
 
 
 def main() -> None:

@@ -94,6 +94,7 @@ class RadioMedium:
         self._rng = rng
         self._ports: list[RadioPort] = []
         self._links: dict[frozenset[str], _Link] = {}
+        self._pairs: dict[tuple[str, str], _Link] = {}  # (sender, receiver) -> link, for transmit
         self._jammed: dict[int, float] = {}  # channel -> the jammer's duty (1.0: always on)
         self._monitors: list[Callable[[AirRecord], None]] = []
         self.background_loss = 0.0
@@ -107,6 +108,7 @@ class RadioMedium:
 
     def set_link(self, a: str, b: str, *, rssi_dbm: float | None = None, loss: float | None = None) -> None:
         link = self._links.setdefault(frozenset((a, b)), _Link())
+        self._pairs.clear()  # a pair may have had no link of its own until now
         if rssi_dbm is not None:
             link.rssi_dbm = rssi_dbm
         if loss is not None:
@@ -116,6 +118,14 @@ class RadioMedium:
 
     def link(self, a: str, b: str) -> _Link:
         return self._links.get(frozenset((a, b)), _Link())
+
+    def _pair(self, sender: str, receiver: str) -> _Link:
+        """``link`` for one direction, looked up once per pair instead of once per frame.
+        The default link is kept too: only ``set_link`` adds links, and it starts afresh."""
+        found = self._pairs.get((sender, receiver))
+        if found is None:
+            found = self._pairs[(sender, receiver)] = self.link(sender, receiver)
+        return found
 
     def jam(self, channel: int, *, duty: float = 1.0) -> None:
         check_channel(channel)
@@ -135,15 +145,15 @@ class RadioMedium:
         channel = sender.channel
         delay = airtime_s(len(frame))
         receivers = [p for p in self._ports if p is not sender and p.attached and p.channel == channel]
-        heard = [self.link(sender.name, p.name).rssi_dbm for p in receivers]
-        record = AirRecord(self._scheduler.now, channel, max(heard, default=DEFAULT_RSSI_DBM), frame)
+        links = [self._pair(sender.name, p.name) for p in receivers]
+        heard = max([link.rssi_dbm for link in links], default=DEFAULT_RSSI_DBM)
+        record = AirRecord(self._scheduler.now, channel, heard, frame)
         for monitor in self._monitors:
             monitor(record)
         duty = self._jammed.get(channel)
         if duty is not None and (duty >= 1.0 or self._rng.random() < duty):
             return
-        for port in receivers:
-            link = self.link(sender.name, port.name)
+        for port, link in zip(receivers, links, strict=True):
             if self._lost(link.loss):
                 continue
             self._scheduler.call_later(delay, self._deliver, port, frame, link.rssi_dbm, channel)

@@ -14,6 +14,7 @@ security procedure's replay check); a new session under the same key starts no n
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections import deque
 from collections.abc import Callable
@@ -50,6 +51,17 @@ class FrameCounterStore:
         if counter >= self.reserved:
             self.reserved = counter + self.ahead
             self.writes += 1
+
+
+# Frames are immutable and their octets a function of their fields alone, so a frame sent
+# again (an Imm-Ack for a sequence number, a scanning terminal's beacon requests) is
+# encoded once. Bounded: 256 acks, a few hundred requests per terminal and Pairing ID.
+@functools.lru_cache(maxsize=256)
+def _ack_octets(sequence_number: int) -> bytes:
+    return wpan.encode(wpan.ack(sequence_number=sequence_number))
+
+
+_broadcast_octets = functools.lru_cache(maxsize=1024)(wpan.encode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +126,7 @@ class LinkLayer:
         return self._sequence
 
     def broadcast(self, frame: wpan.Frame) -> None:
-        self.port.transmit(wpan.encode(frame))
+        self.port.transmit(_broadcast_octets(frame))
 
     def send_udp(self, dst_mac: bytes, datagram: sixlowpan.UdpDatagram, *, secure: bool) -> None:
         """Queue a unicast datagram; secured with the current transmit key when asked."""
@@ -205,7 +217,7 @@ class LinkLayer:
             self.on_rejected(raw, "data frame without an extended source address")
             return
         if frame.ack_request:
-            ack = wpan.encode(wpan.ack(sequence_number=frame.sequence_number or 0))
+            ack = _ack_octets(frame.sequence_number or 0)
             self._scheduler.call_later(TURNAROUND_S, self.port.transmit, ack)
         if frame.security is not None:
             frame = self._unsecure(raw, frame, src)

@@ -22,37 +22,46 @@ from fixtures.verdicts import Verdict, matrix_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = 20
-# The matrix runs as this many pytest processes at once, one shard each (--shard K/N).
-SHARDS = max(1, min(4, os.cpu_count() or 1))
+# pytest-xdist runs the matrix's scenarios in this many processes (each scenario on its own
+# seeded twins, so its verdict does not depend on the process); the verdicts file lists them
+# in collection order whatever the number.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 TIMEOUT_S = 900
+# The matrix is the one long CPU-bound job of `make test`; beside it, the emulated-rig tests
+# (tests/rigs/profile) time the wall clock. At a lower priority it takes the CPU they leave.
+NICENESS = 10
+# Under ``make test`` (pytest-xdist, --dist loadgroup) the module's tests share one worker,
+# so the matrix runs once.
+pytestmark = pytest.mark.xdist_group("detection-matrix")
 
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> list[Verdict]:
     folder = tmp_path_factory.mktemp("matrix")
-    runs = []
-    for shard in range(1, SHARDS + 1):
-        out = folder / f"verdicts-{shard}.json"
-        command = [
-            sys.executable, "-m", "pytest", "features", "--dut", "all", "--seeds", str(SEEDS),
-            "--shard", f"{shard}/{SHARDS}", "-q", "--tb=no", "-p", "no:cacheprovider",
-            "--verdicts-json", str(out),
-        ]  # fmt: skip
-        log = (folder / f"shard-{shard}.log").open("w")
-        runs.append((out, log, subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)))
-    try:
-        for _, _, process in runs:
-            process.wait(timeout=TIMEOUT_S)
-    finally:
-        for _, log, process in runs:
-            process.kill()
-            log.close()
-    rows = []
-    for out, log, _ in runs:
-        if not out.exists():
-            pytest.fail(f"a matrix shard wrote no verdicts:\n{Path(log.name).read_text()[-4000:]}")
-        rows += json.loads(out.read_text())
-    recorded = [Verdict(**{**v, "requirements": tuple(v["requirements"])}) for v in rows]
+    out, log = folder / "verdicts.json", folder / "matrix.log"
+    command = [
+        sys.executable, "-m", "pytest", "features", "--dut", "all", "--seeds", str(SEEDS),
+        "-n", str(WORKERS), "--dist", "load", "-q", "--tb=no", "-p", "no:cacheprovider",
+        "--verdicts-json", str(out),
+    ]  # fmt: skip
+    # Without this run's own variables (an xdist worker's among them).
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
+    with log.open("w") as output:
+        subprocess.run(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=TIMEOUT_S,
+            check=False,
+            preexec_fn=lambda: os.nice(NICENESS),
+        )
+    if not out.exists():
+        pytest.fail(f"the matrix wrote no verdicts:\n{log.read_text()[-4000:]}")
+    recorded = [
+        Verdict(**{**v, "requirements": tuple(v["requirements"])}) for v in json.loads(out.read_text())
+    ]
     print("\n".join(matrix_lines(recorded)))
     return recorded
 

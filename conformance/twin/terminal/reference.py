@@ -16,6 +16,7 @@ fault is a small, readable difference from the reference.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,15 @@ MAX_DOUBLINGS = 32
 def doubled(first_s: float, times: int, cap_s: float) -> float:
     """An exponential back-off: ``first_s`` doubled ``times`` times, at most ``cap_s``."""
     return min(first_s * 2.0 ** min(times, MAX_DOUBLINGS), cap_s)
+
+
+@functools.lru_cache(maxsize=1024)
+def _beacon_request(sequence_number: int, src_addr: bytes, pairing_id: str) -> wpan.Frame:
+    """A scan sends the same frames over and over (256 sequence numbers); a Frame is
+    immutable, so each is built once."""
+    return wpan.enhanced_beacon_request(
+        sequence_number=sequence_number, src_addr=src_addr, pairing_id=pairing_id
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -300,11 +310,7 @@ class ReferenceTerminal:
 
     def beacon_request(self) -> wpan.Frame:
         assert self.link is not None
-        return wpan.enhanced_beacon_request(
-            sequence_number=self.link.next_sequence(),
-            src_addr=self.config.address,
-            pairing_id=self.config.pairing_id,
-        )
+        return _beacon_request(self.link.next_sequence(), self.config.address, self.config.pairing_id)
 
     def _on_beacon(self, frame: wpan.Frame, rssi_dbm: float, channel: int) -> None:
         if self.state != "scanning" or not isinstance(frame.src_addr, bytes) or frame.src_pan is None:
