@@ -15,7 +15,8 @@ Theory of operation (THK seed ch. 7, NAT seed 2-5):
   neither stored nor planned for, and so is an upload of more than
   ``MAX_VALUES_PER_UPLOAD`` values. Gap planning looks no further than the same window and
   holds at most ``MAX_COMPLETION_REQUESTS`` requests per terminal, so a report dated in
-  the year 4000 costs what any other report costs;
+  the year 4000 costs what any other report costs; a terminal's first ``MAX_FINDINGS``
+  findings are recorded one by one, the rest counted;
 * on every join it sets the terminal's clock to the SM system's (「電力SMシステムと時刻同期」);
 * settings go out as DLMS SET; traffic-heavy ones need prior agreement (THK seed ch. 8).
 Requests and answers travel the smart meter's multi-hop network in both directions.
@@ -65,6 +66,8 @@ MAX_VALUES_PER_UPLOAD = 400 * 96
 # Completion requests queued or in flight per terminal: 70 days of 15-minute slots in
 # ranges of COMPLETION_CHUNK are 280, so a full retention period is asked in one pass.
 MAX_COMPLETION_REQUESTS = 300
+# Findings about malformed data recorded one by one per terminal; beyond, one in this many.
+MAX_FINDINGS = 1000
 # THK seed ch. 8: high-frequency settings need prior agreement. The bench holds back any
 # upload interval or granularity shorter than this unless the operator says it was agreed.
 HEAVY_TRAFFIC_BELOW_S = 900
@@ -102,6 +105,7 @@ class HesMetering:
         self._send = send
         self.terminals: dict[str, TerminalRecord] = {}
         self.on_password_changed: Callable[[str, str], None] = lambda terminal_id, password: None
+        self._findings: dict[str, int] = {}  # malformed data per terminal, recorded or counted
         # What a SET in flight will change on the HES's side once the terminal accepts it.
         self._setting_values: dict[tuple[str, str], object] = {}
         self._scheduler.call_later(86400.0, self._daily)
@@ -160,6 +164,13 @@ class HesMetering:
             self._finding(terminal_id, f"unexpected {type(apdu).__name__} from a terminal")
 
     def _finding(self, terminal_id: str, reason: str) -> None:
+        # A terminal that sends garbage without end gets its first findings recorded one by
+        # one, then one summary per MAX_FINDINGS more: the event log stays bounded.
+        count = self._findings[terminal_id] = self._findings.get(terminal_id, 0) + 1
+        if count > MAX_FINDINGS:
+            if count % MAX_FINDINGS:
+                return
+            reason = f"{count} findings about this terminal so far, one in {MAX_FINDINGS} recorded: {reason}"
         self.events.append(
             MalformedApplicationData(time=self._scheduler.now, terminal_id=terminal_id, reason=reason)
         )

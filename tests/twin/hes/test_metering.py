@@ -27,6 +27,7 @@ from conformance.twin.hes.metering import (
     COMPLETION_ATTEMPTS,
     COMPLETION_CHUNK,
     MAX_COMPLETION_REQUESTS,
+    MAX_FINDINGS,
     PLAUSIBLE_FUTURE_S,
     HesMetering,
 )
@@ -312,3 +313,12 @@ def test_any_meter_report_is_stored_or_a_finding(entries, scaler: int, unit: int
         response = dlms.GetResponse(invoke_id=request.invoke_id, data=dlms.array(*entries))
         harness.hes.receive(TERMINAL, dlms.wrap(dlms.encode(response)))  # the same dates again
     assert len(harness.events.of(CompletionRequested)) <= MAX_COMPLETION_REQUESTS
+
+
+def test_endless_garbage_from_a_terminal_is_counted_not_recorded_without_bound() -> None:
+    harness = Harness()
+    for _ in range(3 * MAX_FINDINGS + 10):
+        harness.hes.receive(TERMINAL, b"\x00\x01garbage")
+    findings = harness.events.of(MalformedApplicationData)
+    assert len(findings) == MAX_FINDINGS + 2
+    assert findings[-1].reason.startswith(f"{3 * MAX_FINDINGS} findings about this terminal so far")
