@@ -100,8 +100,15 @@ JOBS ?= auto
 TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
+# Two runs: the tests that may share the machine on every core, then the ones that must
+# not run beside a copy of themselves: the emulated rig binds fixed loopback addresses
+# (127.0.0.2:3610), and the detection matrix spreads itself over the cores. (pytest-xdist
+# 3.8's --dist loadgroup was seen handing one xdist_group to several workers here.)
+SERIAL_TESTS := tests/rigs/profile tests/features/test_detection_matrix.py
+
 test: $(STAMP) system-deps lint
-	$(PYTEST) tests -n $(TEST_JOBS) --dist loadgroup -p no:cacheprovider
+	$(PYTEST) tests -n $(TEST_JOBS) --dist loadgroup -p no:cacheprovider $(SERIAL_TESTS:%=--ignore=%)
+	$(PYTEST) $(SERIAL_TESTS) -p no:cacheprovider
 
 # Every feature against the reference and every faulty twin over 20 seeds, on JOBS
 # workers; the verdicts are the same for any JOBS (each scenario runs on its own seed).
