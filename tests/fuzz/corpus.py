@@ -161,6 +161,7 @@ def _modbus(folder: Path) -> None:
     features read the meter over ECHONET Lite, so their captures hold none)."""
     from datetime import datetime
 
+    from conformance.protocols import modbus_register_map as register_map
     from conformance.sim.timebase import JST
     from conformance.twin.home import modbus_meter
 
@@ -175,9 +176,9 @@ def _modbus(folder: Path) -> None:
 
     front_end = modbus_meter.ModbusMeterFrontEnd(Meter(), device_id=1, tzinfo=JST)
     for request in (
-        modbus_meter.read_request(1),
-        modbus_meter.read_request(1, function_code=modbus_meter.FunctionCode.READ_INPUT_REGISTERS),
-        modbus_meter.set_clock_request(1, datetime(2026, 4, 1, 9, 0, tzinfo=JST)),
+        register_map.read_request(1),
+        register_map.read_request(1, function_code=register_map.FunctionCode.READ_INPUT_REGISTERS),
+        register_map.set_clock_request(1, datetime(2026, 4, 1, 9, 0, tzinfo=JST)),
         bytes.fromhex("01 05 00 00 FF 00 8C 3A"),  # a function the meter refuses: an exception reply
     ):
         answer = front_end.handle_rtu(request)

@@ -27,22 +27,22 @@ from conformance.observe.air import AirFrame
 from conformance.observe.hes_events import HesEventLog
 from conformance.protocols import (
     dlms,
-    dlms_events,
     eap,
     eap_psk,
     echonet,
     firmware_image,
     maintenance,
+    modbus_register_map,
     pana,
     pcap,
     sixlowpan,
     wpan,
 )
+from conformance.protocols.dlms import events as dlms_events
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes.metering import HesMetering
 from conformance.twin.hes.reading_store import ReadingStore
-from conformance.twin.home import modbus_meter
 from conformance.yamlfile import DocumentError
 from rigs.rigfile import load_rig
 
@@ -132,7 +132,7 @@ def _maintenance(data: bytes) -> None:
 
 
 def _modbus(data: bytes) -> None:
-    modbus_meter.parse_reading(data)
+    modbus_register_map.parse_reading(data)
 
 
 _HES: dict[str, object] = {}

@@ -50,8 +50,9 @@ def test_the_rig_file_says_how_the_terminal_is_powered(tmp_path, power, by, time
 @pytest.mark.parametrize(
     ("power", "resources", "field", "message"),
     [
-        ("power: manual\n", RADIO + SUPPLY, "power.by", "power by manual, but psu switches the terminal"),
-        ("power: maintenance\n", RADIO, "power.by", "power by maintenance needs a resource in the role"),
+        # The short form names the field as the file writes it: ``power`` (line 3).
+        ("power: manual\n", RADIO + SUPPLY, "power", "power by manual, but psu switches the terminal"),
+        ("power: maintenance\n", RADIO, "power", "power by maintenance needs a resource in the role"),
         (
             "power: {by: hand}\n",
             RADIO,
