@@ -53,14 +53,10 @@ subclass handed to the meter twin, and SKSENDTO goes out through the meter twin'
 from __future__ import annotations
 
 import argparse
-import errno
-import os
 import selectors
 import signal
-import socket
 import sys
 import time
-import tty
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,6 +85,7 @@ from conformance.twin.hes.registry import HeadEndSystem
 from conformance.twin.home.home_side import TwinHome
 from conformance.twin.meter.smart_meter import MeterConfig, SmartMeter
 from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
+from rigs.emulators.endpoints import PtyEndpoint, TcpEndpoint
 from rigs.emulators.skstack_coordinator import BRouteCoordinator
 
 TERMINAL_PORT = "terminal"
@@ -625,123 +622,6 @@ class EmulatedModule:
             return
         if message.message_type is pana.MessageType.TERMINATION and not message.flags & pana.Flag.REQUEST:
             self._answered.add(event.terminal)
-
-
-# -- the ports -------------------------------------------------------------------------
-
-
-class PtyEndpoint:
-    """A pty pair: the emulator holds the master, the host opens the slave's path.
-
-    The slave is put in raw mode (no echo, no CR/LF translation), as a UART passes bytes,
-    and kept open here, so the master does not read EIO while no host has it open.
-    """
-
-    def __init__(self) -> None:
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        os.set_blocking(self._master, False)
-        self.address = os.ttyname(self._slave)
-        self._pending = bytearray()
-
-    def register(self, selector: selectors.BaseSelector) -> None:
-        selector.register(self._master, selectors.EVENT_READ, self._read)
-
-    def _read(self) -> bytes:
-        try:
-            return os.read(self._master, 4096)
-        except (BlockingIOError, InterruptedError):
-            return b""
-        except OSError as exc:
-            if exc.errno == errno.EIO:
-                return b""
-            raise
-
-    def write(self, data: bytes) -> None:
-        self._pending += data
-        while self._pending:
-            try:
-                written = os.write(self._master, self._pending[:4096])
-            except (BlockingIOError, InterruptedError):
-                break
-            del self._pending[:written]
-        if len(self._pending) > MAX_OUTPUT:  # nobody reads: drop, as a UART would
-            self._pending.clear()
-
-    def close(self) -> None:
-        os.close(self._master)
-        os.close(self._slave)
-
-
-class TcpEndpoint:
-    """A loopback TCP listener for pyserial's ``socket://`` URLs; one host at a time (a new
-    connection replaces the old one, as a host that reconnects after a crash needs)."""
-
-    def __init__(self, port: int) -> None:
-        self._listener = socket.create_server(("127.0.0.1", port))
-        self._listener.setblocking(False)
-        self.address = f"socket://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._client: socket.socket | None = None
-        self._selector: selectors.BaseSelector | None = None
-        self._pending = bytearray()
-
-    def register(self, selector: selectors.BaseSelector) -> None:
-        self._selector = selector
-        selector.register(self._listener, selectors.EVENT_READ, self._accept)
-
-    def _accept(self) -> bytes:
-        assert self._selector is not None
-        try:
-            client, _ = self._listener.accept()
-        except BlockingIOError:
-            return b""
-        self._drop_client()
-        client.setblocking(False)
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._client = client
-        self._selector.register(client, selectors.EVENT_READ, self._read)
-        return b""
-
-    def _read(self) -> bytes:
-        if self._client is None:
-            return b""
-        try:
-            data = self._client.recv(4096)
-        except (BlockingIOError, InterruptedError):
-            return b""
-        except OSError:
-            data = b""
-        if not data:
-            self._drop_client()
-        return data
-
-    def _drop_client(self) -> None:
-        if self._client is not None:
-            assert self._selector is not None
-            self._selector.unregister(self._client)
-            self._client.close()
-            self._client = None
-            self._pending.clear()
-
-    def write(self, data: bytes) -> None:
-        if self._client is None:
-            return  # no host connected: the line is idle, output is lost
-        self._pending += data
-        while self._pending:
-            try:
-                sent = self._client.send(self._pending[:4096])
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
-                self._drop_client()
-                return
-            del self._pending[:sent]
-        if len(self._pending) > MAX_OUTPUT:
-            self._pending.clear()
-
-    def close(self) -> None:
-        self._drop_client()
-        self._listener.close()
 
 
 def serve(
