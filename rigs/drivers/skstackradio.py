@@ -55,6 +55,9 @@ FAIL_MEANINGS = {
     "ER09": "UART input error",
     "ER10": "command accepted but failed",
 }
+# Commands whose line carries a secret (SKSETPWD 3.16): what comes back malformed while
+# one is pending is not kept as octets.
+SECRET_COMMANDS = frozenset({"SKSETPWD"})
 _REPLIES = (sk.CommandEcho, sk.Ok, sk.Fail, sk.VersionReply, sk.AppVersionReply, sk.InfoReply,
             sk.RegisterValue, sk.Ipv6Address)  # fmt: skip
 
@@ -530,7 +533,16 @@ class SkStackRadio:
             self._dispatch(event)
 
     def _record_error(self, error: sk.SkStackError) -> None:
-        """With ``_cond`` held."""
+        """With ``_cond`` held. A malformed line that comes while a command carrying a secret
+        is pending may be its echo with a noise octet anywhere, even inside the password,
+        where no text redactor would know it: its octets are withheld (DESIGN.md rule 8)."""
+        pending = self._pending
+        if pending is not None and pending.label in SECRET_COMMANDS:
+            error = sk.SkStackError(
+                f"{error.reason} (came while {pending.label} was pending: "
+                f"{len(error.line)} octets withheld, they may echo the password)",
+                b"",
+            )
         self._errors.append(RadioProtocolError(time.monotonic(), error))
         self.protocol_error_count += 1
 

@@ -86,6 +86,7 @@ from conformance.twin.home.home_side import TwinHome
 from conformance.twin.meter.smart_meter import MeterConfig, SmartMeter
 from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
 from rigs.emulators.endpoints import PtyEndpoint, TcpEndpoint
+from rigs.emulators.line_garbage import LineGarbage
 from rigs.emulators.skstack_coordinator import BRouteCoordinator
 
 TERMINAL_PORT = "terminal"
@@ -99,6 +100,7 @@ SCAN_SLOT_S = 0.0096
 MAX_OUTPUT = 1 << 20  # octets held for a host that is not reading; beyond that they are lost
 
 
+GARBAGE_HELP = "print a malformed line every S wall-clock seconds on average (seeded)"
 _PRODUCT_COMMANDS = frozenset({"ROPT", "WOPT", "WUART", "RUART"})
 
 
@@ -174,9 +176,12 @@ class EmulatedModule:
         rssi_dbm: float = -60.0,
         power_on_delay_s: float | None = 0.0,
         app_version: str = SKAPPVER_VERSION,
+        garbage_every_s: float | None = None,
     ) -> None:
         """``power_on_delay_s`` None leaves the terminal off: a rig's relay powers it
-        (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers."""
+        (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers.
+        ``garbage_every_s`` prints a malformed line (``line_garbage.py``) every so many
+        seconds of rig time on average, seeded."""
         self.mac = mac
         self.variant = variant
         self.layout = sk.layout_of(variant)
@@ -206,6 +211,11 @@ class EmulatedModule:
         # C: no ROPT/WOPT, hex ASCII (momonga's reading of a BP35C2 that refuses ROPT).
         self.hex_data = not self.layout.has_ropt
         self.wopt_writes = 0
+        self._last_command = ""
+        self.garbage: LineGarbage | None = None
+        if garbage_every_s is not None:
+            self.garbage = LineGarbage(stream(seed, "garbage"), garbage_every_s)
+            self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
         self._reset_state()
 
     def new_terminal(self) -> ReferenceTerminal:
@@ -257,6 +267,12 @@ class EmulatedModule:
                 continue
             if command is None:
                 return
+            self._last_command = " ".join((command.name, *command.args))
+            if self.garbage is not None and command.name == "SKSETPWD":
+                garbled = self.garbage.secret_echo(self._last_command)
+                if garbled is not None:
+                    self._output += garbled
+                    self._log_garbage(garbled, secret=True)
             if self.registers["SFE"]:
                 # The product configuration commands end with CR alone (3.30-3.33); their
                 # echo is taken to end so too (no source shows it).
@@ -278,6 +294,23 @@ class EmulatedModule:
             self.lost_output += len(encoded)
             return
         self._output += encoded
+
+    def _print_garbage(self) -> None:
+        assert self.garbage is not None
+        line = self.garbage.line(self._last_command)
+        if len(self._output) + len(line) <= MAX_OUTPUT:
+            self._output += line  # between two whole lines: it costs its own line only
+        self._log_garbage(line)
+        self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
+
+    def _log_garbage(self, line: bytes, *, secret: bool = False) -> None:
+        """On stderr, for whoever checks what the bench made of it; a line that may carry
+        the password (noise can land inside it) is not shown (DESIGN.md rule 8)."""
+        if secret or self._last_command.startswith("SKSETPWD"):
+            shown = f"<{len(line)} octets echoing SKSETPWD, withheld>"
+        else:
+            shown = repr(line)
+        print(f"garbage line at {self.scheduler.now:.3f} s: {shown}", file=sys.stderr, flush=True)
 
     def advance(self, now: float) -> None:
         """Run the twins up to wall-clock second ``now`` since the emulator started."""
@@ -682,6 +715,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--power-on-delay", type=float, default=0.0, metavar="S", help="power the terminal on S seconds in"
     )
+    parser.add_argument("--garbage-every", type=float, default=None, metavar="S", help=GARBAGE_HELP)
     return parser
 
 
@@ -705,6 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         coordinator_credentials=(args.coordinator_id, args.coordinator_password),
         rssi_dbm=args.rssi,
         power_on_delay_s=args.power_on_delay,
+        garbage_every_s=None if args.garbage_every is None else args.garbage_every * args.pace,
     )
     endpoint: PtyEndpoint | TcpEndpoint = PtyEndpoint() if args.pty else TcpEndpoint(args.tcp)
     print(endpoint.address, flush=True)
