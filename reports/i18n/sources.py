@@ -63,6 +63,8 @@ TEXT_FUNCTIONS = (
     ("fixtures/tags.py", "pytest_collection_modifyitems"),
     ("reports/traceability.py", "_judge"),
     ("rigs/drivers/skstackradio.py", "SkStackRadio._silence"),  # in a RigError's problem
+    ("rigs/drivers/skstackradio.py", "SkStackRadio._malformed_since"),  # likewise
+    ("rigs/profile/route.py", "HilIotRoute.radio_protocol_errors"),  # attachment, fixtures/verdicts.py
 )
 # Arguments a step receives that are the bench's objects, never shown (fixtures/tags.py).
 UNSHOWN_ARGUMENTS = frozenset({"bench", "evidence", "request"})

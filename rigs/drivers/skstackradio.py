@@ -285,7 +285,7 @@ class SkStackRadio:
     def send_udp(self, addr: bytes, port: int, data: bytes, secured: bool, *, handle: int = 1) -> bool:
         """Send a datagram from the handle's port (SKSENDTO, 3.7; SIDE on the C family);
         whether the module reports it sent (EVENT 21 PARAM 00) rather than failed (01)."""
-        since = self.mark()
+        since, errors_before = self.mark(), self.protocol_error_mark()
         self._command(sk.sksendto(handle, addr, port, secured, data, side=self.side), "SKSENDTO")
 
         def sent(event: sk.SkStackEvent) -> bool:
@@ -299,7 +299,8 @@ class SkStackRadio:
         observed = self.wait_for(sent, self.timeout_s, since=since)
         if observed is None:
             self._needs_resync = True
-            raise RigError(self.resource, "SKSENDTO", f"no EVENT 21 within {self.timeout_s} s")
+            problem = f"no EVENT 21 within {self.timeout_s} s"
+            raise RigError(self.resource, "SKSENDTO", problem + self._malformed_since(errors_before))
         assert isinstance(observed.event, sk.Event)
         return observed.event.param == sk.UDP_SENT_OK
 
@@ -487,6 +488,14 @@ class SkStackRadio:
         if self._errors:
             message += f"; {self.protocol_error_count} malformed lines, last: {self._errors[-1].describe()}"
         return message
+
+    def _malformed_since(self, mark: int) -> str:
+        """The malformed lines from ``mark`` on, for a message: the awaited line may be
+        one of them, cut short by noise."""
+        errors = self.protocol_error_log(mark)
+        if not errors:
+            return ""
+        return f"; meanwhile {len(errors)} malformed lines, last: {errors[-1].describe()}"
 
     def _reply(self, replies: list[sk.SkStackEvent], kind: type[_T], label: str) -> _T:
         found = next((r for r in replies if isinstance(r, kind)), None)

@@ -4,9 +4,10 @@ lines (issue 15: one such line must not end a HIL run).
 
 Each kind is a line the parser must refuse (``conformance/protocols/skstack/parser.py``)
 or an event the bench must ignore; every one ends with CRLF, so it costs its own line and
-never the module's next one. They come at exponentially distributed intervals of rig time
-(a Poisson process, as independent noise arrives), from their own random stream of the
-run's seed, so a run replays exactly.
+never the module's next one. A quarter of the time the noise lands on a real line instead:
+the module's next EVENT or ERXUDP is cut short, and what it said is lost. They come at
+exponentially distributed intervals of rig time (a Poisson process, as independent noise
+arrives), from their own random stream of the run's seed, so a run replays exactly.
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ KINDS: dict[str, Callable[[random.Random, str], bytes]] = {
 }
 
 
+# Not a line of its own: noise cuts the module's next EVENT or ERXUDP short, so a real
+# observation is lost (the case where a rig's noise could pass for a terminal's silence).
+CUT_SHARE = 0.25
+
+
 class LineGarbage:
     """Draws when the next malformed line comes and what it is."""
 
@@ -103,10 +109,20 @@ class LineGarbage:
     def next_interval(self) -> float:
         return self._rng.expovariate(1.0 / self.mean_interval_s)
 
-    def line(self, last_command: str) -> bytes:
-        """One malformed line, CRLF included."""
+    def line(self, last_command: str) -> bytes | None:
+        """One malformed line, CRLF included; None: cut the module's next event instead
+        (``cut``)."""
+        if self._rng.random() < CUT_SHARE:
+            return None
         kind = self._rng.choice(sorted(KINDS))
         line = KINDS[kind](self._rng, last_command) + sk.CRLF
+        self.printed.append(line)
+        return line
+
+    def cut(self, encoded: bytes) -> bytes:
+        """A real line cut short by noise: its start, a noise octet, its CRLF."""
+        body = encoded.removesuffix(sk.CRLF)
+        line = body[: self._rng.randrange(1, max(2, len(body)))] + b"\x7f" + sk.CRLF
         self.printed.append(line)
         return line
 

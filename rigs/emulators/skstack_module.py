@@ -212,6 +212,7 @@ class EmulatedModule:
         self.hex_data = not self.layout.has_ropt
         self.wopt_writes = 0
         self._last_command = ""
+        self._cut_next = False  # noise will cut the next EVENT or ERXUDP short
         self.garbage: LineGarbage | None = None
         if garbage_every_s is not None:
             self.garbage = LineGarbage(stream(seed, "garbage"), garbage_every_s)
@@ -290,6 +291,11 @@ class EmulatedModule:
 
     def _print(self, event: sk.SkStackEvent, *, eol: bytes = sk.CRLF) -> None:
         encoded = sk.encode_event(event, hex_data=self.hex_data, eol=eol)
+        if self._cut_next and isinstance(event, sk.Event | sk.UdpReceived):
+            assert self.garbage is not None
+            self._cut_next = False
+            encoded = self.garbage.cut(encoded)
+            self._log_garbage(encoded)
         if len(self._output) + len(encoded) > MAX_OUTPUT:
             self.lost_output += len(encoded)
             return
@@ -298,6 +304,10 @@ class EmulatedModule:
     def _print_garbage(self) -> None:
         assert self.garbage is not None
         line = self.garbage.line(self._last_command)
+        if line is None:
+            self._cut_next = True
+            self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
+            return
         if len(self._output) + len(line) <= MAX_OUTPUT:
             self._output += line  # between two whole lines: it costs its own line only
         self._log_garbage(line)

@@ -1,6 +1,6 @@
 """The emulated module's malformed lines (rigs/emulators/line_garbage.py): each kind is
 refused by the host's parser or is an event the bench has no use for, and costs only its
-own line; the same seed prints the same lines."""
+own line; noise cuts a real event short; the same seed prints the same lines."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_each_kind_costs_its_own_line_only(kind: str, hex_data: bool) -> None:
 def test_the_same_seed_prints_the_same_lines() -> None:
     def lines(seed: int) -> list[bytes]:
         garbage = LineGarbage(stream(seed, "garbage"), 10.0)
-        return [garbage.line("SKVER") for _ in range(50)]
+        return [line for _ in range(50) if (line := garbage.line("SKVER")) is not None]
 
     assert lines(1) == lines(1) and lines(1) != lines(2)
     assert {line.endswith(sk.CRLF) for line in lines(1)} == {True}
@@ -58,6 +58,36 @@ def test_the_module_prints_them_between_its_own_lines_at_the_mean_interval() -> 
         power_on_delay_s=None,
         garbage_every_s=10.0,
     )
-    module.advance(1000.0)
-    assert module.garbage is not None and 60 <= len(module.garbage.printed) <= 140
+    module.advance(1000.0)  # the terminal is off: no event of the module's own to cut
+    assert module.garbage is not None and 45 <= len(module.garbage.printed) <= 110  # 3 in 4 are lines
     assert module.take_output() == b"".join(module.garbage.printed)
+
+
+def test_noise_cuts_the_modules_next_event_short_and_the_parser_refuses_it() -> None:
+    module = EmulatedModule(
+        seed=1,
+        declaration=declaration_for_fault(load_declaration(), "reference"),
+        dut=terminal_class("reference"),
+        power_on_delay_s=0.0,
+        garbage_every_s=0.5,
+    )
+    credentials = load_declaration().credentials
+    for command in (
+        sk.sksreg("SFE", False),
+        sk.sksreg("S03", 0x1234),
+        sk.sksetpwd(credentials.password.get_secret_value()),
+        sk.sksetrbid(credentials.authentication_id),
+        sk.sksreg("S0A", credentials.pairing_id),
+        sk.skstart(),
+    ):
+        module.receive(command)
+    for second in range(1, 120):  # the terminal joins: PANA as ERXUDP, then EVENT 25
+        module.advance(float(second))
+    assert module.garbage is not None
+    cut = [line for line in module.garbage.printed if line.endswith(b"\x7f" + sk.CRLF)]
+    assert cut and all(line.startswith((b"EVENT", b"ERXUDP")) for line in cut)
+    parser = sk.SkStackParser(hex_data=module.hex_data)
+    for line in cut:
+        parser.feed(line)
+        with pytest.raises(sk.SkStackError):
+            parser.next_event()
