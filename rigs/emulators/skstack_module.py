@@ -9,7 +9,8 @@ terminal twin (``conformance/twin/faults/__init__.py``) on the air instead of th
 layouts (``conformance/protocols/skstack/models.py``: SIDE in EINFO, EVENT and ERXUDP, the
 RSSI column while SA2 is 1, SIDE arguments, no ROPT) instead of the BP35A1's; ``--role pac``
 plays a module that joins a coordinator (``skstack_coordinator.py``) instead of being one,
-so that a public client library written for the B route can drive it.
+so that a public client library written for the B route can drive it; ``--garbage-every S``
+puts seeded noise on the line (``line_garbage.py``), each line it spoils logged on stderr.
 
 Behind the serial line the emulator runs the twins' ``Scheduler`` in wall-clock time (HIL is
 wall-clock by design, DESIGN.md rule 5): virtual time follows ``time.monotonic()``. The
@@ -180,8 +181,8 @@ class EmulatedModule:
     ) -> None:
         """``power_on_delay_s`` None leaves the terminal off: a rig's relay powers it
         (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers.
-        ``garbage_every_s`` prints a malformed line (``line_garbage.py``) every so many
-        seconds of rig time on average, seeded."""
+        ``garbage_every_s``: every so many seconds of rig time on average, seeded, noise
+        prints a malformed line or cuts the next event short (``line_garbage.py``)."""
         self.mac = mac
         self.variant = variant
         self.layout = sk.layout_of(variant)
