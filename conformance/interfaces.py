@@ -32,6 +32,7 @@ from conformance.observe.route_events import RouteEventLog
 # What the home side's port mirror records: part of this interface's vocabulary
 # (``HomeSide.traffic``, ``RogueDevice.sent``), so steps name it from here.
 from conformance.sim.home_network import HomeDatagram as HomeDatagram
+from conformance.sim.home_network import HomeTraffic
 
 T = TypeVar("T")
 
@@ -189,8 +190,9 @@ class HomeSide(Protocol):
     on the home network yet)."""
 
     @property
-    def traffic(self) -> list[HomeDatagram]:
-        """Every datagram on the home network, in time order."""
+    def traffic(self) -> HomeTraffic:
+        """The datagrams on the home network, in time order (the newest
+        ``MAX_HOME_DATAGRAMS``; ``dropped`` counts the earlier ones)."""
         ...
 
     def install_meter(self, spec: MeterSpec) -> None:
@@ -335,6 +337,16 @@ class IotRouteSide(Protocol):
 
     def address_book(self) -> dict[bytes, str]:
         """Names of the bench's own nodes by EUI-64, for readable evidence."""
+        ...
+
+    def join_evidence(self) -> str:
+        """For the report: which observation confirmed each join, where a join is inferred
+        (a rig's module, ``rigs/profile/route.py``); "" where the join is itself observed."""
+        ...
+
+    def radio_protocol_errors(self) -> str:
+        """For the report: the malformed lines the side's radio printed during the
+        scenario; "" when there were none or the side reads no radio's lines."""
         ...
 
     # -- the smart meter's network domains (NAT-3.1-R1 図1) ------------------------------

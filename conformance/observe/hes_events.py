@@ -8,6 +8,7 @@ meter's side. Terminals are named by their authentication ID, as the SM system k
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,13 +115,23 @@ class EventReported(HesEvent):
     terminal_time: datetime
 
 
-class HesEventLog:
-    """Append-only, time-ordered record of the HES's observations."""
+# Events the HES keeps: hundreds of times the busiest scenario's (146), so a terminal that
+# uploads or reports without end costs a count, not the bench's memory (issue 15).
+MAX_HES_EVENTS = 50_000
 
-    def __init__(self) -> None:
-        self._events: list[HesEvent] = []
+
+class HesEventLog:
+    """Time-ordered record of the HES's observations: the newest ``limit``, and how many
+    earlier ones were let go (``dropped``), which the report states."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_HES_EVENTS if limit is None else limit
+        self._events: deque[HesEvent] = deque(maxlen=self.limit)
+        self.dropped = 0
 
     def append(self, event: HesEvent) -> None:
+        if len(self._events) == self.limit:
+            self.dropped += 1
         self._events.append(event)
 
     def __iter__(self):

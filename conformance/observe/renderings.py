@@ -80,8 +80,6 @@ def _echonet_summary(payload: bytes) -> str:
 
 def _home_observations(bench: Bench) -> list[Observation]:
     home = bench.home
-    if home is None:
-        return []
 
     def node(address: str) -> str:
         """The bench's meter by name; any other node by its address (the terminal's home
@@ -117,8 +115,6 @@ def _home_observations(bench: Bench) -> list[Observation]:
 
 
 def _hes_observations(bench: Bench) -> list[Observation]:
-    if bench.hes is None:
-        return []
     return [
         Observation(
             time=e.time,
@@ -180,9 +176,23 @@ def sequence_text(bench: Bench, found: list[Observation] | None = None) -> str:
     """Air frames and smart-meter events, merged in time order, one per line."""
     found = observations(bench) if found is None else found
     header = [f"profile={bench.profile} seed={bench.seed} (times in seconds from the start of the scenario)"]
-    air = bench.route.air
-    if air is not None and air.dropped:  # the log is a ring buffer (conformance.observe.air)
+    # A rig has no sniffer (NotApplicable): its sequence is the module's events alone.
+    air = if_provided(lambda: bench.route.air)
+    # Every record below is a ring buffer that counts what it let go (issue 15).
+    if air is not None and air.dropped:  # conformance.observe.air
         header.append(
             f"the air log keeps the newest {air.limit} frames: {air.dropped} earlier ones were dropped"
+        )
+    traffic = bench.home.traffic  # conformance.sim.home_network
+    if traffic.dropped:
+        header.append(
+            f"the home-side record keeps the newest {traffic.limit} datagrams: "
+            f"{traffic.dropped} earlier ones were dropped"
+        )
+    hes_events = bench.hes.events  # conformance.observe.hes_events
+    if hes_events.dropped:
+        header.append(
+            f"the HES event log keeps the newest {hes_events.limit} events: "
+            f"{hes_events.dropped} earlier ones were dropped"
         )
     return "\n".join([*header, *(f"{o.time:10.4f}  {_line(o)}" for o in found)]) + "\n"

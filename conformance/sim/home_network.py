@@ -15,14 +15,19 @@ router would forward it (the isolation features check that the terminal does not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from conformance.errors import BenchError
 from conformance.sim.scheduler import Scheduler
 
 LATENCY_S = 0.002  # a wired LAN or a short hop of a home wireless network
 ALL_NODES = "ff02::1"  # RFC 4291 §2.7.1: link-local all-nodes multicast
+# Datagrams a port mirror keeps: more than ten times the busiest scenario's (4,273), so a
+# terminal or rogue that floods the home LAN costs a count, not the bench's memory.
+MAX_HOME_DATAGRAMS = 50_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +45,44 @@ class HomeDatagram:
 
 
 Handler = Callable[[HomeDatagram], None]
+
+
+class HomeTraffic(Sequence[HomeDatagram]):
+    """What a port mirror recorded: the newest ``limit`` datagrams in time order, and how
+    many earlier ones it let go (``dropped``), which the report states."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_HOME_DATAGRAMS if limit is None else limit
+        self._kept: deque[HomeDatagram] = deque(maxlen=self.limit)
+        self.dropped = 0
+
+    def append(self, datagram: HomeDatagram) -> None:
+        if len(self._kept) == self.limit:
+            self.dropped += 1
+        self._kept.append(datagram)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __iter__(self) -> Iterator[HomeDatagram]:
+        return iter(self._kept)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or another record) of the same datagrams, as the list it replaces."""
+        if isinstance(other, HomeTraffic | list):
+            return list(self._kept) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it replaces
+
+    @overload
+    def __getitem__(self, index: int) -> HomeDatagram: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[HomeDatagram]: ...
+    def __getitem__(self, index: int | slice) -> HomeDatagram | list[HomeDatagram]:
+        if isinstance(index, slice):
+            return list(self._kept)[index]
+        return self._kept[index]
 
 
 class HomeNetwork:

@@ -233,6 +233,12 @@ class TwinIotRoute:
         names[INJECTOR_ADDRESS] = "bench injector"
         return names
 
+    def join_evidence(self) -> str:
+        return ""  # the sniffer sees the join itself: the route events are the evidence
+
+    def radio_protocol_errors(self) -> str:
+        return ""  # the twin's smart meter is on the simulated air, not behind a serial line
+
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
         """The group keys the bench's meters (or one of them) handed out: the sniffer
         decrypts with these, the leak scanners look for them."""

@@ -43,6 +43,12 @@ ROOT = Path(__file__).resolve().parents[2]
 VERDICT_ERRORS = frozenset({"TerminalFailure", "BenchError", "NotApplicable"})
 SKIPS = frozenset({"skip", "fail"})  # pytest.skip(reason), pytest.fail(reason)
 MESSAGE_ROOTS = ("steps", "fixtures", "conformance")
+# The rig's side (issue 15): what its drivers, the HIL profile and the rig check raise. A
+# ``RigError(part, command, problem)`` reads "part: command: problem"; the problem is the
+# text to translate. The emulators stand in for hardware and say nothing to a report.
+RIG_ROOTS = ("rigs",)
+RIG_ERRORS = frozenset({"RigError"})
+NOT_REPORTED = ("rigs/emulators/",)
 PROSE_ROOTS = ("steps",)
 REPORT_ROOTS = ("reports",)
 MARKERS = frozenset({"t", "N_", "fill"})
@@ -56,6 +62,9 @@ TEXT_FUNCTIONS = (
     ("fixtures/evidence.py", "pytest_bdd_after_scenario"),
     ("fixtures/tags.py", "pytest_collection_modifyitems"),
     ("reports/traceability.py", "_judge"),
+    ("rigs/drivers/skstackradio.py", "SkStackRadio._silence"),  # in a RigError's problem
+    ("rigs/drivers/skstackradio.py", "SkStackRadio._malformed_since"),  # likewise
+    ("rigs/profile/route.py", "HilIotRoute.radio_protocol_errors"),  # attachment, fixtures/verdicts.py
 )
 # Arguments a step receives that are the bench's objects, never shown (fixtures/tags.py).
 UNSHOWN_ARGUMENTS = frozenset({"bench", "evidence", "request"})
@@ -257,6 +266,21 @@ def code_texts(root: Path = ROOT) -> list[Text]:
                 for line in _lines(template(node.args[0])):
                     if _has_words(_literal(line), 2):
                         found.append(Text("messages", line, f"{where}:{node.lineno}"))
+    for path in _python_files(root, RIG_ROOTS):
+        where = path.relative_to(root).as_posix()
+        if where.startswith(NOT_REPORTED):
+            continue
+        for node in ast.walk(tree_of(path)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _call_name(node)
+            message = node.args[2] if name in RIG_ERRORS and len(node.args) == 3 else None
+            if name in VERDICT_ERRORS and node.args:
+                message = node.args[0]
+            if message is not None and _is_text(message):
+                for line in _lines(template(message)):
+                    if _has_words(_literal(line), 2):
+                        found.append(Text("messages", line, f"{where}:{node.lineno}"))
     for path in _python_files(root, PROSE_ROOTS):
         where = path.relative_to(root).as_posix()
         tree = tree_of(path)
@@ -284,7 +308,7 @@ def code_strings(root: Path = ROOT) -> set[str]:
     line): an entry of the report's or the messages' sections that is none of them is
     stale."""
     strings: set[str] = set()
-    for path in _python_files(root, (*MESSAGE_ROOTS, *REPORT_ROOTS)):
+    for path in _python_files(root, (*MESSAGE_ROOTS, *REPORT_ROOTS, *RIG_ROOTS)):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.expr) and _is_text(node):

@@ -55,6 +55,9 @@ FAIL_MEANINGS = {
     "ER09": "UART input error",
     "ER10": "command accepted but failed",
 }
+# Commands whose line carries a secret (SKSETPWD 3.16): what comes back malformed while
+# one is pending is not kept as octets.
+SECRET_COMMANDS = frozenset({"SKSETPWD"})
 _REPLIES = (sk.CommandEcho, sk.Ok, sk.Fail, sk.VersionReply, sk.AppVersionReply, sk.InfoReply,
             sk.RegisterValue, sk.Ipv6Address)  # fmt: skip
 
@@ -282,7 +285,7 @@ class SkStackRadio:
     def send_udp(self, addr: bytes, port: int, data: bytes, secured: bool, *, handle: int = 1) -> bool:
         """Send a datagram from the handle's port (SKSENDTO, 3.7; SIDE on the C family);
         whether the module reports it sent (EVENT 21 PARAM 00) rather than failed (01)."""
-        since = self.mark()
+        since, errors_before = self.mark(), self.protocol_error_mark()
         self._command(sk.sksendto(handle, addr, port, secured, data, side=self.side), "SKSENDTO")
 
         def sent(event: sk.SkStackEvent) -> bool:
@@ -296,7 +299,8 @@ class SkStackRadio:
         observed = self.wait_for(sent, self.timeout_s, since=since)
         if observed is None:
             self._needs_resync = True
-            raise RigError(self.resource, "SKSENDTO", f"no EVENT 21 within {self.timeout_s} s")
+            problem = f"no EVENT 21 within {self.timeout_s} s"
+            raise RigError(self.resource, "SKSENDTO", problem + self._malformed_since(errors_before))
         assert isinstance(observed.event, sk.Event)
         return observed.event.param == sk.UDP_SENT_OK
 
@@ -485,6 +489,14 @@ class SkStackRadio:
             message += f"; {self.protocol_error_count} malformed lines, last: {self._errors[-1].describe()}"
         return message
 
+    def _malformed_since(self, mark: int) -> str:
+        """The malformed lines from ``mark`` on, for a message: the awaited line may be
+        one of them, cut short by noise."""
+        errors = self.protocol_error_log(mark)
+        if not errors:
+            return ""
+        return f"; meanwhile {len(errors)} malformed lines, last: {errors[-1].describe()}"
+
     def _reply(self, replies: list[sk.SkStackEvent], kind: type[_T], label: str) -> _T:
         found = next((r for r in replies if isinstance(r, kind)), None)
         if found is None:
@@ -530,7 +542,16 @@ class SkStackRadio:
             self._dispatch(event)
 
     def _record_error(self, error: sk.SkStackError) -> None:
-        """With ``_cond`` held."""
+        """With ``_cond`` held. A malformed line that comes while a command carrying a secret
+        is pending may be its echo with a noise octet anywhere, even inside the password,
+        where no text redactor would know it: its octets are withheld (DESIGN.md rule 8)."""
+        pending = self._pending
+        if pending is not None and pending.label in SECRET_COMMANDS:
+            error = sk.SkStackError(
+                f"{error.reason} (came while {pending.label} was pending: "
+                f"{len(error.line)} octets withheld, they may echo the password)",
+                b"",
+            )
         self._errors.append(RadioProtocolError(time.monotonic(), error))
         self.protocol_error_count += 1
 

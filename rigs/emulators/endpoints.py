@@ -3,14 +3,18 @@
 ``TcpEndpoint`` is a TCP listener on 127.0.0.1 that one host at a time talks to, read in
 the emulator's selector loop (``terminal_rig.serve``): pyserial opens it as a
 ``socket://`` port, pyvisa-py as a ``TCPIP::...::SOCKET`` resource. Emulated parts on TCP
-use it rather than their own sockets.
+use it rather than their own sockets. ``PtyEndpoint`` is a pty pair for a part a host opens as
+a serial device path (the radio module, the maintenance port).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import selectors
 import socket
+import tty
 from collections.abc import Callable
 
 MAX_OUTPUT = 1 << 20  # octets held for a host that is not reading; beyond that they are lost
@@ -107,3 +111,46 @@ class TcpEndpoint:
     def close(self) -> None:
         self._drop_client()
         self._listener.close()
+
+
+class PtyEndpoint:
+    """A pty pair: the emulator holds the master, the host opens the slave's path.
+
+    The slave is put in raw mode (no echo, no CR/LF translation), as a UART passes bytes,
+    and kept open here, so the master does not read EIO while no host has it open.
+    """
+
+    def __init__(self) -> None:
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        os.set_blocking(self._master, False)
+        self.address = os.ttyname(self._slave)
+        self._pending = bytearray()
+
+    def register(self, selector: selectors.BaseSelector) -> None:
+        selector.register(self._master, selectors.EVENT_READ, self._read)
+
+    def _read(self) -> bytes:
+        try:
+            return os.read(self._master, 4096)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError as exc:
+            if exc.errno == errno.EIO:
+                return b""
+            raise
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        while self._pending:
+            try:
+                written = os.write(self._master, self._pending[:4096])
+            except (BlockingIOError, InterruptedError):
+                break
+            del self._pending[:written]
+        if len(self._pending) > MAX_OUTPUT:  # nobody reads: drop, as a UART would
+            self._pending.clear()
+
+    def close(self) -> None:
+        os.close(self._master)
+        os.close(self._slave)

@@ -9,7 +9,8 @@ terminal twin (``conformance/twin/faults/__init__.py``) on the air instead of th
 layouts (``conformance/protocols/skstack/models.py``: SIDE in EINFO, EVENT and ERXUDP, the
 RSSI column while SA2 is 1, SIDE arguments, no ROPT) instead of the BP35A1's; ``--role pac``
 plays a module that joins a coordinator (``skstack_coordinator.py``) instead of being one,
-so that a public client library written for the B route can drive it.
+so that a public client library written for the B route can drive it; ``--garbage-every S``
+puts seeded noise on the line (``line_garbage.py``), each line it spoils logged on stderr.
 
 Behind the serial line the emulator runs the twins' ``Scheduler`` in wall-clock time (HIL is
 wall-clock by design, DESIGN.md rule 5): virtual time follows ``time.monotonic()``. The
@@ -53,14 +54,10 @@ subclass handed to the meter twin, and SKSENDTO goes out through the meter twin'
 from __future__ import annotations
 
 import argparse
-import errno
-import os
 import selectors
 import signal
-import socket
 import sys
 import time
-import tty
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -89,6 +86,8 @@ from conformance.twin.hes.registry import HeadEndSystem
 from conformance.twin.home.home_side import TwinHome
 from conformance.twin.meter.smart_meter import MeterConfig, SmartMeter
 from conformance.twin.terminal.reference import ReferenceTerminal, TerminalConfig
+from rigs.emulators.endpoints import PtyEndpoint, TcpEndpoint
+from rigs.emulators.line_garbage import LineGarbage
 from rigs.emulators.skstack_coordinator import BRouteCoordinator
 
 TERMINAL_PORT = "terminal"
@@ -102,6 +101,7 @@ SCAN_SLOT_S = 0.0096
 MAX_OUTPUT = 1 << 20  # octets held for a host that is not reading; beyond that they are lost
 
 
+GARBAGE_HELP = "print a malformed line every S wall-clock seconds on average (seeded)"
 _PRODUCT_COMMANDS = frozenset({"ROPT", "WOPT", "WUART", "RUART"})
 
 
@@ -177,9 +177,12 @@ class EmulatedModule:
         rssi_dbm: float = -60.0,
         power_on_delay_s: float | None = 0.0,
         app_version: str = SKAPPVER_VERSION,
+        garbage_every_s: float | None = None,
     ) -> None:
         """``power_on_delay_s`` None leaves the terminal off: a rig's relay powers it
-        (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers."""
+        (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers.
+        ``garbage_every_s``: every so many seconds of rig time on average, seeded, noise
+        prints a malformed line or cuts the next event short (``line_garbage.py``)."""
         self.mac = mac
         self.variant = variant
         self.layout = sk.layout_of(variant)
@@ -209,6 +212,12 @@ class EmulatedModule:
         # C: no ROPT/WOPT, hex ASCII (momonga's reading of a BP35C2 that refuses ROPT).
         self.hex_data = not self.layout.has_ropt
         self.wopt_writes = 0
+        self._last_command = ""
+        self._cut_next = False  # noise will cut the next EVENT or ERXUDP short
+        self.garbage: LineGarbage | None = None
+        if garbage_every_s is not None:
+            self.garbage = LineGarbage(stream(seed, "garbage"), garbage_every_s)
+            self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
         self._reset_state()
 
     def new_terminal(self) -> ReferenceTerminal:
@@ -260,6 +269,12 @@ class EmulatedModule:
                 continue
             if command is None:
                 return
+            self._last_command = " ".join((command.name, *command.args))
+            if self.garbage is not None and command.name == "SKSETPWD":
+                garbled = self.garbage.secret_echo(self._last_command)
+                if garbled is not None:
+                    self._output += garbled
+                    self._log_garbage(garbled, secret=True)
             if self.registers["SFE"]:
                 # The product configuration commands end with CR alone (3.30-3.33); their
                 # echo is taken to end so too (no source shows it).
@@ -277,10 +292,36 @@ class EmulatedModule:
 
     def _print(self, event: sk.SkStackEvent, *, eol: bytes = sk.CRLF) -> None:
         encoded = sk.encode_event(event, hex_data=self.hex_data, eol=eol)
+        if self._cut_next and isinstance(event, sk.Event | sk.UdpReceived):
+            assert self.garbage is not None
+            self._cut_next = False
+            encoded = self.garbage.cut(encoded)
+            self._log_garbage(encoded)
         if len(self._output) + len(encoded) > MAX_OUTPUT:
             self.lost_output += len(encoded)
             return
         self._output += encoded
+
+    def _print_garbage(self) -> None:
+        assert self.garbage is not None
+        line = self.garbage.line(self._last_command)
+        if line is None:
+            self._cut_next = True
+            self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
+            return
+        if len(self._output) + len(line) <= MAX_OUTPUT:
+            self._output += line  # between two whole lines: it costs its own line only
+        self._log_garbage(line)
+        self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
+
+    def _log_garbage(self, line: bytes, *, secret: bool = False) -> None:
+        """On stderr, for whoever checks what the bench made of it; a line that may carry
+        the password (noise can land inside it) is not shown (DESIGN.md rule 8)."""
+        if secret or self._last_command.startswith("SKSETPWD"):
+            shown = f"<{len(line)} octets echoing SKSETPWD, withheld>"
+        else:
+            shown = repr(line)
+        print(f"garbage line at {self.scheduler.now:.3f} s: {shown}", file=sys.stderr, flush=True)
 
     def advance(self, now: float) -> None:
         """Run the twins up to wall-clock second ``now`` since the emulator started."""
@@ -627,123 +668,6 @@ class EmulatedModule:
             self._answered.add(event.terminal)
 
 
-# -- the ports -------------------------------------------------------------------------
-
-
-class PtyEndpoint:
-    """A pty pair: the emulator holds the master, the host opens the slave's path.
-
-    The slave is put in raw mode (no echo, no CR/LF translation), as a UART passes bytes,
-    and kept open here, so the master does not read EIO while no host has it open.
-    """
-
-    def __init__(self) -> None:
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        os.set_blocking(self._master, False)
-        self.address = os.ttyname(self._slave)
-        self._pending = bytearray()
-
-    def register(self, selector: selectors.BaseSelector) -> None:
-        selector.register(self._master, selectors.EVENT_READ, self._read)
-
-    def _read(self) -> bytes:
-        try:
-            return os.read(self._master, 4096)
-        except (BlockingIOError, InterruptedError):
-            return b""
-        except OSError as exc:
-            if exc.errno == errno.EIO:
-                return b""
-            raise
-
-    def write(self, data: bytes) -> None:
-        self._pending += data
-        while self._pending:
-            try:
-                written = os.write(self._master, self._pending[:4096])
-            except (BlockingIOError, InterruptedError):
-                break
-            del self._pending[:written]
-        if len(self._pending) > MAX_OUTPUT:  # nobody reads: drop, as a UART would
-            self._pending.clear()
-
-    def close(self) -> None:
-        os.close(self._master)
-        os.close(self._slave)
-
-
-class TcpEndpoint:
-    """A loopback TCP listener for pyserial's ``socket://`` URLs; one host at a time (a new
-    connection replaces the old one, as a host that reconnects after a crash needs)."""
-
-    def __init__(self, port: int) -> None:
-        self._listener = socket.create_server(("127.0.0.1", port))
-        self._listener.setblocking(False)
-        self.address = f"socket://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._client: socket.socket | None = None
-        self._selector: selectors.BaseSelector | None = None
-        self._pending = bytearray()
-
-    def register(self, selector: selectors.BaseSelector) -> None:
-        self._selector = selector
-        selector.register(self._listener, selectors.EVENT_READ, self._accept)
-
-    def _accept(self) -> bytes:
-        assert self._selector is not None
-        try:
-            client, _ = self._listener.accept()
-        except BlockingIOError:
-            return b""
-        self._drop_client()
-        client.setblocking(False)
-        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._client = client
-        self._selector.register(client, selectors.EVENT_READ, self._read)
-        return b""
-
-    def _read(self) -> bytes:
-        if self._client is None:
-            return b""
-        try:
-            data = self._client.recv(4096)
-        except (BlockingIOError, InterruptedError):
-            return b""
-        except OSError:
-            data = b""
-        if not data:
-            self._drop_client()
-        return data
-
-    def _drop_client(self) -> None:
-        if self._client is not None:
-            assert self._selector is not None
-            self._selector.unregister(self._client)
-            self._client.close()
-            self._client = None
-            self._pending.clear()
-
-    def write(self, data: bytes) -> None:
-        if self._client is None:
-            return  # no host connected: the line is idle, output is lost
-        self._pending += data
-        while self._pending:
-            try:
-                sent = self._client.send(self._pending[:4096])
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError:
-                self._drop_client()
-                return
-            del self._pending[:sent]
-        if len(self._pending) > MAX_OUTPUT:
-            self._pending.clear()
-
-    def close(self) -> None:
-        self._drop_client()
-        self._listener.close()
-
-
 def serve(
     module: EmulatedModule, endpoint: PtyEndpoint | TcpEndpoint, *, tick_s: float = 0.005, pace: float = 1.0
 ) -> None:
@@ -802,6 +726,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--power-on-delay", type=float, default=0.0, metavar="S", help="power the terminal on S seconds in"
     )
+    parser.add_argument("--garbage-every", type=float, default=None, metavar="S", help=GARBAGE_HELP)
     return parser
 
 
@@ -825,6 +750,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         coordinator_credentials=(args.coordinator_id, args.coordinator_password),
         rssi_dbm=args.rssi,
         power_on_delay_s=args.power_on_delay,
+        garbage_every_s=None if args.garbage_every is None else args.garbage_every * args.pace,
     )
     endpoint: PtyEndpoint | TcpEndpoint = PtyEndpoint() if args.pty else TcpEndpoint(args.tcp)
     print(endpoint.address, flush=True)

@@ -295,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home-terminal", type=_address, default=DEFAULT_HOME_TERMINAL, metavar="HOST:PORT")
     parser.add_argument("--power-coil", type=int, default=0, help="the relay coil of the terminal's supply")
     parser.add_argument("--led-input", type=int, default=0, help="the discrete input that senses its LED")
+    parser.add_argument("--garbage-every", type=float, metavar="S", help="a malformed radio line every S s")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND: run it, then stop")
     return parser
 
@@ -317,6 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         variant=args.variant,
         power_on_delay_s=None,
         app_version=app_version(args.time_scale),
+        garbage_every_s=None if args.garbage_every is None else args.garbage_every * args.time_scale,
     )
     try:
         bridge = HomeBridge(module.home.network, terminal=args.home_terminal, meter=args.home_meter)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from conformance.errors import NotApplicable
 from conformance.interfaces import MeterSpec, RogueDevice
 from conformance.protocols import echonet
-from conformance.sim.home_network import HomeDatagram, HomeNetwork
+from conformance.sim.home_network import HomeDatagram, HomeNetwork, HomeTraffic
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.home.home_side import InstalledMeter
 from conformance.twin.home.metering_device import MeteringDevice
@@ -54,13 +54,13 @@ class HilHome(InstalledMeter):
         self._lan: HomeLanProtocol | None = None
         self._meter_interface = meter_interface
         self.network = HomeNetwork(scheduler)
-        self._traffic: list[HomeDatagram] = []
+        self._traffic = HomeTraffic()
         self.network.add_monitor(self._traffic.append)
         self.network.add_monitor(self._gateway)
         self.device: MeteringDevice | None = None
 
     @property
-    def traffic(self) -> list[HomeDatagram]:
+    def traffic(self) -> HomeTraffic:
         return self._traffic
 
     @property

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fuzz import skstack_lines
 from tests.fuzz.targets import CORPUS, FUZZ_KEY, join_addressed
 
 HARVEST = "IOTROUTE_FUZZ_HARVEST"
@@ -227,6 +228,7 @@ def build(*, seed: int, per_layer: int) -> dict[str, int]:
         subprocess.run(command, cwd=ROOT, env={**os.environ, HARVEST: str(harvest)}, check=True)
         _files(harvest)
         _modbus(harvest)
+        skstack_lines.harvest(harvest)  # what a Wi-SUN module prints (no feature has one)
         shutil.rmtree(CORPUS, ignore_errors=True)
         counts = {}
         for layer in sorted(p for p in harvest.iterdir() if p.is_dir()):

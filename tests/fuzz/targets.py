@@ -9,8 +9,8 @@ finding, so for them every exception is a defect.
 
 Used by the property tests (``tests/fuzz/test_targets.py``, hypothesis, mutating the
 corpus of real frames in ``tests/fuzz/corpus/``) and by the coverage-guided run behind
-``make fuzz`` (``tests/fuzz/run.py``, atheris). The SKSTACK-IP line parser has a target of
-its own in the radio's tests.
+``make fuzz`` (``tests/fuzz/run.py``, atheris). The SKSTACK-IP line parser's target and
+corpus are in ``tests/fuzz/skstack_lines.py``.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from conformance.twin.hes.metering import HesMetering
 from conformance.twin.hes.reading_store import ReadingStore
 from conformance.yamlfile import DocumentError
 from rigs.rigfile import load_rig
+from tests.fuzz import skstack_lines
 
 CORPUS = Path(__file__).with_name("corpus")
 FUZZ_KEY = bytes(range(16))  # the corpus's secured frames are re-secured under this key
@@ -209,6 +210,8 @@ TARGETS: dict[str, Target] = {
         Target("air-frame-secured", "wpan-secured", _air, ()),
         Target("declaration", "declaration", _declaration, (DocumentError,)),
         Target("rig-file", "rig", _rig, (DocumentError,)),
+        # Malformed lines are consumed inside, as the radio's reader thread does.
+        Target("skstack-lines", skstack_lines.LAYER, skstack_lines.read_lines, ()),
     )
 }
 

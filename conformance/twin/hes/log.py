@@ -8,6 +8,12 @@ on, and cannot recompute it. Entries cut off the end leave the chain intact, so 
 also keeps a sealed head (the count and the last MAC) apart from the entries, the way a
 real system keeps a write-once counter or a periodic signed checkpoint. ``verify`` walks
 the chain and names the first entry that is not what was written.
+
+The log is bounded (issue 15: a terminal that joins without end must not exhaust the
+bench): beyond ``MAX_LOG_ENTRIES`` the oldest entries are archived, in blocks of
+``ARCHIVE_BLOCK``. The archive point is sealed like the head (how many entries went and the
+MAC of the last one), so the entries kept still verify as a chain from it, and ``archived``
+says how many are no longer held, for the report.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from conformance.protocols.errors import BenchUsageError
 MIN_KEY_LENGTH = 16
 GENESIS = bytes(32)  # the "previous MAC" of the first entry
 _FIXED = struct.Struct("!Qd")  # sequence, time
+MAX_LOG_ENTRIES = 100_000  # the busiest scenario writes a few dozen
+ARCHIVE_BLOCK = 10_000  # archived at once, so a long log is not shifted entry by entry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +81,13 @@ class HesLog:
         self._key = key
         self.entries: list[LogEntry] = []
         self._head: tuple[int, bytes] = (0, GENESIS)  # sealed: count and last MAC
+        self._archive: tuple[int, bytes] = (0, GENESIS)  # sealed: entries archived, last MAC
+        self._archived_finding: TamperFinding | None = None  # tampering seen as a block went
+
+    @property
+    def archived(self) -> int:
+        """How many of the oldest entries were archived (no longer held)."""
+        return self._archive[0]
 
     def _mac(self, previous: bytes, sequence: int, time: float, kind: str, detail: str) -> bytes:
         mac = crypto_hmac.HMAC(self._key, hashes.SHA256())
@@ -90,7 +105,18 @@ class HesLog:
         )
         self.entries.append(entry)
         self._head = (count + 1, entry.mac)
+        if len(self.entries) > MAX_LOG_ENTRIES:
+            self._archive_block()
         return entry
+
+    def _archive_block(self) -> None:
+        """Seal the oldest block away; one that does not verify first stays a finding."""
+        if self._archived_finding is None:
+            self._archived_finding = self._walk(self.entries[:ARCHIVE_BLOCK])
+        archived, _ = self._archive
+        block = self.entries[:ARCHIVE_BLOCK]
+        del self.entries[:ARCHIVE_BLOCK]
+        self._archive = (archived + len(block), block[-1].mac)
 
     def of(self, kind: str) -> list[LogEntry]:
         return [e for e in self.entries if e.kind == kind]
@@ -100,10 +126,27 @@ class HesLog:
 
     def verify(self) -> TamperFinding | None:
         """None when the log is exactly what was written, else the first entry that is not."""
-        previous = GENESIS
-        for position, entry in enumerate(self.entries):
+        if self._archived_finding is not None:
+            return self._archived_finding
+        found = self._walk(self.entries)
+        if found is not None:
+            return found
+        start, previous = self._archive
+        if self.entries:
+            previous = self.entries[-1].mac
+        count, last = self._head
+        if start + len(self.entries) < count:
+            return TamperFinding(start + len(self.entries), Tampering.TRUNCATED)
+        if start + len(self.entries) > count or not hmac.compare_digest(previous, last):
+            return TamperFinding(count, Tampering.MODIFIED)  # entries the HES never wrote
+        return None
+
+    def _walk(self, entries: list[LogEntry]) -> TamperFinding | None:
+        """The first of ``entries`` (which follow the archive point) that breaks the chain."""
+        start, previous = self._archive
+        for position, entry in enumerate(entries, start):
             if entry.sequence != position:
-                later = any(e.sequence == position for e in self.entries[position + 1 :])
+                later = any(e.sequence == position for e in entries[position - start + 1 :])
                 if later or entry.sequence < position:
                     return TamperFinding(min(position, entry.sequence), Tampering.REORDERED)
                 return TamperFinding(position, Tampering.REMOVED)
@@ -111,9 +154,4 @@ class HesLog:
             if not hmac.compare_digest(expected, entry.mac):
                 return TamperFinding(entry.sequence, Tampering.MODIFIED)
             previous = entry.mac
-        count, last = self._head
-        if len(self.entries) < count:
-            return TamperFinding(len(self.entries), Tampering.TRUNCATED)
-        if len(self.entries) > count or not hmac.compare_digest(previous, last):
-            return TamperFinding(count, Tampering.MODIFIED)  # entries the HES never wrote
         return None

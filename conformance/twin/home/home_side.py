@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conformance.errors import BenchError
 from conformance.interfaces import MeterSpec
-from conformance.sim.home_network import HomeDatagram, HomeNetwork
+from conformance.sim.home_network import HomeNetwork, HomeTraffic
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.serial_bus import BusFrame, SerialBus
 from conformance.sim.timebase import JST
@@ -72,7 +72,7 @@ class TwinHome(InstalledMeter):
         self._scheduler = scheduler
         self.meter_interface = meter_interface
         self.network = HomeNetwork(scheduler)
-        self._traffic: list[HomeDatagram] = []
+        self._traffic = HomeTraffic()
         self.network.add_monitor(self._traffic.append)
         # The RS-485 wire to a meter read over Modbus RTU (THK seed ch. 8: 有線インターフェース).
         self.bus = SerialBus(scheduler)
@@ -83,7 +83,7 @@ class TwinHome(InstalledMeter):
         self.rogue: TwinRogueDevice | None = None
 
     @property
-    def traffic(self) -> list[HomeDatagram]:
+    def traffic(self) -> HomeTraffic:
         return self._traffic
 
     @property

@@ -54,6 +54,9 @@ EB_RESPONSE_JITTER_S = (0.005, 0.05)
 # After a group-key update the old key is still accepted for this long, so frames in
 # flight and terminals that are a little late do not lose traffic.
 OLD_KEY_GRACE_S = 30.0
+# Discarded frames recorded one by one per meter; beyond, one in this many with the count,
+# so a terminal (or a rogue) that floods garbage keeps the route event log bounded.
+MAX_DISCARDS = 1000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +89,7 @@ class SmartMeter:
         self._rng = rng
         self._hes = hes
         self._events = events
+        self.discarded = 0  # frames from terminals this meter dropped, recorded or counted
         self.group_key_index = 1
         self.group_key = rng.randbytes(16)
         self.issued_keys = [self.group_key]
@@ -334,6 +338,11 @@ class SmartMeter:
     # -- findings ----------------------------------------------------------------------
 
     def _discard(self, src: bytes, reason: str) -> None:
+        self.discarded += 1
+        if self.discarded > MAX_DISCARDS:
+            if self.discarded % MAX_DISCARDS:
+                return
+            reason = f"{self.discarded} frames discarded so far, one in {MAX_DISCARDS} recorded: {reason}"
         self._events.append(
             FrameDiscarded(time=self._scheduler.now, meter=self.config.name, terminal=src, reason=reason)
         )

@@ -408,3 +408,24 @@ def test_a_declared_model_the_module_contradicts_is_refused() -> None:
         pytest.raises(RigError, match=r"says BP35A1 .* EINFO shows the C family"),
     ):
         SkStackRadio(module.path, model="BP35A1")
+
+
+@pytest.mark.parametrize("noise_at", [2, 14, -3])  # in the keyword, at the password's start, inside it
+def test_a_garbled_echo_of_the_password_command_keeps_no_octet_of_it(noise_at: int) -> None:
+    """issue 15: a module's echo of SKSETPWD with one noise octet put the password in the
+    verdict's message; a noise octet inside the password defeats any text redactor, so
+    what comes malformed while SKSETPWD is pending is not kept as octets."""
+    password = "0123456789AB"
+
+    def garbled_echo(command: sk.Command) -> bytes:
+        echo = bytearray(" ".join((command.name, *command.args)).encode())
+        echo[noise_at] = 0x7F
+        return bytes(echo) + b"\r\nOK\r\n"
+
+    with scripted() as module, SkStackRadio(module.path, timeout_s=1.0) as radio:
+        module.responders["SKSETPWD"] = garbled_echo
+        radio.register_terminal("00112233445566778899AABBCCDDEEFF", password)
+        [error] = radio.protocol_error_log()
+        assert "came while SKSETPWD was pending" in error.describe() and "octets withheld" in error.describe()
+        assert password[:4] not in error.describe() and password[-4:] not in error.describe()
+        assert radio.identify() == "1.2.10"  # resynchronised, then answered

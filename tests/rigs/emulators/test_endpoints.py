@@ -1,8 +1,9 @@
-"""The emulated rig's loopback plumbing (rigs/emulators/endpoints.py), over real sockets,
-pumped by a selector as the emulator's loop pumps it."""
+"""The emulated rig's loopback plumbing (rigs/emulators/endpoints.py), over real sockets
+and ptys, pumped by a selector as the emulator's loop pumps it."""
 
 from __future__ import annotations
 
+import os
 import selectors
 import socket
 import time
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from rigs.emulators.endpoints import TcpEndpoint
+from rigs.emulators.endpoints import PtyEndpoint, TcpEndpoint
 
 
 def _pump(selector: selectors.BaseSelector, until: Callable[[bytes], bool], timeout_s: float = 5.0) -> bytes:
@@ -75,3 +76,17 @@ def test_a_part_that_answers_by_itself_gets_the_bytes_and_the_loop_gets_none(sel
         host.sendall(b"*IDN?\n")
         assert _pump(selector, lambda _: bytes(got) == b"*IDN?\n") == b""
     endpoint.close()
+
+
+def test_a_pty_passes_bytes_raw_both_ways(selector):
+    endpoint = PtyEndpoint()
+    endpoint.register(selector)
+    host = os.open(endpoint.address, os.O_RDWR | os.O_NOCTTY)
+    try:
+        os.write(host, b"SKVER\r\n")  # raw: no echo, no CR/LF translation
+        assert _pump(selector, lambda returned: len(returned) >= 7) == b"SKVER\r\n"
+        endpoint.write(b"OK\r\n")
+        assert os.read(host, 100) == b"OK\r\n"
+    finally:
+        os.close(host)
+        endpoint.close()

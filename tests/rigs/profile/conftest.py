@@ -62,12 +62,13 @@ class EmulatedRig:
         seed: int = 1,
         home_terminal: str = "127.0.0.2:3610",
         variant: str = "bp35a1",
+        options: Sequence[str] = (),
     ) -> None:
         self.env_file = folder / f"rig-{dut}-x{pace:g}.env"
         self.log = folder / f"rig-{dut}-x{pace:g}.log"
         command = [sys.executable, "-m", "rigs.emulators.terminal_rig", "--rig-env", str(self.env_file)]
         command += ["--dut", dut, "--time-scale", f"{pace:g}", "--seed", str(seed)]
-        command += ["--home-terminal", home_terminal, "--variant", variant]
+        command += ["--home-terminal", home_terminal, "--variant", variant, *options]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=clean_environment(), stdout=log, stderr=subprocess.STDOUT
