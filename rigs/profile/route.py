@@ -311,14 +311,14 @@ class HilIotRoute:
     @tended
     def inject(self, frame: bytes, *, meter: str) -> None:
         self._check_meter(meter)
-        self._need_injector("raw and forged frames")
+        self._need_injector("sending raw or forged frames")
         assert self._injector is not None
         self._injector.transmit(frame, self._channel)
 
     def _need_injector(self, what: str) -> None:
         if self._injector is None:
             raise NotApplicable(
-                f"{what} need an injector radio (role injector); the module sends what its stack builds"
+                f"{what} needs an injector radio (role injector); the module sends what its stack builds"
             )
 
     @tended
@@ -411,7 +411,7 @@ class HilIotRoute:
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
         self._check_meter(meter)
         if protection not in (Protection.SECURED, Protection.PLAINTEXT):
-            self._need_injector(f"requests {protection.value}")
+            self._need_injector(f"a request {protection.value}")
             return self._forged_probe(terminal, protection)
         secured = protection is Protection.SECURED
         if secured and terminal in self._terminated and self._injector and self._group_keys:
