@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from conformance.errors import BenchError
@@ -157,23 +157,24 @@ class MeterBusEntry(RoleEntry):
     modbus: ModbusUnit
 
 
+def _aes_128_key(key: SecretStr) -> SecretStr:
+    text = key.get_secret_value()
+    if len(text) != 32 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise PydanticCustomError("group_key", "a group key is 32 hex digits (AES-128)")
+    return key
+
+
+GroupKey = Annotated[SecretStr, FromEnvironment, AfterValidator(_aes_128_key)]
+
+
 class SnifferEntry(RoleEntry):
     """A sniffer on the IoT route's channel: a pcap/pcapng pipe or file, or ZEP v2 over UDP."""
 
     role: Literal["sniffer"]
     capture: CaptureFeed
     # HAN group keys to decrypt the terminal's secured frames with (32 hex digits each,
-    # secrets: never in a report), where the bench's radio does not reveal its own.
-    group_keys: list[Annotated[SecretStr, FromEnvironment]] = []
-
-    @field_validator("group_keys")
-    @classmethod
-    def _aes_128_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
-        for key in keys:
-            text = key.get_secret_value()
-            if len(text) != 32 or any(c not in "0123456789abcdefABCDEF" for c in text):
-                raise PydanticCustomError("group_key", "a group key is 32 hex digits (AES-128)")
-        return keys
+    # secrets: never in a report): SKSTACK-IP has no command that reveals the module's.
+    group_keys: list[GroupKey] = []
 
     def keys(self) -> list[bytes]:
         return [bytes.fromhex(key.get_secret_value()) for key in self.group_keys]
