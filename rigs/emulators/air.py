@@ -94,10 +94,19 @@ class PcapPipeFeed:
                 return
             del self._pending[:written]
 
-    def close(self) -> None:
+    @property
+    def reading(self) -> bool:
+        """Whether a reader has the pipe open (the capture's header went out)."""
+        return self._fd is not None
+
+    def end(self) -> None:
+        """End the capture: the reader sees the end of the stream; the next one gets a new capture."""
         if self._fd is not None:
             os.close(self._fd)
-            self._fd = None
+            self._fd, self._pending = None, bytearray()
+
+    def close(self) -> None:
+        self.end()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
 
