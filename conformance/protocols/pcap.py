@@ -317,6 +317,12 @@ class CaptureStream:
     def _next_pcap(self) -> tuple[int, PcapRecord | None] | None:
         if len(self._buffer) < 16:
             return None
+        if struct.unpack_from(self._order + "I", self._buffer)[0] in (_MAGIC_USEC, _MAGIC_NSEC):
+            # A writer that reopened a named pipe before the reader saw it go starts a new
+            # capture where a record should start: its header, whose magic number no
+            # record's seconds (2055) have yet.
+            self._format = None
+            return 0, None
         seconds, fraction, captured, original = struct.unpack_from(self._order + "IIII", self._buffer)
         interface = self._interfaces[0]
         if captured > MAX_RECORD or fraction >= interface.ticks:

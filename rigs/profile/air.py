@@ -63,7 +63,6 @@ class SniffedAir:
         self.log = AirLog(keys)
         self._mark = sniffer.mark()
         self._offset: float | None = None
-        self.frames_heard = 0
 
     def _time(self, heard: SniffedFrame) -> float:
         arrived = self._at(heard.arrived)
@@ -79,7 +78,6 @@ class SniffedAir:
         heard = self._sniffer.frames(self._mark)
         self._mark += len(heard)
         for frame in heard:
-            self.frames_heard += 1
             self.log.record(
                 AirRecord(
                     time=self._time(frame),
@@ -96,6 +94,7 @@ STRANGER_ADDRESS = bytes.fromhex("02BE0C4A00000E57")  # locally administered: no
 # Far above any counter the module reached, so the terminal's replay check passes and only
 # the MIC or the key can make it drop the frame (a failed frame updates no counter, §9.2.4).
 COUNTER_HEADROOM = 1_000_000
+UNKNOWN_COUNTER = 0xC0000000
 
 
 def refcs(body: bytes) -> bytes:
@@ -103,10 +102,13 @@ def refcs(body: bytes) -> bytes:
 
 
 def module_counter(log: AirLog | None, module: bytes) -> tuple[int, int]:
-    """The highest frame counter and the key index the module was heard using (0 and 1
-    where the rig has no sniffer or heard none)."""
+    """The highest frame counter and the key index the module was heard using; without a
+    sniffer, key index 1 and a counter near the top of the 32-bit space, where no module's
+    is (it persists across sessions, so it is no known number)."""
+    if log is None:
+        return UNKNOWN_COUNTER, 1
     counter, index = 0, 1
-    for frame in log.sent_by(module) if log is not None else []:
+    for frame in log.sent_by(module):
         security = frame.frame.security if frame.frame is not None else None
         if security is not None:
             counter, index = max(counter, security.frame_counter), security.key_index

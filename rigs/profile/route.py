@@ -239,15 +239,18 @@ class HilIotRoute:
         was on the air, on the same clock as the scan it follows (THK-13-AUTH)."""
         if self._sniffed is None:
             return
-        frames = self.air.frames()
-        start = max(0, self._air_read - self._sniffed.log.dropped)
+        log = self.air
+        if log.recorded == self._air_read:
+            return  # nothing new: the decoded list is not copied every round
+        frames = log.frames()
+        start = max(0, self._air_read - log.dropped)
         for frame in frames[start:]:
             message = frame.pana
             if message is None or frame.src is None or frame.src == self._module:
                 continue
             if message.message_type is pana.MessageType.PCI:
                 self.events.append(PanaStarted(time=frame.time, meter=self._name(), terminal=frame.src))
-        self._air_read = self._sniffed.log.dropped + len(frames)
+        self._air_read = log.recorded
 
     # -- the smart meter ----------------------------------------------------------------
 
@@ -310,8 +313,8 @@ class HilIotRoute:
 
     @tended
     def inject(self, frame: bytes, *, meter: str) -> None:
-        self._check_meter(meter)
         self._need_injector("sending raw or forged frames")
+        self._check_meter(meter)
         assert self._injector is not None
         self._injector.transmit(frame, self._channel)
 
@@ -414,7 +417,7 @@ class HilIotRoute:
             self._need_injector(f"a request {protection.value}")
             return self._forged_probe(terminal, protection)
         secured = protection is Protection.SECURED
-        if secured and terminal in self._terminated and self._injector and self._group_keys:
+        if secured and terminal in self._terminated and self._injector and self._group_keys and self._sniffed:
             # After SKTERM the module sends nothing secured to the terminal: the injector sends
             # what the smart meter would, at once, under the group key the session used.
             return self._injected_get(terminal, self._group_keys[-1], bad_mic=False)
@@ -433,7 +436,8 @@ class HilIotRoute:
                 state = "the bench ended it" if terminal in self._terminated else "none is open"
                 raise NotApplicable(
                     f"the module sends secured only within a PANA session with the terminal ({state}); "
-                    "an injector (role injector) and the group key (the sniffer's group_keys) would send it"
+                    "an injector (role injector), a sniffer (role sniffer) for the module's frame counter "
+                    "and the group key (its group_keys) would send it"
                 )
             raise BenchError("the Wi-SUN module could not send the plaintext probe (EVENT 21 PARAM 01)")
         return probe
@@ -612,6 +616,13 @@ class HilIotRoute:
 
     def _confirm_join(self, when: float, terminal: bytes, udp: sk.UdpReceived) -> None:
         reported = self._pending_joins.pop(terminal)
+        completed = self._completed_on_the_air(terminal, reported)
+        if completed is not None:
+            self.join_observations.append(
+                f"join of {terminal.hex().upper()}: the terminal's final PANA-Answer (C flag) was on the "
+                f"air at {completed:.3f} s (EVENT 25 read at {reported:.3f} s)"
+            )
+            reported = completed
         self._confirmed.add(terminal)
         meter, terminal_id = self._name(), self._registry.registered_id or ""
         self.join_observations.append(
@@ -623,6 +634,21 @@ class HilIotRoute:
             TerminalAuthenticated(time=reported, meter=meter, terminal=terminal, terminal_id=terminal_id)
         )
         self._registry.record_join(reported, terminal_id, meter, terminal)
+
+    def _completed_on_the_air(self, terminal: bytes, reported: float) -> float | None:
+        """With a sniffer, when PANA completed on the air: the terminal's last PANA-Answer
+        with the C flag (RFC 5191 §4.3: the PAA authenticates on receiving it) before the
+        module's EVENT 25, on the sniffer's clock like every other frame of the air."""
+        if self._sniffed is None:
+            return None
+        found = None
+        for frame in self.air.sent_by(terminal):
+            message = frame.pana
+            if message is None or message.is_request or not message.flags & pana.Flag.COMPLETE:
+                continue
+            if frame.time <= reported:
+                found = frame.time
+        return found
 
     def join_evidence(self) -> str:
         """Which observation confirmed each join (or that none did), for the report."""

@@ -121,3 +121,9 @@ def test_records_of_other_link_types_are_counted_and_left_out():
 def test_random_octets_give_records_or_a_decode_error(data: bytes, start: bytes):
     with contextlib.suppress(DecodeError):
         _stream(start + data, 13)
+
+
+def test_a_writer_that_restarts_on_the_pipe_before_the_reader_saw_it_go_starts_a_new_capture():
+    """On a FIFO the reader sees no end of file when a new writer opens before it drained
+    the old one: the new capture's header then comes where a record should."""
+    assert [r.frame for r in _stream(_pcap() + _pcap(), 11)] == FRAMES + FRAMES
