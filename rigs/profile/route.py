@@ -104,6 +104,7 @@ DLMS_HANDLE = 3
 FIRST_PAN_ID = 0x1000  # as the twin's first smart meter
 FIRST_CHANNEL = CHANNELS[7]  # as the twin's first smart meter
 MIN_SESSION_LIFETIME_S = 60  # register S16's lower bound
+SESSION_END_WAIT_S = 10.0  # SKTERM to EVENT 27 (PTA received) or 28 (no PTA, after retries)
 REPLAY_WAIT_S = 10.0  # for the module's frame to be heard, and answered, before a replay
 PROBE_INVOKE_IDS = range(8, 16)  # the HES takes the lowest free ones (at most 4 in flight)
 JOIN_PROBE_INVOKE_ID = 7  # the secured GET that elicits a join's confirming datagram
@@ -418,8 +419,10 @@ class HilIotRoute:
             return self._forged_probe(terminal, protection)
         secured = protection is Protection.SECURED
         if secured and terminal in self._terminated and self._injector and self._group_keys and self._sniffed:
-            # After SKTERM the module sends nothing secured to the terminal: the injector sends
-            # what the smart meter would, at once, under the group key the session used.
+            # After SKTERM the module sends nothing secured to the terminal: once it reports
+            # the session ended (EVENT 27/28), the injector sends what the smart meter would,
+            # under the group key the session used.
+            self._clock.wait_until(lambda: terminal not in self._sessions, SESSION_END_WAIT_S)
             return self._injected_get(terminal, self._group_keys[-1], bad_mic=False)
         probe, wrapped = self._new_probe(terminal)
         address = sixlowpan.link_local_from_eui64(terminal)
