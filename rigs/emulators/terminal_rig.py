@@ -393,7 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.rig_env is not None:
             partial = args.rig_env.with_name(args.rig_env.name + ".part")
-            partial.write_text(text, encoding="ascii")
+            partial.unlink(missing_ok=True)
+            # Readable by its owner only: it holds the group key.
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(text)
             partial.replace(args.rig_env)
         print(shown, end="", flush=True)
         child = subprocess.Popen(command, env={**os.environ, **variables}) if command else None

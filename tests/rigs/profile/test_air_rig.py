@@ -74,8 +74,14 @@ RUNS_WITH_THE_AIR = sorted(
 
 
 @pytest.fixture(scope="module")
-def air_run(module_folder: Path) -> HilRun:
+def group_key() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def air_run(module_folder: Path, group_key: dict[str, str]) -> HilRun:
     with emulated_rig(module_folder, pace=AIR_PACE) as rig:
+        group_key["hex"] = rig.variables["IOTROUTE_RIG_GROUP_KEY"]
         run = run_hil(
             module_folder,
             rig.env(),
@@ -97,6 +103,18 @@ def test_every_air_scenario_tagged_for_hil_passes_against_the_reference(air_run:
     skipped = {v["scenario"]: v["message"] for v in air_run.verdicts if v["verdict"] == "not applicable"}
     assert list(skipped) == [JOIN] and "lose a set share of frames" in skipped[JOIN]
     assert "sniffer on " in air_run.output  # the notes name the sniffer the run listened to
+
+
+def test_the_group_key_is_revealed_only_where_the_run_asked_for_it(
+    air_run: HilRun, module_folder: Path, group_key: dict[str, str]
+):
+    key = group_key["hex"]
+    assert key.lower() not in air_run.output.lower()
+    for path in (module_folder / "allure-results").iterdir():
+        if key.encode() in path.read_bytes().lower():
+            result = path.read_text() if path.suffix == ".json" else ""
+            assert REVEALED_KEYS not in result, path.name  # only the attachment itself holds it
+            assert path.suffix == ".txt", f"{path.name} holds the group key"
 
 
 def test_the_monitors_judge_the_frame_counters_from_the_sniffer(air_run: HilRun):
