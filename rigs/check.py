@@ -285,6 +285,33 @@ def _bind_listener(name: str, unit: ModbusTcp) -> str:
     return f"can serve unit {unit.device_id}"
 
 
+SNIFF_S = 1.0  # how long the check listens to a sniffer
+
+
+def _sniff(name: str, entry: RoleEntry, probe: SerialProbe | None = None) -> str:
+    """Open the sniffer's feed as a scenario does and count what it hears for a second; a
+    feed that breaks its format in that second is an error row."""
+    sniffer = ROLES[entry.role].build(name, entry, Opening(declaration=None))  # type: ignore[arg-type]
+    try:
+        opened = sniffer.open()
+        time.sleep(SNIFF_S)
+        sniffer.check_alive()
+        heard = len(sniffer.frames())
+    finally:
+        sniffer.close()
+    return f"{opened}; {heard} frames in {SNIFF_S:g} s"
+
+
+def _resolve(name: str, entry: RoleEntry, probe: SerialProbe | None = None) -> str:
+    """The injector's bridge address resolves; nothing is sent (a frame would go on the air)."""
+    peer = resource_of(entry)
+    try:
+        socket.getaddrinfo(peer.host, peer.port, type=socket.SOCK_DGRAM)  # type: ignore[union-attr]
+    except OSError as exc:
+        raise RigError(name, "resolve", str(exc)) from exc
+    return "ZEP v2 bridge address resolved; nothing sent"
+
+
 CHECKS: Mapping[Probe, Callable[[str, RoleEntry, SerialProbe | None], str]] = {
     Probe.IDENTIFY: _identify,
     Probe.SERIAL: _serial,
@@ -292,6 +319,8 @@ CHECKS: Mapping[Probe, Callable[[str, RoleEntry, SerialProbe | None], str]] = {
     Probe.BIND: _bind,
     Probe.READ_IO: _read_io,
     Probe.SERVE: _serve,
+    Probe.SNIFF: _sniff,
+    Probe.RESOLVE: _resolve,
 }
 
 

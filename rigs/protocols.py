@@ -10,6 +10,7 @@ fails.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from conformance.interfaces import MaintenancePort
@@ -140,5 +141,59 @@ class HomeLanProtocol(Protocol):
         ...
 
     def send(self, payload: bytes, address: str, port: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# -- the air (issue 13): a sniffer that hears the channel, an injector that transmits on it ----
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SniffedFrame:
+    """One frame a sniffer heard: the MPDU with its FCS, the sniffer's own timestamp (UNIX
+    seconds, its clock), the channel and RSSI where the encapsulation carries them, and
+    when it reached the bench (``time.monotonic()``)."""
+
+    frame: bytes
+    timestamp: float
+    arrived: float
+    channel: int | None = None
+    rssi_dbm: float | None = None
+
+
+@runtime_checkable
+class SnifferProtocol(Protocol):
+    """A sniffer on the IoT route's channel, read without blocking."""
+
+    resource: str
+
+    def open(self) -> str:
+        """Start listening; return what is listened to, for the notes."""
+        ...
+
+    def mark(self) -> int:
+        """A position in the record of frames heard."""
+        ...
+
+    def frames(self, since: int = 0) -> list[SniffedFrame]:
+        """The frames heard from ``since`` on, oldest first."""
+        ...
+
+    def check_alive(self) -> None:
+        """Raise the ``RigError`` of a feed that broke (a malformed stream, a lost pipe)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class InjectorProtocol(Protocol):
+    """A radio that transmits the octets the bench built, as they are."""
+
+    resource: str
+
+    def transmit(self, frame: bytes, channel: int) -> None:
+        """Put ``frame`` (an MPDU with its FCS) on ``channel``."""
+        ...
 
     def close(self) -> None: ...

@@ -213,3 +213,43 @@ class NetworkInterface(_Strict):
 
     def describe(self) -> str:
         return f"{self.interface} {self.address}"
+
+
+# -- the air: a sniffer's feed and an injector's bridge (issue 13) ------------------------------
+
+
+class PcapFeed(_Strict):
+    """A pcap or pcapng stream the sniffer writes: a named pipe (Wireshark's extcap
+    sniffers, TI's packet sniffer) or a file that grows (dumpcap -w)."""
+
+    transport: Literal["pcap"]
+    path: Annotated[str, FromEnvironment, Field(min_length=1)]
+
+    def describe(self) -> str:
+        return f"pcap {self.path}"
+
+
+class ZepFeed(_Strict):
+    """ZEP v2 datagrams the sniffer sends to the bench, which listens at ``host``:``port``
+    (Wireshark's ``zep`` dissector's port 17754 by default)."""
+
+    transport: Literal["zep"]
+    host: Annotated[str, FromEnvironment, Field(min_length=1)] = "127.0.0.1"
+    port: Annotated[int, FromEnvironment, Field(ge=1, le=65535)] = 17754
+
+    def describe(self) -> str:
+        return f"zep udp {self.host}:{self.port}"
+
+
+_FEEDS = {"pcap": PcapFeed, "zep": ZepFeed}
+CaptureFeed = Annotated[PcapFeed | ZepFeed, BeforeValidator(tagged("transport", _FEEDS))]
+
+
+class UdpPeer(_Strict):
+    """A UDP peer the bench sends to: the injector's radio bridge (ZEP v2)."""
+
+    host: Annotated[str, FromEnvironment, Field(min_length=1)]
+    port: Annotated[int, FromEnvironment, Field(ge=1, le=65535)] = 17754
+
+    def describe(self) -> str:
+        return f"udp {self.host}:{self.port}"

@@ -18,7 +18,8 @@ commented one for a vendor's desk::
         voltage_v: 3.6
         current_limit_a: 0.5
 
-Each role takes one kind of resource (``serial``, ``visa``, ``modbus`` or ``network``)
+Each role takes one kind of resource (``serial``, ``visa``, ``modbus``, ``network``, and for
+the air ``capture``, a sniffer's pcap/pcapng or ZEP feed, or ``udp``, an injector's bridge)
 and its own options; a rig has at most one resource in each role. The roles, their entry
 models and the drivers that play them are one table, :mod:`rigs.roles`.
 
@@ -46,15 +47,18 @@ from rigs.resources import (
     ModbusRtu,
     ModbusUnit,
     NetworkInterface,
+    PcapFeed,
     SerialPort,
+    UdpPeer,
     VisaInstrument,
+    ZepFeed,
     field_error,
     tagged,
 )
 from rigs.roles import ROLES, DigitalIoEntry, RoleEntry, binding
 
 Role = str  # a key of rigs.roles.ROLES: "wisun-radio", "power-supply" ...
-KINDS = ("serial", "visa", "modbus", "network")
+KINDS = ("serial", "visa", "modbus", "network", "capture", "udp")
 
 # The entry model of each role, from the one table (rigs/roles.py).
 ENTRIES: dict[str, type[RoleEntry]] = {role: row.entry for role, row in ROLES.items()}
@@ -66,7 +70,9 @@ def kind_of(entry: RoleEntry) -> str:
     return next(kind for kind in KINDS if kind in type(entry).model_fields)
 
 
-def resource_of(entry: RoleEntry) -> SerialPort | VisaInstrument | ModbusUnit | NetworkInterface:
+def resource_of(
+    entry: RoleEntry,
+) -> SerialPort | VisaInstrument | ModbusUnit | NetworkInterface | PcapFeed | ZepFeed | UdpPeer:
     return getattr(entry, kind_of(entry))
 
 

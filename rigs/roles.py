@@ -24,28 +24,43 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_core import PydanticCustomError
 
 from conformance.errors import BenchError
 from conformance.ics import Declaration
 from conformance.protocols import skstack as sk
 from rigs.drivers.homelansocket import HomeLanSocket
+from rigs.drivers.injectorzep import ZepInjector
 from rigs.drivers.maintenanceconsole import MaintenanceConsole
 from rigs.drivers.modbusio import ModbusIoModule
 from rigs.drivers.scpipowersupply import ScpiPowerSupply
 from rigs.drivers.scpisignalgenerator import ScpiSignalGenerator
 from rigs.drivers.skstackradio import SkStackRadio
+from rigs.drivers.snifferpcap import PcapSniffer
+from rigs.drivers.snifferzep import ZepSniffer
 from rigs.profile import plugins
 from rigs.protocols import (
     DigitalIoProtocol,
     HomeLanProtocol,
+    InjectorProtocol,
     JammerProtocol,
     MaintenanceProtocol,
     PowerProtocol,
     SmartMeterRadioProtocol,
+    SnifferProtocol,
 )
-from rigs.resources import ModbusUnit, NetworkInterface, SerialPort, VisaInstrument, field_error
+from rigs.resources import (
+    CaptureFeed,
+    FromEnvironment,
+    ModbusUnit,
+    NetworkInterface,
+    PcapFeed,
+    SerialPort,
+    UdpPeer,
+    VisaInstrument,
+    field_error,
+)
 
 # -- the rig file's entries, one model per role ---------------------------------------------
 
@@ -142,6 +157,36 @@ class MeterBusEntry(RoleEntry):
     modbus: ModbusUnit
 
 
+def _aes_128_key(key: SecretStr) -> SecretStr:
+    text = key.get_secret_value()
+    if len(text) != 32 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise PydanticCustomError("group_key", "a group key is 32 hex digits (AES-128)")
+    return key
+
+
+GroupKey = Annotated[SecretStr, FromEnvironment, AfterValidator(_aes_128_key)]
+
+
+class SnifferEntry(RoleEntry):
+    """A sniffer on the IoT route's channel: a pcap/pcapng pipe or file, or ZEP v2 over UDP."""
+
+    role: Literal["sniffer"]
+    capture: CaptureFeed
+    # HAN group keys to decrypt the terminal's secured frames with (32 hex digits each,
+    # secrets: never in a report): SKSTACK-IP has no command that reveals the module's.
+    group_keys: list[GroupKey] = []
+
+    def keys(self) -> list[bytes]:
+        return [bytes.fromhex(key.get_secret_value()) for key in self.group_keys]
+
+
+class InjectorEntry(RoleEntry):
+    """A radio bridge that transmits the bench's frames, sent to it as ZEP v2 over UDP."""
+
+    role: Literal["injector"]
+    udp: UdpPeer
+
+
 # -- the table -----------------------------------------------------------------------------
 
 
@@ -156,6 +201,8 @@ class Probe(StrEnum):
     BIND = "bind"  # bind a socket to the bench's address on the LAN
     READ_IO = "read-io"  # read the I/O module's wired relay and input
     SERVE = "serve"  # check the bench could serve a Modbus unit there
+    SNIFF = "sniff"  # open the sniffer's feed and listen a second for frames
+    RESOLVE = "resolve"  # check the injector's bridge address is one the bench can send to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,6 +244,17 @@ def _open_radio(name: str, entry: WisunRadioEntry, opening: Opening) -> SkStackR
 def _open_maintenance_port(name: str, entry: MaintenancePortEntry, opening: Opening) -> MaintenanceProtocol:
     # The built-in line console or a vendor's plug-in (an entry point), as chosen.
     return plugins.open_port(opening.maintenance_protocol, name, entry.serial, opening.declaration)
+
+
+def _open_sniffer(name: str, entry: SnifferEntry, opening: Opening) -> SnifferProtocol:
+    feed = entry.capture
+    if isinstance(feed, PcapFeed):
+        return PcapSniffer.from_feed(name, feed)
+    return ZepSniffer.from_feed(name, feed)
+
+
+def _open_injector(name: str, entry: InjectorEntry, opening: Opening) -> InjectorProtocol:
+    return ZepInjector.from_peer(name, entry.udp)
 
 
 ROLES: Mapping[str, Binding] = {
@@ -251,6 +309,24 @@ ROLES: Mapping[str, Binding] = {
             provides=DigitalIoProtocol,
             driver=ModbusIoModule,
             probe=Probe.READ_IO,
+        ),
+        Binding(
+            role="sniffer",
+            what="hears the IoT route's channel: pcap/pcapng from a pipe or file, or ZEP over UDP",
+            entry=SnifferEntry,
+            provides=SnifferProtocol,
+            driver=PcapSniffer,
+            open=_open_sniffer,
+            probe=Probe.SNIFF,
+        ),
+        Binding(
+            role="injector",
+            what="transmits frames the bench builds, through a ZEP radio bridge",
+            entry=InjectorEntry,
+            provides=InjectorProtocol,
+            driver=ZepInjector,
+            open=_open_injector,
+            probe=Probe.RESOLVE,
         ),
         Binding(
             role="meter-bus",

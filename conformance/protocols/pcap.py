@@ -6,6 +6,13 @@ github.com/jkcko/ieee802.15.4-tap) carrying the FCS type, the received signal st
 the channel assignment, then the MPDU with its 2-octet FCS. LINKTYPE_IEEE802_15_4_NOFCS
 (230) is the fallback for tools that do not know TAP; it has no room for metadata and no
 FCS. The stream is the caller's: this module only turns records into octets and back.
+
+:class:`CaptureStream` reads what a sniffer writes as it goes (a named pipe, a file that
+grows: Wireshark's extcap sniffers, TI's packet sniffer, dumpcap): classic pcap or pcapng
+(draft-ietf-opsawg-pcapng, the blocks SHB, IDB, EPB and SPB; the others are skipped),
+with the link types of the tcpdump.org list that carry IEEE 802.15.4 frames: 195
+(WITHFCS), 230 (NOFCS) and 283 (TAP). Octets go in as they arrive, in pieces of any size;
+records come out once whole, as h11 takes ``receive_data`` and hands out events.
 """
 
 from __future__ import annotations
@@ -195,3 +202,213 @@ def read_pcap(data: bytes) -> tuple[int, list[PcapRecord]]:
             record = PcapRecord(timestamp=0.0, frame=packet)
         records.append(replace(record, timestamp=seconds + fraction / ticks))
     return linktype, records
+
+
+# -- reading a capture as it is written -------------------------------------------------------
+
+_IEEE802_15_4 = (LINKTYPE_IEEE802_15_4_TAP, LINKTYPE_IEEE802_15_4_NOFCS, LINKTYPE_IEEE802_15_4_WITHFCS)
+# pcapng block types (draft-ietf-opsawg-pcapng §4, §11.1).
+_SHB = 0x0A0D0D0A
+_IDB = 0x00000001
+_SPB = 0x00000003
+_EPB = 0x00000006
+_BYTE_ORDER_MAGIC = 0x1A2B3C4D
+_OPT_IF_TSRESOL = 9
+# A block or record larger than this is not a sniffer's frame but a broken stream: an
+# 802.15.4g PSDU has at most 2047 octets, and its TAP header and pcapng options are short.
+MAX_RECORD = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Interface:
+    linktype: int
+    ticks: int  # timestamp units per second (pcapng if_tsresol, 10^6 by default)
+    snaplen: int
+
+
+def _packet_record(linktype: int, packet: bytes, timestamp: float) -> PcapRecord:
+    if linktype == LINKTYPE_IEEE802_15_4_TAP:
+        record = _parse_tap(packet)
+    elif linktype == LINKTYPE_IEEE802_15_4_NOFCS:
+        record = PcapRecord(timestamp=0.0, frame=packet + compute_fcs(packet))
+    else:
+        if len(packet) < 2:
+            raise DecodeError("an IEEE 802.15.4 record with FCS shorter than its FCS")
+        record = PcapRecord(timestamp=0.0, frame=packet)
+    return replace(record, timestamp=timestamp)
+
+
+def _tsresol(options: bytes, order: str) -> int:
+    """Ticks per second from an IDB's options (pcapng §4.2: if_tsresol, 10^-6 by default)."""
+    offset = 0
+    while offset + 4 <= len(options):
+        code, length = struct.unpack_from(order + "HH", options, offset)
+        if code == 0:  # opt_endofopt
+            break
+        value = options[offset + 4 : offset + 4 + length]
+        if code == _OPT_IF_TSRESOL and length == 1:
+            exponent = value[0] & 0x7F
+            if exponent > 30 if value[0] & 0x80 else exponent > 9:
+                raise DecodeError(f"if_tsresol {value[0]:#04x} is finer than the bench can count")
+            return (2 if value[0] & 0x80 else 10) ** exponent
+        offset += 4 + length + (-length % 4)
+    return 1_000_000
+
+
+class CaptureStream:
+    """Classic pcap or pcapng octets in, IEEE 802.15.4 records out, as they arrive.
+
+    ``receive_data`` takes the next octets (any split); ``next_records`` hands out every
+    record now whole. A stream that is not a capture, or breaks its format, raises
+    ``DecodeError`` naming the offset: the sniffer's fault, never the terminal's.
+    Records of interfaces whose link type is not IEEE 802.15.4 are counted in
+    ``skipped`` and left out.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._offset = 0  # of the buffer's first octet in the stream
+        self._format: str | None = None  # "pcap" or "pcapng", from the first four octets
+        self._order = "<"
+        self._interfaces: list[_Interface] = []
+        self.linktypes: list[int] = []  # every interface's link type, in order
+        self.skipped = 0
+
+    def receive_data(self, data: bytes) -> None:
+        self._buffer += data
+
+    def next_records(self) -> list[PcapRecord]:
+        records: list[PcapRecord] = []
+        while True:
+            if self._format is None and not self._start():
+                return records
+            taken = self._next_pcap() if self._format == "pcap" else self._next_block()
+            if taken is None:
+                return records
+            length, record = taken
+            del self._buffer[:length]
+            self._offset += length
+            if record is not None:
+                records.append(record)
+
+    def _start(self) -> bool:
+        if len(self._buffer) < 4:
+            return False
+        magic_le = struct.unpack_from("<I", self._buffer)[0]
+        magic_be = struct.unpack_from(">I", self._buffer)[0]
+        if magic_le == _SHB:
+            self._format = "pcapng"  # its byte order is read from the section header
+            return True
+        if len(self._buffer) < 24:
+            return False
+        for order, magic in (("<", magic_le), (">", magic_be)):
+            if magic in (_MAGIC_USEC, _MAGIC_NSEC):
+                linktype = struct.unpack_from(order + "I", self._buffer, 20)[0] & 0x0FFFFFFF
+                snaplen = struct.unpack_from(order + "I", self._buffer, 16)[0]
+                ticks = 1_000_000 if magic == _MAGIC_USEC else 1_000_000_000
+                self._format, self._order = "pcap", order
+                self._interfaces = [_Interface(linktype, ticks, snaplen)]
+                self.linktypes = [linktype]
+                del self._buffer[:24]
+                self._offset += 24
+                return True
+        raise DecodeError("the sniffer's stream is neither pcap nor pcapng (bad magic number)")
+
+    def _next_pcap(self) -> tuple[int, PcapRecord | None] | None:
+        if len(self._buffer) < 16:
+            return None
+        if struct.unpack_from(self._order + "I", self._buffer)[0] in (_MAGIC_USEC, _MAGIC_NSEC):
+            # A writer that reopened a named pipe before the reader saw it go starts a new
+            # capture where a record should start: its header, whose magic number no
+            # record's seconds (2055) have yet.
+            self._format = None
+            return 0, None
+        seconds, fraction, captured, original = struct.unpack_from(self._order + "IIII", self._buffer)
+        interface = self._interfaces[0]
+        if captured > MAX_RECORD or fraction >= interface.ticks:
+            raise DecodeError(f"bad pcap record header at offset {self._offset}")
+        if len(self._buffer) < 16 + captured:
+            return None
+        if captured != original:
+            raise DecodeError(f"pcap record at offset {self._offset} was cut by the snap length")
+        packet = bytes(self._buffer[16 : 16 + captured])
+        return 16 + captured, self._record(interface, packet, seconds + fraction / interface.ticks)
+
+    def _record(self, interface: _Interface, packet: bytes, timestamp: float) -> PcapRecord | None:
+        if interface.linktype not in _IEEE802_15_4:
+            self.skipped += 1
+            return None
+        try:
+            return _packet_record(interface.linktype, packet, timestamp)
+        except DecodeError as exc:
+            raise DecodeError(f"record at offset {self._offset}: {exc}") from None
+
+    def _next_block(self) -> tuple[int, PcapRecord | None] | None:
+        if len(self._buffer) < 12:
+            return None
+        block_type = struct.unpack_from(self._order + "I", self._buffer)[0]
+        if block_type == _SHB or struct.unpack_from("<I", self._buffer)[0] == _SHB:
+            magic = self._buffer[8:12]
+            if magic == struct.pack("<I", _BYTE_ORDER_MAGIC):
+                self._order = "<"
+            elif magic == struct.pack(">I", _BYTE_ORDER_MAGIC):
+                self._order = ">"
+            else:
+                raise DecodeError(
+                    f"pcapng section header at offset {self._offset} has a bad byte-order magic"
+                )
+            block_type = _SHB
+        length = struct.unpack_from(self._order + "I", self._buffer, 4)[0]
+        if length < 12 or length % 4 or length > MAX_RECORD:
+            raise DecodeError(f"pcapng block at offset {self._offset} has a bad length {length}")
+        if len(self._buffer) < length:
+            return None
+        if struct.unpack_from(self._order + "I", self._buffer, length - 4)[0] != length:
+            raise DecodeError(f"pcapng block at offset {self._offset} ends with another length")
+        body = bytes(self._buffer[8 : length - 4])
+        record = None
+        if block_type == _SHB:
+            self._interfaces = []  # a new section numbers its interfaces from 0 again
+        elif block_type == _IDB:
+            self._interface(body)
+        elif block_type == _EPB:
+            record = self._enhanced_packet(body)
+        elif block_type == _SPB:
+            record = self._simple_packet(body)
+        return length, record
+
+    def _interface(self, body: bytes) -> None:
+        if len(body) < 8:
+            raise DecodeError(f"pcapng interface block at offset {self._offset} is too short")
+        linktype, _, snaplen = struct.unpack_from(self._order + "HHI", body)
+        self._interfaces.append(_Interface(linktype, _tsresol(body[8:], self._order), snaplen))
+        self.linktypes.append(linktype)
+
+    def _of(self, index: int) -> _Interface:
+        if index >= len(self._interfaces):
+            raise DecodeError(
+                f"pcapng packet at offset {self._offset} names interface {index}, not described"
+            )
+        return self._interfaces[index]
+
+    def _enhanced_packet(self, body: bytes) -> PcapRecord | None:
+        if len(body) < 20:
+            raise DecodeError(f"pcapng packet block at offset {self._offset} is too short")
+        index, high, low, captured, original = struct.unpack_from(self._order + "IIIII", body)
+        interface = self._of(index)
+        if 20 + captured > len(body):
+            raise DecodeError(f"pcapng packet at offset {self._offset} runs past its block")
+        if captured != original:
+            raise DecodeError(f"pcapng packet at offset {self._offset} was cut by the snap length")
+        ticks = (high << 32) | low
+        return self._record(interface, body[20 : 20 + captured], ticks / interface.ticks)
+
+    def _simple_packet(self, body: bytes) -> PcapRecord | None:
+        # §4.4: no timestamp and no interface field; interface 0, the length from the block.
+        if len(body) < 4:
+            raise DecodeError(f"pcapng simple packet block at offset {self._offset} is too short")
+        interface = self._of(0)
+        (original,) = struct.unpack_from(self._order + "I", body)
+        if original > len(body) - 4 or (interface.snaplen and original > interface.snaplen):
+            raise DecodeError(f"pcapng simple packet at offset {self._offset} was cut")
+        return self._record(interface, body[4 : 4 + original], 0.0)

@@ -16,7 +16,7 @@ Feature: Joining the IoT route
       | 0    |
       | 30   |
 
-  @req:NAT-2.3-A
+  @req:NAT-2.3-A @hil
   Scenario: The active scan carries the declared Pairing ID
     Given a smart meter "SM-1" with the terminal's Pairing ID
     When the terminal is powered on
@@ -24,7 +24,7 @@ Feature: Joining the IoT route
     Then the terminal has sent Enhanced Beacon Requests
     And every Enhanced Beacon Request from the terminal carries the declared Pairing ID
 
-  @req:NAT-2.3-C
+  @req:NAT-2.3-C @hil
   Scenario: The Pairing ID has the guideline's format
     Given a smart meter "SM-1" with the terminal's Pairing ID
     When the terminal is powered on
@@ -61,7 +61,7 @@ Feature: Joining the IoT route
     When one of the terminals on "SM-A" leaves
     Then the terminal is authenticated by "SM-A" within its declared retry interval plus 90 seconds
 
-  @req:THK-13-AUTH
+  @req:THK-13-AUTH @hil
   Scenario: PANA authentication comes promptly after the scan and before any application data
     Given a smart meter "SM-1" with the terminal's Pairing ID
     When the terminal is powered on

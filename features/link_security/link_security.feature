@@ -46,7 +46,7 @@ Feature: Mandatory link encryption
     And every frame the terminal sent after authentication is secured with AES-128 CCM* at level 5 or higher
     And from 30 seconds after the update the terminal secures its frames only with the new key
 
-  @req:THK-13-AUTH @req:NAT-3.1-R3
+  @req:THK-13-AUTH @req:NAT-3.1-R3 @hil
   Scenario: The terminal renews its PANA session before the lifetime expires
     Given a smart meter "SM-1" with the terminal's Pairing ID, granting sessions of 600 seconds
     When the terminal is powered on
@@ -55,7 +55,7 @@ Feature: Mandatory link encryption
     Then the terminal renewed its session before each expiry
     And every frame the terminal sent after authentication is secured with AES-128 CCM* at level 5 or higher
 
-  @req:THK-13-AUTH
+  @req:THK-13-AUTH @hil
   Scenario: Once the network ends its session the terminal takes no part in it
     Given a smart meter "SM-1" with the terminal's Pairing ID
     When the terminal is powered on

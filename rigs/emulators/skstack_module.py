@@ -178,11 +178,15 @@ class EmulatedModule:
         power_on_delay_s: float | None = 0.0,
         app_version: str = SKAPPVER_VERSION,
         garbage_every_s: float | None = None,
+        group_key: bytes | None = None,
     ) -> None:
         """``power_on_delay_s`` None leaves the terminal off: a rig's relay powers it
         (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers.
         ``garbage_every_s``: every so many seconds of rig time on average, seeded, noise
-        prints a malformed line or cuts the next event short (``line_garbage.py``)."""
+        prints a malformed line or cuts the next event short (``line_garbage.py``).
+        ``group_key``: the HAN group key of every SKSTART's smart meter (the emulated
+        rig's sniffer is told it); None, each draws its own, as the twin's meters do."""
+        self.group_key = group_key
         self.mac = mac
         self.variant = variant
         self.layout = sk.layout_of(variant)
@@ -510,6 +514,10 @@ class EmulatedModule:
             hes=self.hes,
             events=_TappedEventLog(self._on_route_event),
         )
+        if self.group_key is not None:
+            self.meter.group_key = self.group_key
+            self.meter.issued_keys = [self.group_key]
+            self.meter.link.keys[self.meter.group_key_index] = self.group_key
         self._print(sk.Ok())
 
     def _stop_meter(self) -> None:

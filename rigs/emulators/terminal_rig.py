@@ -24,7 +24,14 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
   address), which runs in the bench's process;
 * the bench power supply (``power_supply.EmulatedPowerSupply``): SCPI on a loopback TCP
   port, its ``MEAS:CURR?`` from a current model of the twin's radio (THK-8-BATT;
-  ``rigs/emulators/metered-rig.yaml`` names it, pyvisa-py's ``@py`` backend reaches it).
+  ``rigs/emulators/metered-rig.yaml`` names it, pyvisa-py's ``@py`` backend reaches it);
+* the air (``air.EmulatedAir``, issue 13): a sniffer that hears the twins' radio medium and
+  writes it both as pcap to a named pipe and as ZEP v2 to a loopback UDP port (the rig file
+  reads one: ``air-rig.yaml`` the pipe, ``air-rig-zep.yaml`` ZEP), and the injector's ZEP
+  radio bridge on another loopback port. The module's smart meter then uses one HAN group
+  key for every SKSTART, drawn from the seed and handed to the rig file as
+  ``IOTROUTE_RIG_GROUP_KEY`` (a secret: written to ``--rig-env`` and the command's
+  environment, never printed).
 
 **Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
 ``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
@@ -39,7 +46,9 @@ the same pace. A real module never answers that, so a real rig always runs at x1
 
 When every part is ready the launcher writes the rig file's variables
 (``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``,
-``IOTROUTE_RIG_POWER_SUPPLY_PORT``) as
+``IOTROUTE_RIG_POWER_SUPPLY_PORT``, ``IOTROUTE_RIG_SNIFFER_PIPE``,
+``IOTROUTE_RIG_SNIFFER_ZEP_PORT``, ``IOTROUTE_RIG_INJECTOR_PORT``,
+``IOTROUTE_RIG_GROUP_KEY``) as
 ``NAME=value`` lines to ``--rig-env`` (written whole at once, so a reader never sees half
 of it) and prints them. With ``-- COMMAND...`` it runs the command with those variables
 set and stops when it ends, exiting with its status.
@@ -56,6 +65,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -64,10 +74,12 @@ from typing import Any
 from conformance.ics import load_declaration
 from conformance.protocols import echonet
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
+from conformance.sim.randomness import stream
 from conformance.twin.faults import FAULTS, REFERENCE, terminal_class
 from conformance.twin.home.home_side import METER_ADDRESS
 from conformance.twin.terminal.current_model import CurrentModel
 from conformance.twin.terminal.reference import TERMINAL_HOME_ADDRESS
+from rigs.emulators.air import EmulatedAir, free_udp_port
 from rigs.emulators.io_module import IO_POINTS, IoModule
 from rigs.emulators.power_supply import EmulatedPowerSupply
 from rigs.emulators.skstack_module import (
@@ -83,6 +95,11 @@ ENV_RADIO = "IOTROUTE_RIG_RADIO"
 ENV_MAINTENANCE = "IOTROUTE_RIG_MAINTENANCE"
 ENV_DIGITAL_IO_PORT = "IOTROUTE_RIG_DIGITAL_IO_PORT"
 ENV_POWER_SUPPLY_PORT = "IOTROUTE_RIG_POWER_SUPPLY_PORT"
+ENV_SNIFFER_PIPE = "IOTROUTE_RIG_SNIFFER_PIPE"
+ENV_SNIFFER_ZEP_PORT = "IOTROUTE_RIG_SNIFFER_ZEP_PORT"
+ENV_INJECTOR_PORT = "IOTROUTE_RIG_INJECTOR_PORT"
+ENV_GROUP_KEY = "IOTROUTE_RIG_GROUP_KEY"
+SECRET_VARIABLES = frozenset({ENV_GROUP_KEY})
 DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.yaml, role home-lan
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
 TICK_S = 0.005
@@ -182,8 +199,10 @@ class TerminalRig:
         power_coil: int = 0,
         led_input: int = 0,
         supply: EmulatedPowerSupply | None = None,
+        air: EmulatedAir | None = None,
     ) -> None:
         self.module, self.io, self.bridge, self.supply = module, io, bridge, supply
+        self.air = air
         self.power_coil, self.led_input = power_coil, led_input
         self.powered = False
 
@@ -244,6 +263,9 @@ def serve(
     selector.register(rig.bridge.socket, selectors.EVENT_READ, None)
     if rig.supply is not None:
         rig.supply.register(selector)  # its callables answer the host themselves
+    if rig.air is not None:
+        injector = rig.air.bridge
+        selector.register(injector.socket, selectors.EVENT_READ, lambda: injector.read() or b"")
     started = time.monotonic()
     try:
         while not stop and not until():
@@ -263,6 +285,8 @@ def serve(
             if rig.supply is not None:
                 rig.supply.model.advance(rig.module.scheduler.now)
             rig.sense_led()
+            if rig.air is not None:
+                rig.air.flush()
             output = rig.module.take_output()
             if output:
                 radio.write(output)
@@ -296,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--power-coil", type=int, default=0, help="the relay coil of the terminal's supply")
     parser.add_argument("--led-input", type=int, default=0, help="the discrete input that senses its LED")
     parser.add_argument("--garbage-every", type=float, metavar="S", help="a malformed radio line every S s")
+    parser.add_argument("--no-air", action="store_true", help="serve no sniffer feed and no injector bridge")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND: run it, then stop")
     return parser
 
@@ -310,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--power-coil and --led-input are 0..{IO_POINTS - 1}", file=sys.stderr)
         return 2
     declaration = declaration_for_fault(load_declaration(args.ics), args.dut)
+    # One group key for every SKSTART, so that the rig file can declare it to the sniffer.
+    group_key = None if args.no_air else stream(args.seed, "emulated rig group key").randbytes(16)
     module = EmulatedModule(
         seed=args.seed,
         declaration=declaration,
@@ -319,6 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         power_on_delay_s=None,
         app_version=app_version(args.time_scale),
         garbage_every_s=None if args.garbage_every is None else args.garbage_every * args.time_scale,
+        group_key=group_key,
     )
     try:
         bridge = HomeBridge(module.home.network, terminal=args.home_terminal, meter=args.home_meter)
@@ -327,6 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--home-terminal {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     io = IoModule()
+    air_dir = tempfile.TemporaryDirectory(prefix="iotroute-air-")
+    air = None
+    if not args.no_air:
+        pipe = os.path.join(air_dir.name, "sniffer.pcap")
+        air = EmulatedAir(module.medium, pipe=pipe, zep_port=free_udp_port(), epoch=time.time())
     radio, console = PtyEndpoint(), PtyEndpoint()
     model = CurrentModel(module.medium, TERMINAL_PORT, lambda: module.terminal)
     supply = EmulatedPowerSupply(model, lambda: module.scheduler.now)
@@ -339,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             power_coil=args.power_coil,
             led_input=args.led_input,
             supply=supply,
+            air=air,
         )
         maintenance = MaintenanceLine(console, lambda: module.terminal)
         variables = {
@@ -347,12 +381,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             ENV_DIGITAL_IO_PORT: str(io_port),
             ENV_POWER_SUPPLY_PORT: str(supply.port),
         }
+        if air is not None and group_key is not None:
+            variables |= {
+                ENV_SNIFFER_PIPE: air.pipe.path,
+                ENV_SNIFFER_ZEP_PORT: str(air.zep.address[1]),
+                ENV_INJECTOR_PORT: str(air.bridge.port),
+                ENV_GROUP_KEY: group_key.hex(),
+            }
         text = "".join(f"{name}={value}\n" for name, value in variables.items())
+        shown = "".join(
+            f"{name}={'(secret, in --rig-env)' if name in SECRET_VARIABLES else value}\n"
+            for name, value in variables.items()
+        )
         if args.rig_env is not None:
             partial = args.rig_env.with_name(args.rig_env.name + ".part")
-            partial.write_text(text, encoding="ascii")
+            partial.unlink(missing_ok=True)
+            # Readable by its owner only: it holds the group key.
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(text)
             partial.replace(args.rig_env)
-        print(text, end="", flush=True)
+        print(shown, end="", flush=True)
         child = subprocess.Popen(command, env={**os.environ, **variables}) if command else None
         serve(
             rig,
@@ -370,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         io.close()
         bridge.close()
         supply.close()
+        if air is not None:
+            air.close()
+        air_dir.cleanup()
         radio.close()
         console.close()
 

@@ -36,6 +36,7 @@ from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes.head_end import TwinHeadEnd
 from rigs import RigError
 from rigs.profile import plugins
+from rigs.profile.air import SniffedAir
 from rigs.profile.bench import HilBench
 from rigs.profile.clock import RigClock
 from rigs.profile.hes import HilHeadEnd
@@ -45,13 +46,23 @@ from rigs.profile.terminal import HilTerminal, OperatorPower, ScenarioPort
 from rigs.protocols import (
     DigitalIoProtocol,
     HomeLanProtocol,
+    InjectorProtocol,
     JammerProtocol,
     MaintenanceProtocol,
     PowerProtocol,
     SmartMeterRadioProtocol,
+    SnifferProtocol,
 )
 from rigs.rigfile import Rig
-from rigs.roles import DigitalIoEntry, HomeLanEntry, Opening, RoleEntry, SignalGeneratorEntry, binding
+from rigs.roles import (
+    DigitalIoEntry,
+    HomeLanEntry,
+    Opening,
+    RoleEntry,
+    SignalGeneratorEntry,
+    SnifferEntry,
+    binding,
+)
 
 HEARTBEAT_S = 5.0
 MAX_UDP_HANDLES = 6
@@ -184,6 +195,34 @@ class HilRig:
             self._note(f"{name}: signal generator {identity}, carrier off")
         return RigJammer(self._parts["signal-generator"], entry.max_power_dbm)
 
+    def sniffer(self, declaration: Declaration) -> tuple[SnifferProtocol | None, tuple[bytes, ...]]:
+        """The sniffer, listening from when it is first asked for, and the group keys the
+        rig file declares for it; (None, ()) when the rig has none."""
+        found = self._entry("sniffer")
+        if found is None:
+            return None, ()
+        name, entry = found
+        assert isinstance(entry, SnifferEntry)
+        sniffer = self._parts.get("sniffer")
+        if sniffer is not None:
+            try:
+                sniffer.check_alive()
+            except BenchError as exc:
+                self._note(f"{name}: {exc}; opened again")
+                self._drop("sniffer")
+                sniffer = None
+        if sniffer is None:
+            sniffer = self._part("sniffer", declaration)
+            try:
+                self._note(sniffer.open())
+            except BaseException:
+                self._drop("sniffer")
+                raise
+        return sniffer, tuple(entry.keys())
+
+    def injector(self, declaration: Declaration) -> InjectorProtocol | None:
+        return self._part("injector", declaration)
+
     def lan(self, declaration: Declaration) -> HomeLanProtocol | None:
         return self._part("home-lan", declaration)
 
@@ -205,7 +244,25 @@ class HilRig:
         scheduler.run_until(self.clock.now())
         jammer = self.jammer(declaration)
         registry = RadioRegistry(radio)
-        route = HilIotRoute(radio=radio, clock=self.clock, registry=registry, tend=self.tend, jammer=jammer)
+        sniffer, keys = self.sniffer(declaration)
+
+        def sniffed(route: HilIotRoute) -> SniffedAir:
+            assert sniffer is not None
+            return SniffedAir(
+                sniffer, at=self.clock.at, keys=route.issued_keys, channel=lambda: route.channel
+            )
+
+        route = HilIotRoute(
+            radio=radio,
+            clock=self.clock,
+            registry=registry,
+            tend=self.tend,
+            jammer=jammer,
+            sniffed=sniffed if sniffer is not None else None,
+            injector=self.injector(declaration),
+            group_keys=keys,
+            seed=seed,
+        )
         hes = TwinHeadEnd(
             scheduler=scheduler, rng=stream(seed, "backhaul"), registry=registry, meters=route.meters
         )
@@ -279,6 +336,7 @@ class HilRig:
             for observation in radio.observations(self._mark):
                 self._mark += 1
                 route.observe(observation)
+        route.take_air()
         for payload, sender, port in datagrams:
             home.receive(payload, sender, port)
         bench.sync()

@@ -31,11 +31,27 @@ and 4059 and the declaration's other IoT-route ports (at most six in all).
 
 What one module cannot do raises ``NotApplicable`` with the reason, and the scenario is
 skipped for it (DESIGN.md rule 2): a second smart meter (one module is one meter), a
-meter already full, a chosen signal strength, frame loss, raw or forged frames (they
-need an injector radio), a new group key, a PANA integrity algorithm of the bench's
-choosing, a neighbouring terminal, a PANA ping, a datagram of the bench's making, the
-smart meter's B route and other domains, a meter that moves to another channel. The air
-is not observed (``air`` raises ``NotApplicable``): there is no sniffer.
+meter already full, a chosen signal strength, frame loss, a new group key, a PANA
+integrity algorithm of the bench's choosing, a neighbouring terminal, a PANA ping, a
+datagram of the bench's making, the smart meter's B route and other domains, a meter that
+moves to another channel.
+
+The air (issue 13). Where the rig has a sniffer (role ``sniffer``), ``air`` is what it
+heard since the scenario began (``rigs/profile/air.py``), decrypted with the group keys the
+rig file declares, which are also the module's ``issued_keys``; without one, ``air`` is not
+applicable and names the role. Where it has an injector (role ``injector``), ``inject``
+transmits the bench's frames on the module's channel, and the forged probes run:
+
+* with a bad MIC, under a wrong key: a DLMS GET of the clock from the module's own address
+  with a frame counter far above the module's (so only the MIC or the key can make the
+  terminal drop it), secured with the declared group key and its MIC spoilt, or with a
+  random key; an answer reaches the module as ERXUDP. Needs the injector only.
+* replayed: a secured GET sent through the module, heard by the sniffer, a second one
+  sent and answered, then the first one's octets injected again; an answer with the first
+  one's invoke-id after the replay means the terminal took it. Needs the sniffer too.
+* from a stranger: an ICMPv6 Echo Request from an address no meter has, secured with the
+  group key; the Echo Reply would go to the stranger, so it is read on the air. Needs the
+  sniffer and the group key.
 
 Interference (THK-13-HOP): where the rig has a signal generator (role
 ``signal-generator``, ``rigs.roles``), ``jam`` puts its unmodulated carrier on the
@@ -52,12 +68,13 @@ what ``probe_replies`` returns; it is kept from the HES.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from conformance.errors import BenchError, NotApplicable, TerminalFailure
 from conformance.interfaces import EchoProbe, MeterDomains, MeterSetup, Protection
-from conformance.observe.air import AirLog
+from conformance.observe.air import AirFrame, AirLog
 from conformance.observe.route_events import (
     AuthenticationRejected,
     DatagramReceived,
@@ -75,9 +92,11 @@ from conformance.protocols.pana import PANA_PORT
 from conformance.sim.radio import CHANNELS, channel_frequency_mhz
 from conformance.twin.hes.registry import HeadEndSystem
 from rigs.drivers.skstackradio import Observation
+from rigs.profile import air as forge
+from rigs.profile.air import ProbeReply, SniffedAir
 from rigs.profile.clock import RigClock
 from rigs.profile.tending import tended
-from rigs.protocols import JammerProtocol, SmartMeterRadioProtocol
+from rigs.protocols import InjectorProtocol, JammerProtocol, SmartMeterRadioProtocol
 
 # The module's UDP handles (SKUDPPORT 1..6): the first three as the modules ship, then DLMS.
 PORT_HANDLES = {1: echonet.ECHONET_PORT, 2: PANA_PORT, 3: DLMS_PORT}
@@ -85,6 +104,8 @@ DLMS_HANDLE = 3
 FIRST_PAN_ID = 0x1000  # as the twin's first smart meter
 FIRST_CHANNEL = CHANNELS[7]  # as the twin's first smart meter
 MIN_SESSION_LIFETIME_S = 60  # register S16's lower bound
+SESSION_END_WAIT_S = 10.0  # SKTERM to EVENT 27 (PTA received) or 28 (no PTA, after retries)
+REPLAY_WAIT_S = 10.0  # for the module's frame to be heard, and answered, before a replay
 PROBE_INVOKE_IDS = range(8, 16)  # the HES takes the lowest free ones (at most 4 in flight)
 JOIN_PROBE_INVOKE_ID = 7  # the secured GET that elicits a join's confirming datagram
 LINK_LOCAL_PREFIX = bytes.fromhex("fe80000000000000")
@@ -105,17 +126,6 @@ def mac_of_link_local(addr: bytes) -> bytes | None:
     if addr[8:14] == bytes.fromhex("000000fffe00"):
         return None  # formed from a short address (RFC 6282 §3.2.2): no EUI-64 behind it
     return bytes([addr[8] ^ 0x02]) + addr[9:]
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeReply:
-    """The terminal's answer to an echo probe, as the module received it."""
-
-    time: float
-    secured: bool
-
-    def summary(self) -> str:
-        return f"DLMS GET-Response on UDP {DLMS_PORT} ({'secured' if self.secured else 'PLAINTEXT'})"
 
 
 class RadioRegistry(HeadEndSystem):
@@ -171,6 +181,10 @@ class HilIotRoute:
         registry: RadioRegistry,
         tend: Callable[[], None] = lambda: None,
         jammer: RigJammer | None = None,
+        sniffed: Callable[[HilIotRoute], SniffedAir] | None = None,
+        injector: InjectorProtocol | None = None,
+        group_keys: tuple[bytes, ...] = (),
+        seed: int = 1,
     ) -> None:
         self._radio = radio
         self._clock = clock
@@ -193,13 +207,51 @@ class HilIotRoute:
         self._probes: dict[int, EchoProbe] = {}  # invoke-id -> probe in flight
         self._replies: dict[tuple[int, int], list[ProbeReply]] = {}
         self._probe_count = 0
+        self._probe_terminals: dict[tuple[int, int], bytes] = {}
+        self._group_keys = group_keys
+        self._injector = injector
+        self._rng = random.Random(seed)
+        self._echo_probes: dict[tuple[int, int], bytes] = {}  # probe -> terminal: answers on the air
+        self._stranger_counter = 0
+        self._sniffed = sniffed(self) if sniffed is not None else None
+        self._air_read = 0  # frames of the air log already looked at for PANA starts
 
     @property
     def air(self) -> AirLog:
-        raise NotApplicable(
-            "a rig has no sniffer on the IoT route: "
-            "the Wi-SUN module reports only what its own stack received"
-        )
+        if self._sniffed is None:
+            raise NotApplicable(
+                "the rig has no sniffer (role sniffer) on the IoT route: "
+                "the Wi-SUN module reports only what its own stack received"
+            )
+        self._sniffed.take()
+        return self._sniffed.log
+
+    @property
+    def channel(self) -> int:
+        """The module's channel: where the sniffer listens and the injector transmits."""
+        return self._channel
+
+    def _air_if_any(self) -> AirLog | None:
+        return self.air if self._sniffed is not None else None
+
+    def take_air(self) -> None:
+        """Record what the sniffer heard (the rig calls this as it tends): with a sniffer,
+        a terminal's PANA-Client-Initiation on the air is ``PanaStarted``, at the time it
+        was on the air, on the same clock as the scan it follows (THK-13-AUTH)."""
+        if self._sniffed is None:
+            return
+        log = self.air
+        if log.recorded == self._air_read:
+            return  # nothing new: the decoded list is not copied every round
+        frames = log.frames()
+        start = max(0, self._air_read - log.dropped)
+        for frame in frames[start:]:
+            message = frame.pana
+            if message is None or frame.src is None or frame.src == self._module:
+                continue
+            if message.message_type is pana.MessageType.PCI:
+                self.events.append(PanaStarted(time=frame.time, meter=self._name(), terminal=frame.src))
+        self._air_read = log.recorded
 
     # -- the smart meter ----------------------------------------------------------------
 
@@ -262,9 +314,16 @@ class HilIotRoute:
 
     @tended
     def inject(self, frame: bytes, *, meter: str) -> None:
-        raise NotApplicable(
-            "raw and forged frames need an injector radio; the module sends what its stack builds"
-        )
+        self._need_injector("sending raw or forged frames")
+        self._check_meter(meter)
+        assert self._injector is not None
+        self._injector.transmit(frame, self._channel)
+
+    def _need_injector(self, what: str) -> None:
+        if self._injector is None:
+            raise NotApplicable(
+                f"{what} needs an injector radio (role injector); the module sends what its stack builds"
+            )
 
     @tended
     def renew_group_key(self, meter: str) -> None:
@@ -277,10 +336,12 @@ class HilIotRoute:
         self._radio.terminate()  # 3.6: no argument, the module's one session ends
 
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
-        return []  # the module never reveals its group key
+        # SKSTACK-IP never reveals the module's group key: these are the rig file's.
+        return list(self._group_keys)
 
     def secrets(self) -> list[str]:
-        return self._registry.secrets()
+        keys = [form for key in self._group_keys for form in (key.hex(), key.hex().upper())]
+        return self._registry.secrets() + keys
 
     def address_book(self) -> dict[bytes, str]:
         return {self._module: self.meter or "Wi-SUN module"}
@@ -354,20 +415,19 @@ class HilIotRoute:
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
         self._check_meter(meter)
         if protection not in (Protection.SECURED, Protection.PLAINTEXT):
-            raise NotApplicable(
-                f"a request {protection.value} needs an injector radio; the module cannot forge one"
-            )
-        self._probe_count += 1
-        invoke_id = PROBE_INVOKE_IDS[self._probe_count % len(PROBE_INVOKE_IDS)]
-        request = dlms.GetRequest(invoke_id=invoke_id, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2))
-        probe = EchoProbe(invoke_id, self._probe_count, self._clock.now())
-        self._probes[invoke_id] = probe
-        self._replies[(probe.identifier, probe.sequence)] = []
+            self._need_injector(f"a request {protection.value}")
+            return self._forged_probe(terminal, protection)
         secured = protection is Protection.SECURED
+        if secured and terminal in self._terminated and self._injector and self._group_keys and self._sniffed:
+            # After SKTERM the module sends nothing secured to the terminal: once it reports
+            # the session ended (EVENT 27/28), the injector sends what the smart meter would,
+            # under the group key the session used.
+            self._clock.wait_until(lambda: terminal not in self._sessions, SESSION_END_WAIT_S)
+            return self._injected_get(terminal, self._group_keys[-1], bad_mic=False)
+        probe, wrapped = self._new_probe(terminal)
         address = sixlowpan.link_local_from_eui64(terminal)
-        wrapped = dlms.wrap(dlms.encode(request))
         if not self._radio.send_udp(address, DLMS_PORT, wrapped, secured, handle=DLMS_HANDLE):
-            self._probes.pop(invoke_id, None)
+            self._probes.pop(probe.identifier, None)
             if secured and terminal in self._sessions and terminal not in self._terminated:
                 # The bench holds the session open (EVENT 25, no end reported): a secured
                 # frame the terminal does not acknowledge is the terminal's failure.
@@ -378,14 +438,127 @@ class HilIotRoute:
             if secured:
                 state = "the bench ended it" if terminal in self._terminated else "none is open"
                 raise NotApplicable(
-                    f"the module sends secured only within a PANA session with the terminal ({state})"
+                    f"the module sends secured only within a PANA session with the terminal ({state}); "
+                    "an injector (role injector), a sniffer (role sniffer) for the module's frame counter "
+                    "and the group key (its group_keys) would send it"
                 )
             raise BenchError("the Wi-SUN module could not send the plaintext probe (EVENT 21 PARAM 01)")
         return probe
 
+    def _new_probe(self, terminal: bytes) -> tuple[EchoProbe, bytes]:
+        """A GET of the clock with the next invoke-id, and its wrapped octets."""
+        self._probe_count += 1
+        invoke_id = PROBE_INVOKE_IDS[self._probe_count % len(PROBE_INVOKE_IDS)]
+        request = dlms.GetRequest(invoke_id=invoke_id, attribute=dlms.CosemAttribute(8, dlms.CLOCK, 2))
+        probe = EchoProbe(invoke_id, self._probe_count, self._clock.now())
+        self._probes[invoke_id] = probe
+        self._replies[(probe.identifier, probe.sequence)] = []
+        self._probe_terminals[(probe.identifier, probe.sequence)] = terminal
+        return probe, dlms.wrap(dlms.encode(request))
+
+    def _forged_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
+        assert self._injector is not None
+        if protection is Protection.REPLAYED:
+            return self._replayed_probe(terminal)
+        if protection is Protection.STRANGER:
+            return self._stranger_probe(terminal)
+        if protection is Protection.BAD_MIC and self._group_keys:
+            return self._injected_get(terminal, self._group_keys[-1], bad_mic=True)
+        # A wrong key; without the group key a bad MIC is one too, to the terminal.
+        return self._injected_get(terminal, self._rng.randbytes(16), bad_mic=False)
+
+    def _injected_get(self, terminal: bytes, key: bytes, *, bad_mic: bool) -> EchoProbe:
+        """A secured GET of the clock from the module's address, through the injector."""
+        assert self._injector is not None
+        counter, key_index = forge.module_counter(self._air_if_any(), self._module)
+        probe, wrapped = self._new_probe(terminal)
+        raw = forge.forged_frame(
+            src=self._module,
+            terminal=terminal,
+            pan_id=FIRST_PAN_ID,
+            payload=forge.dlms_payload(self._module, terminal, wrapped),
+            key=key,
+            key_index=key_index,
+            counter=counter + forge.COUNTER_HEADROOM,
+            sequence=self._rng.randrange(256),
+            bad_mic=bad_mic,
+        )
+        self._injector.transmit(raw, self._channel)
+        return probe
+
+    def _stranger_probe(self, terminal: bytes) -> EchoProbe:
+        assert self._injector is not None
+        air = self._air_if_any()
+        if air is None or not self._group_keys:
+            raise NotApplicable(
+                "a stranger's frame is answered to the stranger: reading the answer needs a sniffer "
+                "(role sniffer) and the group key (its group_keys)"
+            )
+        _, key_index = forge.module_counter(air, self._module)
+        self._probe_count += 1
+        # The answer is timed by the sniffer's clock, which may stand behind the bench's: it
+        # can only come after the last frame the sniffer heard before the request went out.
+        heard = air.frames()
+        since = min(self._clock.now(), heard[-1].time) if heard else self._clock.now()
+        probe = EchoProbe(self._rng.randrange(0x10000), self._probe_count, since)
+        self._stranger_counter += 1
+        payload = forge.echo_payload(
+            forge.STRANGER_ADDRESS, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8)
+        )
+        raw = forge.forged_frame(
+            src=forge.STRANGER_ADDRESS,
+            terminal=terminal,
+            pan_id=FIRST_PAN_ID,
+            payload=payload,
+            key=self._group_keys[-1],
+            key_index=key_index,
+            counter=self._stranger_counter,
+            sequence=self._rng.randrange(256),
+        )
+        self._echo_probes[(probe.identifier, probe.sequence)] = terminal
+        self._injector.transmit(raw, self._channel)
+        return probe
+
+    def _replayed_probe(self, terminal: bytes) -> EchoProbe:
+        """Send a secured GET through the module and hear it; send a second one and see it
+        answered; then inject the first one's octets again: only its frame counter is old."""
+        assert self._injector is not None
+        if self._sniffed is None:
+            raise NotApplicable("a replay needs a sniffer (role sniffer) to hear the frame it replays")
+        heard_before = len(self.air.frames())
+        first = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        heard: list[AirFrame] = []
+
+        def overheard() -> bool:
+            frame = forge.sent_to(
+                self.air, self._module, terminal, after=heard_before, invoke_id=first.identifier
+            )
+            heard[:] = [frame] if frame is not None else []
+            return bool(heard)
+
+        if not self._clock.wait_until(overheard, REPLAY_WAIT_S):
+            raise BenchError(
+                f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
+                "nothing to replay"
+            )
+        second = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        self._clock.wait_until(lambda: bool(self.probe_replies(second)), REPLAY_WAIT_S)
+        replayed = EchoProbe(first.identifier, first.sequence, self._clock.now())
+        self._probes[first.identifier] = replayed
+        self._replies[(replayed.identifier, replayed.sequence)] = []
+        self._injector.transmit(heard[0].raw, self._channel)
+        return replayed
+
     @tended
-    def probe_replies(self, probe: EchoProbe) -> list[ProbeReply]:
-        return list(self._replies.get((probe.identifier, probe.sequence), []))
+    def probe_replies(self, probe: EchoProbe) -> list[ProbeReply] | list[AirFrame]:
+        key = (probe.identifier, probe.sequence)
+        if key in self._echo_probes:  # a stranger's: answered to the stranger, on the air
+            return self.air.echo_replies(self._echo_probes[key], *key, since=probe.sent_at)
+        replies = list(self._replies.get(key, []))
+        if self._sniffed is not None and not replies and key in self._probe_terminals:
+            # The module reports what its stack took; the sniffer hears an answer it dropped.
+            replies = forge.get_answers(self.air, self._probe_terminals[key], probe.identifier, probe.sent_at)
+        return replies
 
     # -- what the module reports (fed in when the rig is tended) -------------------------------
 
@@ -446,6 +619,13 @@ class HilIotRoute:
 
     def _confirm_join(self, when: float, terminal: bytes, udp: sk.UdpReceived) -> None:
         reported = self._pending_joins.pop(terminal)
+        completed = self._completed_on_the_air(terminal, reported)
+        if completed is not None:
+            self.join_observations.append(
+                f"join of {terminal.hex().upper()}: the terminal's final PANA-Answer (C flag) was on the "
+                f"air at {completed:.3f} s (EVENT 25 read at {reported:.3f} s)"
+            )
+            reported = completed
         self._confirmed.add(terminal)
         meter, terminal_id = self._name(), self._registry.registered_id or ""
         self.join_observations.append(
@@ -457,6 +637,21 @@ class HilIotRoute:
             TerminalAuthenticated(time=reported, meter=meter, terminal=terminal, terminal_id=terminal_id)
         )
         self._registry.record_join(reported, terminal_id, meter, terminal)
+
+    def _completed_on_the_air(self, terminal: bytes, reported: float) -> float | None:
+        """With a sniffer, when PANA completed on the air: the terminal's last PANA-Answer
+        with the C flag (RFC 5191 §4.3: the PAA authenticates on receiving it) before the
+        module's EVENT 25, on the sniffer's clock like every other frame of the air."""
+        if self._sniffed is None:
+            return None
+        found = None
+        for frame in self.air.sent_by(terminal):
+            message = frame.pana
+            if message is None or message.is_request or not message.flags & pana.Flag.COMPLETE:
+                continue
+            if frame.time <= reported:
+                found = frame.time
+        return found
 
     def join_evidence(self) -> str:
         """Which observation confirmed each join (or that none did), for the report."""
@@ -488,7 +683,8 @@ class HilIotRoute:
                 from_authenticated=terminal in self._sessions,
             )
         )
-        if udp.lport == PANA_PORT and _is_pci(udp.data):
+        if udp.lport == PANA_PORT and _is_pci(udp.data) and self._sniffed is None:
+            # With a sniffer the PCI is taken from the air (take_air), on the scan's clock.
             self.events.append(PanaStarted(time=when, meter=meter, terminal=terminal))
         elif udp.lport == DLMS_PORT:
             if self._probe_answer(when, udp) or _answers_join_probe(udp.data):
