@@ -33,11 +33,13 @@ from conformance.protocols import skstack as sk
 from rigs.drivers.homelansocket import HomeLanSocket
 from rigs.drivers.maintenanceconsole import MaintenanceConsole
 from rigs.drivers.modbusio import ModbusIoModule
+from rigs.drivers.scpiattenuator import ScpiAttenuator
 from rigs.drivers.scpipowersupply import ScpiPowerSupply
 from rigs.drivers.scpisignalgenerator import ScpiSignalGenerator
 from rigs.drivers.skstackradio import SkStackRadio
 from rigs.profile import plugins
 from rigs.protocols import (
+    AttenuatorProtocol,
     DigitalIoProtocol,
     HomeLanProtocol,
     JammerProtocol,
@@ -120,6 +122,21 @@ class SignalGeneratorEntry(RoleEntry):
     # The most the rig may radiate or inject: the shield box's or attenuator's rating.
     # The driver refuses a jam above it; the HIL profile jams at it.
     max_power_dbm: Annotated[float, Field(gt=-150, le=30)]
+
+
+class AttenuatorEntry(RoleEntry):
+    """A step attenuator in the path from the bench's Wi-SUN module to the terminal."""
+
+    role: Literal["attenuator"]
+    visa: VisaInstrument
+    # Where the attenuator hangs on its driver (a Keysight 11713C: two banks, X and Y).
+    bank: Literal[1, 2] = 1
+    output: Literal["X", "Y"] = "X"
+    step_db: Annotated[float, Field(gt=0, le=20)] = 10.0
+    max_db: Annotated[float, Field(gt=0, le=150)] = 110.0
+    # The RSSI the terminal sees from the bench's module with no attenuation, measured
+    # once for the rig; the apparent RSSI is this less the attenuation.
+    rssi_at_0_db_dbm: Annotated[float, Field(ge=-120, le=0)]
 
 
 class DigitalIoEntry(RoleEntry):
@@ -242,6 +259,14 @@ ROLES: Mapping[str, Binding] = {
             entry=SignalGeneratorEntry,
             provides=JammerProtocol,
             driver=ScpiSignalGenerator,
+            probe=Probe.IDENTIFY,
+        ),
+        Binding(
+            role="attenuator",
+            what="the bench meter's apparent signal strength at the terminal (NAT-2.3-B)",
+            entry=AttenuatorEntry,
+            provides=AttenuatorProtocol,
+            driver=ScpiAttenuator,
             probe=Probe.IDENTIFY,
         ),
         Binding(

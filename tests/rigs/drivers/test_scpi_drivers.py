@@ -172,3 +172,24 @@ def test_closing_the_jammer_switches_its_carrier_off(rig):
     driver.close()
     with ScpiSession(name, entry.visa) as session:
         assert session.query("OUTP?") == "OFF"
+
+
+def test_a_pulsed_jammer_is_the_carrier_under_internal_pulse_modulation(generator):
+    generator.jam(channel_frequency_mhz=923.5, power_dbm=-10, duty=0.3)
+    session = generator.session
+    assert session.query("OUTP?") == "ON" and session.query("OUTP:MOD?") == "ON"
+    assert session.query("PULM:STAT?") == "ON" and session.query("PULM:SOUR?") == "INT"
+    assert session.query("PULM:SOUR:INT?") == "FRUN"
+    period, width = session.query_float("PULM:INT:PER?"), session.query_float("PULM:INT:PWID?")
+    assert width / period == pytest.approx(0.3)
+    # Back to a steady carrier: the modulation goes off with it.
+    generator.jam(channel_frequency_mhz=923.5, power_dbm=-10)
+    assert session.query("PULM:STAT?") == "OFF" and session.query("OUTP:MOD?") == "OFF"
+    assert session.query("OUTP?") == "ON"
+
+
+@pytest.mark.parametrize("duty", [0.0, -0.5, 1.5])
+def test_a_duty_outside_0_to_1_is_refused_before_anything_is_sent(generator, duty):
+    with pytest.raises(RigError, match=r"jammer: PULM:INT:PWID: a duty of .* is not within \(0, 1\]"):
+        generator.jam(channel_frequency_mhz=922.5, power_dbm=-20, duty=duty)
+    assert generator.session.query("OUTP?") == "OFF"
