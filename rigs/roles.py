@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -105,6 +106,23 @@ class MaintenancePortEntry(RoleEntry):
 class HomeLanEntry(RoleEntry):
     role: Literal["home-lan"]
     network: NetworkInterface
+    # The bench's rogue device (NAT-3.1-T2, NAT-3.1-T4): its own address on the LAN, which
+    # must be this host's; left out, the home-side attacks are not applicable on the rig.
+    rogue_address: IPv4Address | IPv6Address | None = None
+    # The terminal's home-side address: the one address off this host the rogue may send
+    # to (rigs/drivers/homelansocket.py refuses every other).
+    terminal_address: IPv4Address | IPv6Address | None = None
+
+    @model_validator(mode="after")
+    def _one_family(self) -> HomeLanEntry:
+        for field, value in (
+            ("rogue_address", self.rogue_address),
+            ("terminal_address", self.terminal_address),
+        ):
+            if value is not None and value.version != self.network.address.version:
+                message = f"an IPv{value.version} address on an IPv{self.network.address.version} LAN"
+                raise field_error("home-lan", (field,), str(value), "address_family", message)
+        return self
 
 
 class PowerSupplyEntry(RoleEntry):
