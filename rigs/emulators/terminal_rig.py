@@ -28,7 +28,7 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
 * the RF instruments (``rf_instruments``): a signal generator whose carrier jams the
   twins' medium on its channel, steady or pulsed (THK-13-HOP), and a step attenuator that
   sets the level at which the terminal hears the module's smart meter (``--rssi-at-0-db``
-  with no attenuation), SCPI on loopback TCP ports (``rigs/emulators/rf-rig.yaml``).
+  with no attenuation), SCPI on loopback TCP ports (``rigs/emulators/rig.yaml``).
 
 **Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
 ``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
@@ -92,7 +92,7 @@ ENV_DIGITAL_IO_PORT = "IOTROUTE_RIG_DIGITAL_IO_PORT"
 ENV_POWER_SUPPLY_PORT = "IOTROUTE_RIG_POWER_SUPPLY_PORT"
 ENV_SIGNAL_GENERATOR_PORT = "IOTROUTE_RIG_SIGNAL_GENERATOR_PORT"
 ENV_ATTENUATOR_PORT = "IOTROUTE_RIG_ATTENUATOR_PORT"
-RSSI_AT_0_DB_DBM = -40.0  # rigs/emulators/rf-rig.yaml: attenuator.rssi_at_0_db_dbm
+RSSI_AT_0_DB_DBM = -40.0  # rigs/emulators/rig.yaml: atten.rssi_at_0_db_dbm
 DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.yaml, role home-lan
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
 TICK_S = 0.005
