@@ -228,7 +228,8 @@ class HilIotRoute:
             self._attenuator.set_rssi_dbm(setup.rssi_dbm)
         elif setup.rssi_dbm != DEFAULT_RSSI_DBM:
             raise NotApplicable(
-                f"the rig cannot set the link to {setup.rssi_dbm:g} dBm (no programmable attenuator, role attenuator)"
+                f"the rig cannot set the link to {setup.rssi_dbm:g} dBm "
+                "(no programmable attenuator, role attenuator)"
             )
         lifetime = max(setup.session_lifetime_s, MIN_SESSION_LIFETIME_S)
         channel = FIRST_CHANNEL if setup.channel is None else setup.channel
