@@ -97,6 +97,7 @@ DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.y
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
 TICK_S = 0.005
 MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
+FLOOD_BUFFER = 16 << 20  # octets queued at the terminal's home ports: a whole home-side flood
 
 
 def app_version(pace: float) -> str:
@@ -151,6 +152,16 @@ class HomeBridge:
             sock.close()
             raise
         sock.setblocking(False)
+        # A flood paced on rig time arrives hundreds of times faster than the wall clock
+        # at --time-scale; the queue must hold it until the twin reads it, or the kernel,
+        # not the terminal, would drop it. SO_RCVBUFFORCE passes rmem_max as root.
+        for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+            if option is not None:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, option, FLOOD_BUFFER)
+                    break
+                except OSError:
+                    continue
         self._sockets[port] = sock
         return sock
 
