@@ -24,7 +24,27 @@ RUNS_ON_A_RIG = sorted(
         "Neither the SM system nor a handy terminal can change the authentication ID",
         "The terminal's average current over a duty cycle projects a battery life "
         "of at least the declared years",
+        # The rig's signal generator pulses on the channel; its rogue device floods the LAN.
+        "Through a pulsed jammer on its channel the terminal still delivers its values",
+        *(
+            f"A flood of 1,800 {kind} on the home side is detected and reported, and metering goes on"
+            for kind in ("ECHONET Lite requests", "UDP datagrams of random octets")
+        ),
     ]
+)
+# The home-side restriction judges link-local IPv6 sources; this rig's home LAN is IPv4
+# (tests/rigs/profile/test_air_and_home_setup.py runs it on an IPv6 one).
+IPV6_HOME_LINK = "the home-side rules judge IPv6 link-local sources"
+REQUEST_FAMILIES = (
+    "Get requests for its whitelisted properties",
+    "Get requests for properties outside its whitelist",
+    "requests to objects it does not hold",
+    "SetC requests",
+    "SetI requests",
+    "SetGet requests",
+    "INF_REQ requests",
+    "malformed frames",
+    "requests from unexpected source addresses",
 )
 INJECTOR = "needs an injector radio"
 CAPABILITY_SKIPS = {
@@ -33,6 +53,11 @@ CAPABILITY_SKIPS = {
     "The terminal drops a frame under a wrong key and keeps working": INJECTOR,
     "The terminal drops a frame replayed with an old frame counter and keeps working": INJECTOR,
     "The terminal drops a frame from an unauthenticated address and keeps working": INJECTOR,
+    **{
+        f"A rogue device's {family} get only what the whitelist allows": IPV6_HOME_LINK
+        for family in REQUEST_FAMILIES
+    },
+    "A UDP port probe of the terminal's home side finds only the declared ports open": IPV6_HOME_LINK,
 }
 
 
