@@ -65,10 +65,6 @@ class FrameFlood(StrEnum):
     MIXED = "forged frames of every kind"
 
 
-# Lateness below this is the clock's own rounding, not time spent sending.
-ON_SCHEDULE_S = 1e-9
-
-
 class HomeFlood(StrEnum):
     """What a flood on the home side is made of."""
 
@@ -309,6 +305,10 @@ class FloodRun:
     rate: float
     started: float
     ended: float
+
+
+# Lateness below this is the clock's own rounding, not time spent sending.
+ON_SCHEDULE_S = 1e-9
 
 
 def pace(clock: Clock, items: Sequence[Item], send: Callable[[Item], None], *, rate: float) -> FloodRun:
