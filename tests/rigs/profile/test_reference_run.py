@@ -64,7 +64,8 @@ CAPABILITY_SKIPS = {
 @pytest.fixture(scope="module")
 def reference_run(module_folder) -> HilRun:
     with emulated_rig(module_folder, pace=CI_PACE) as rig:
-        return run_hil(module_folder, rig.env())
+        # A day of pulsed jamming and two hour-long floods are about 7 minutes at x300.
+        return run_hil(module_folder, rig.env(), timeout_s=900)
 
 
 def test_every_scenario_tagged_for_hil_passes_against_the_reference(reference_run: HilRun):
