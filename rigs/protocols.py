@@ -45,13 +45,35 @@ class JammerProtocol(Protocol):
         """Take the instrument with its carrier off; return its identity (``*IDN?``)."""
         ...
 
-    def jam(self, channel_frequency_mhz: float, power_dbm: float) -> None: ...
+    def jam(self, channel_frequency_mhz: float, power_dbm: float, duty: float = 1.0) -> None:
+        """The carrier on, on for ``duty`` of the time (1.0: steady; less: pulsed)."""
+        ...
 
     def stop(self) -> None: ...
 
     def close(self) -> None:
         """Switch the carrier off, then let the instrument go."""
         ...
+
+
+@runtime_checkable
+class AttenuatorProtocol(Protocol):
+    """Sets how strong the bench's smart meter appears to the terminal (NAT-2.3-B)."""
+
+    def open(self) -> str:
+        """Take the instrument; return its identity (``*IDN?``)."""
+        ...
+
+    def set_rssi_dbm(self, rssi_dbm: float) -> float:
+        """Attenuate the bench radio's path so the terminal sees it at ``rssi_dbm``; return
+        the level made (the attenuator's nearest step)."""
+        ...
+
+    def reaches(self, rssi_dbm: float) -> bool:
+        """Whether the rig can make ``rssi_dbm`` at the terminal."""
+        ...
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -34,6 +35,7 @@ from rigs.drivers.homelansocket import HomeLanSocket
 from rigs.drivers.injectorzep import ZepInjector
 from rigs.drivers.maintenanceconsole import MaintenanceConsole
 from rigs.drivers.modbusio import ModbusIoModule
+from rigs.drivers.scpiattenuator import ScpiAttenuator
 from rigs.drivers.scpipowersupply import ScpiPowerSupply
 from rigs.drivers.scpisignalgenerator import ScpiSignalGenerator
 from rigs.drivers.skstackradio import SkStackRadio
@@ -41,6 +43,7 @@ from rigs.drivers.snifferpcap import PcapSniffer
 from rigs.drivers.snifferzep import ZepSniffer
 from rigs.profile import plugins
 from rigs.protocols import (
+    AttenuatorProtocol,
     DigitalIoProtocol,
     HomeLanProtocol,
     InjectorProtocol,
@@ -118,6 +121,23 @@ class MaintenancePortEntry(RoleEntry):
 class HomeLanEntry(RoleEntry):
     role: Literal["home-lan"]
     network: NetworkInterface
+    # The bench's rogue device (NAT-3.1-T2, NAT-3.1-T4): its own address on the LAN, which
+    # must be this host's; left out, the home-side attacks are not applicable on the rig.
+    rogue_address: IPv4Address | IPv6Address | None = None
+    # The terminal's home-side address: the one address off this host the rogue may send
+    # to (rigs/drivers/homelansocket.py refuses every other).
+    terminal_address: IPv4Address | IPv6Address | None = None
+
+    @model_validator(mode="after")
+    def _one_family(self) -> HomeLanEntry:
+        for field, value in (
+            ("rogue_address", self.rogue_address),
+            ("terminal_address", self.terminal_address),
+        ):
+            if value is not None and value.version != self.network.address.version:
+                message = f"an IPv{value.version} address on an IPv{self.network.address.version} LAN"
+                raise field_error("home-lan", (field,), str(value), "address_family", message)
+        return self
 
 
 class PowerSupplyEntry(RoleEntry):
@@ -135,6 +155,21 @@ class SignalGeneratorEntry(RoleEntry):
     # The most the rig may radiate or inject: the shield box's or attenuator's rating.
     # The driver refuses a jam above it; the HIL profile jams at it.
     max_power_dbm: Annotated[float, Field(gt=-150, le=30)]
+
+
+class AttenuatorEntry(RoleEntry):
+    """A step attenuator in the path from the bench's Wi-SUN module to the terminal."""
+
+    role: Literal["attenuator"]
+    visa: VisaInstrument
+    # Where the attenuator hangs on its driver (a Keysight 11713C: two banks, X and Y).
+    bank: Literal[1, 2] = 1
+    output: Literal["X", "Y"] = "X"
+    step_db: Annotated[float, Field(gt=0, le=20)] = 10.0
+    max_db: Annotated[float, Field(gt=0, le=150)] = 110.0
+    # The RSSI the terminal sees from the bench's module with no attenuation, measured
+    # once for the rig; the apparent RSSI is this less the attenuation.
+    rssi_at_0_db_dbm: Annotated[float, Field(ge=-120, le=0)]
 
 
 class DigitalIoEntry(RoleEntry):
@@ -300,6 +335,14 @@ ROLES: Mapping[str, Binding] = {
             entry=SignalGeneratorEntry,
             provides=JammerProtocol,
             driver=ScpiSignalGenerator,
+            probe=Probe.IDENTIFY,
+        ),
+        Binding(
+            role="attenuator",
+            what="the bench meter's apparent signal strength at the terminal (NAT-2.3-B)",
+            entry=AttenuatorEntry,
+            provides=AttenuatorProtocol,
+            driver=ScpiAttenuator,
             probe=Probe.IDENTIFY,
         ),
         Binding(

@@ -114,6 +114,10 @@ class HomeNetwork:
     def add_monitor(self, monitor: Handler) -> None:
         self._monitors.append(monitor)
 
+    def listening_ports(self, address: str) -> set[int]:
+        """The UDP ports a node listens on (a bridge to a real LAN opens the same)."""
+        return {port for (listener, port) in self._listeners if listener == address}
+
     def send(
         self, *, src: str, src_port: int, dst: str, dst_port: int, payload: bytes, via: str | None = None
     ) -> HomeDatagram:

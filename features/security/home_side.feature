@@ -14,7 +14,7 @@ Feature: The terminal's home side answers only its declared ECHONET Lite whiteli
     Given a smart meter "SM-1" with the terminal's Pairing ID
     And a rogue device on the home network
 
-  @req:NAT-3.1-T2
+  @req:NAT-3.1-T2 @hil
   Scenario Outline: A rogue device's <requests> get only what the whitelist allows
     When the terminal is powered on
     And the terminal joins "SM-1"
@@ -35,7 +35,7 @@ Feature: The terminal's home side answers only its declared ECHONET Lite whiteli
       | malformed frames                                  |
       | requests from unexpected source addresses         |
 
-  @req:NAT-3.1-T2
+  @req:NAT-3.1-T2 @hil
   Scenario: A UDP port probe of the terminal's home side finds only the declared ports open
     When the terminal is powered on
     And the terminal joins "SM-1"

@@ -18,7 +18,7 @@ Feature: Communication quality under radio interference
     And a metering device on the home side with ID "FE0011223344AA01"
     And the HES has the terminal commissioned with that metering device
 
-  @req:THK-13-HOP
+  @req:THK-13-HOP @hil
   Scenario: Through a pulsed jammer on its channel the terminal still delivers its values
     When the terminal is powered on
     And the terminal joins "SM-1"

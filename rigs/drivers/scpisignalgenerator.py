@@ -1,9 +1,18 @@
-"""An RF signal generator on SCPI as the jammer: an unmodulated carrier on a channel.
+"""An RF signal generator on SCPI as the jammer: a carrier on a channel, steady or pulsed.
 
 SCPI-99 commands: ``[SOURce:]FREQuency`` (Hz), ``[SOURce:]POWer`` (dBm),
 ``OUTPut:MODulation`` and ``OUTPut[:STATe]``. The carrier is set up before the output is
 switched on, and never above the rig's ``max_power_dbm``: the rig file states what the
 shield box or the attenuator takes, and the radio law allows nothing radiated outside it.
+
+A pulsed jammer (THK-13-HOP: short pulses that destroy a share of the frames on the
+channel) is the carrier under internal pulse modulation, in the subsystem's words of the
+Keysight X-Series (MXG/EXG) programming reference: ``[SOURce:]PULM:SOURce INTernal``,
+``PULM:SOURce:INTernal FRUN`` (free-running), ``PULM:INTernal:PERiod`` and
+``PULM:INTernal:PWIDth`` (seconds), ``PULM:STATe``, with ``OUTPut:MODulation ON``. The
+period is ``PULSE_PERIOD_S``, long against a frame (a 127-octet frame lasts about 11 ms
+at 100 kb/s), so a frame is hit about as often as the carrier is on: the duty is the
+share of frames destroyed. A steady carrier switches pulse modulation off.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ from rigs.resources import VisaInstrument
 
 if TYPE_CHECKING:
     from rigs.roles import SignalGeneratorEntry  # the table imports this driver
+
+PULSE_PERIOD_S = 1.0
 
 
 class ScpiSignalGenerator:
@@ -43,8 +54,12 @@ class ScpiSignalGenerator:
         finally:
             self.session.close()
 
-    def jam(self, channel_frequency_mhz: float, power_dbm: float) -> None:
+    def jam(self, channel_frequency_mhz: float, power_dbm: float, duty: float = 1.0) -> None:
+        """The carrier on ``channel_frequency_mhz`` at ``power_dbm``, on for ``duty`` of the
+        time (1.0: steady)."""
         frequency_hz = round(channel_frequency_mhz * 1e6)
+        if not 0.0 < duty <= 1.0:
+            raise RigError(self.session.name, "PULM:INT:PWID", f"a duty of {duty} is not within (0, 1]")
         if power_dbm > self.max_power_dbm:
             raise RigError(
                 self.session.name,
@@ -54,7 +69,17 @@ class ScpiSignalGenerator:
         if frequency_hz <= 0:
             raise RigError(self.session.name, f"FREQ {frequency_hz}", "a carrier needs a positive frequency")
         session = self._ready()
-        session.write("OUTP:MOD OFF")
+        session.write("OUTP OFF")  # a pulse set-up never shows half-made on the air
+        if duty < 1.0:
+            session.write("PULM:SOUR INT")
+            session.write("PULM:SOUR:INT FRUN")
+            session.write(f"PULM:INT:PER {PULSE_PERIOD_S:.6f}")
+            session.write(f"PULM:INT:PWID {PULSE_PERIOD_S * duty:.6f}")
+            session.write("PULM:STAT ON")
+            session.write("OUTP:MOD ON")
+        else:
+            session.write("PULM:STAT OFF")
+            session.write("OUTP:MOD OFF")
         session.write(f"FREQ {frequency_hz}")
         session.write(f"POW {power_dbm:.2f}")
         session.write("OUTP ON")

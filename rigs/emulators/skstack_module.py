@@ -242,6 +242,17 @@ class EmulatedModule:
         )
         return self.terminal
 
+    @property
+    def rssi_dbm(self) -> float:
+        """The level at which the terminal hears the module's smart meter."""
+        return self._rssi_dbm
+
+    def set_rssi_dbm(self, rssi_dbm: float) -> None:
+        """The rig's attenuator moved: the meter's link, now and after the next SKSTART."""
+        self._rssi_dbm = rssi_dbm
+        if self.meter is not None:
+            self.medium.set_link(self.meter.config.name, TERMINAL_PORT, rssi_dbm=rssi_dbm)
+
     def _reset_state(self) -> None:
         self.registers = _register_defaults()
         # SA2 switches the RSSI column into ERXUDP on the C family; momonga writes it to a

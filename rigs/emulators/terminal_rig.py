@@ -32,6 +32,10 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
   key for every SKSTART, drawn from the seed and handed to the rig file as
   ``IOTROUTE_RIG_GROUP_KEY`` (a secret: written to ``--rig-env`` and the command's
   environment, never printed).
+* the RF instruments (``rf_instruments``): a signal generator whose carrier jams the
+  twins' medium on its channel, steady or pulsed (THK-13-HOP), and a step attenuator that
+  sets the level at which the terminal hears the module's smart meter (``--rssi-at-0-db``
+  with no attenuation), SCPI on loopback TCP ports (``rigs/emulators/rig.yaml``).
 
 **Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
 ``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
@@ -48,7 +52,8 @@ When every part is ready the launcher writes the rig file's variables
 (``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``,
 ``IOTROUTE_RIG_POWER_SUPPLY_PORT``, ``IOTROUTE_RIG_SNIFFER_PIPE``,
 ``IOTROUTE_RIG_SNIFFER_ZEP_PORT``, ``IOTROUTE_RIG_INJECTOR_PORT``,
-``IOTROUTE_RIG_GROUP_KEY``) as
+``IOTROUTE_RIG_GROUP_KEY``, ``IOTROUTE_RIG_SIGNAL_GENERATOR_PORT``,
+``IOTROUTE_RIG_ATTENUATOR_PORT``) as
 ``NAME=value`` lines to ``--rig-env`` (written whole at once, so a reader never sees half
 of it) and prints them. With ``-- COMMAND...`` it runs the command with those variables
 set and stops when it ends, exiting with its status.
@@ -58,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import os
 import queue
 import selectors
@@ -82,6 +88,7 @@ from conformance.twin.terminal.reference import TERMINAL_HOME_ADDRESS
 from rigs.emulators.air import EmulatedAir, free_udp_port
 from rigs.emulators.io_module import IO_POINTS, IoModule
 from rigs.emulators.power_supply import EmulatedPowerSupply
+from rigs.emulators.rf_instruments import EmulatedAttenuator, EmulatedSignalGenerator
 from rigs.emulators.skstack_module import (
     DEFAULT_MAC,
     SKAPPVER_VERSION,
@@ -100,10 +107,14 @@ ENV_SNIFFER_ZEP_PORT = "IOTROUTE_RIG_SNIFFER_ZEP_PORT"
 ENV_INJECTOR_PORT = "IOTROUTE_RIG_INJECTOR_PORT"
 ENV_GROUP_KEY = "IOTROUTE_RIG_GROUP_KEY"
 SECRET_VARIABLES = frozenset({ENV_GROUP_KEY})
+ENV_SIGNAL_GENERATOR_PORT = "IOTROUTE_RIG_SIGNAL_GENERATOR_PORT"
+ENV_ATTENUATOR_PORT = "IOTROUTE_RIG_ATTENUATOR_PORT"
+RSSI_AT_0_DB_DBM = -40.0  # rigs/emulators/rig.yaml: atten.rssi_at_0_db_dbm
 DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.yaml, role home-lan
 DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
 TICK_S = 0.005
 MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
+FLOOD_BUFFER = 16 << 20  # octets queued at the terminal's home ports: a whole home-side flood
 
 
 def app_version(pace: float) -> str:
@@ -112,9 +123,15 @@ def app_version(pace: float) -> str:
 
 
 class HomeBridge:
-    """The terminal twin's home network joined to a real UDP socket: what the terminal sends
-    to the metering device (unicast or its multicast discovery) goes to the bench's meter
-    at ``meter``; what comes back enters the home network from the meter's address.
+    """The terminal twin's home network joined to a real LAN: what the terminal sends to the
+    metering device (unicast or its multicast discovery) goes to the bench's meter at
+    ``meter``; what comes back enters the home network from the meter's address.
+
+    Any other host of the LAN (the bench's rogue device) reaches the terminal too: the
+    bridge opens, at the terminal's address, every UDP port the twin listens on (a port it
+    does not is closed, and the host's stack answers ICMP port unreachable, RFC 4443 §3.1),
+    and sends the terminal's answers back to whoever asked. IPv4 or IPv6: a link-local
+    terminal address is scoped to ``interface``.
 
     ECHONET Lite Part 2 §3.1: UDP port 3610 at both ends, which is why the terminal's end
     sits on a loopback address of its own."""
@@ -125,40 +142,104 @@ class HomeBridge:
         *,
         terminal: tuple[str, int] = DEFAULT_HOME_TERMINAL,
         meter: tuple[str, int] = DEFAULT_HOME_METER,
+        interface: str = "lo",
     ) -> None:
         self._network = network
-        self.meter = meter
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.socket.bind(terminal)
-        self.socket.setblocking(False)
-        self.address = "{}:{}".format(*self.socket.getsockname())
+        self.meter = (_plain(meter[0]), meter[1])
+        host = ipaddress.ip_address(terminal[0])
+        self._family = socket.AF_INET if host.version == 4 else socket.AF_INET6
+        self._scope = socket.if_nametoindex(interface) if host.version == 6 and host.is_link_local else 0
+        self._host = str(host)
+        self._sockets: dict[int, socket.socket] = {}
+        self._peers: set[str] = set()  # LAN hosts other than the meter that spoke to the terminal
+        self._open = True
+        self.socket = self._bind(terminal[1])
+        self.address = f"{terminal[0]}:{terminal[1]}"
         network.listen(METER_ADDRESS, echonet.ECHONET_PORT, self._to_meter)
+        network.add_monitor(self._from_terminal)
+
+    def _where(self, host: str, port: int) -> tuple:
+        return (host, port) if self._family == socket.AF_INET else (host, port, 0, self._scope)
+
+    def _bind(self, port: int) -> socket.socket:
+        sock = socket.socket(self._family, socket.SOCK_DGRAM)
+        try:
+            sock.bind(self._where(self._host, port))
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        # A flood paced on rig time arrives hundreds of times faster than the wall clock
+        # at --time-scale; the queue must hold it until the twin reads it, or the kernel,
+        # not the terminal, would drop it. SO_RCVBUFFORCE passes rmem_max as root.
+        for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+            if option is not None:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, option, FLOOD_BUFFER)
+                    break
+                except OSError:
+                    continue
+        self._sockets[port] = sock
+        return sock
 
     def _to_meter(self, datagram: HomeDatagram) -> None:
         # Nobody listens yet (no scenario running): the LAN drops it, as a switch would.
         with contextlib.suppress(OSError):
-            self.socket.sendto(datagram.payload, self.meter)
+            self.socket.sendto(datagram.payload, self._where(*self.meter))
+
+    def _from_terminal(self, datagram: HomeDatagram) -> None:
+        """The terminal's datagrams to a LAN host other than the meter: out from its port."""
+        if not self._open or datagram.src != TERMINAL_HOME_ADDRESS or datagram.dst not in self._peers:
+            return
+        sock = self._sockets.get(datagram.src_port)
+        if sock is None:
+            with contextlib.suppress(OSError):
+                sock = self._bind(datagram.src_port)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.sendto(datagram.payload, self._where(datagram.dst, datagram.dst_port))
+
+    def sync_ports(self) -> None:
+        """The ports the twin listens on now, open at the terminal's address; the others closed."""
+        wanted = self._network.listening_ports(TERMINAL_HOME_ADDRESS) | {echonet.ECHONET_PORT}
+        for port in wanted - set(self._sockets):
+            with contextlib.suppress(OSError):
+                self._bind(port)
+        for port in set(self._sockets) - wanted:
+            self._sockets.pop(port).close()
 
     def read(self) -> None:
-        while True:
-            try:
-                payload, (host, port) = self.socket.recvfrom(65535)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return  # an ICMP port-unreachable for an earlier datagram: nothing to read
-            source = METER_ADDRESS if (host, port) == self.meter else host
-            self._network.send(
-                src=source,
-                src_port=port,
-                dst=TERMINAL_HOME_ADDRESS,
-                dst_port=echonet.ECHONET_PORT,
-                payload=payload,
-            )
+        for port, sock in list(self._sockets.items()):
+            while True:
+                try:
+                    payload, sender = sock.recvfrom(65535)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError:
+                    break  # an ICMP port-unreachable for an earlier datagram: nothing to read
+                host = _plain(sender[0])
+                source = METER_ADDRESS if (host, sender[1]) == self.meter else host
+                if source != METER_ADDRESS:
+                    self._peers.add(host)
+                self._network.send(
+                    src=source,
+                    src_port=sender[1],
+                    dst=TERMINAL_HOME_ADDRESS,
+                    dst_port=port,
+                    payload=payload,
+                )
 
     def close(self) -> None:
+        self._open = False
         self._network.unlisten(METER_ADDRESS, echonet.ECHONET_PORT)
-        self.socket.close()
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
+
+
+def _plain(address: str) -> str:
+    """``fe80::1%lo`` -> ``fe80::1``, in the address's canonical form."""
+    return str(ipaddress.ip_address(address.strip("[]").split("%", 1)[0]))
 
 
 class MaintenanceLine:
@@ -200,9 +281,11 @@ class TerminalRig:
         led_input: int = 0,
         supply: EmulatedPowerSupply | None = None,
         air: EmulatedAir | None = None,
+        instruments: Sequence[EmulatedSignalGenerator | EmulatedAttenuator] = (),
     ) -> None:
         self.module, self.io, self.bridge, self.supply = module, io, bridge, supply
         self.air = air
+        self.instruments = tuple(instruments)  # they answer their hosts by themselves
         self.power_coil, self.led_input = power_coil, led_input
         self.powered = False
 
@@ -266,6 +349,8 @@ def serve(
     if rig.air is not None:
         injector = rig.air.bridge
         selector.register(injector.socket, selectors.EVENT_READ, lambda: injector.read() or b"")
+    for instrument in rig.instruments:
+        instrument.register(selector)
     started = time.monotonic()
     try:
         while not stop and not until():
@@ -280,6 +365,8 @@ def serve(
                     rig.module.receive(data)
                 else:
                     maintenance.receive(data)
+            rig.bridge.sync_ports()
+            rig.bridge.read()  # every tick: the ports it opens come and go with the twin
             rig.apply_coil_writes()
             rig.module.advance((time.monotonic() - started) * pace)
             if rig.supply is not None:
@@ -297,7 +384,7 @@ def serve(
 def _address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     try:
-        return host, int(port)
+        return _plain(host), int(port)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT") from None
 
@@ -317,10 +404,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--variant", choices=("bp35a1", "bp35c2"), default="bp35a1", help="radio layout")
     parser.add_argument("--home-meter", type=_address, default=DEFAULT_HOME_METER, metavar="HOST:PORT")
     parser.add_argument("--home-terminal", type=_address, default=DEFAULT_HOME_TERMINAL, metavar="HOST:PORT")
+    parser.add_argument("--home-interface", default="lo", help="the interface of a link-local home LAN")
     parser.add_argument("--power-coil", type=int, default=0, help="the relay coil of the terminal's supply")
     parser.add_argument("--led-input", type=int, default=0, help="the discrete input that senses its LED")
     parser.add_argument("--garbage-every", type=float, metavar="S", help="a malformed radio line every S s")
     parser.add_argument("--no-air", action="store_true", help="serve no sniffer feed and no injector bridge")
+    parser.add_argument(
+        "--rssi-at-0-db",
+        type=float,
+        default=RSSI_AT_0_DB_DBM,
+        metavar="DBM",
+        help="the meter's level at the terminal with the attenuator at 0 dB",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND: run it, then stop")
     return parser
 
@@ -349,7 +444,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         group_key=group_key,
     )
     try:
-        bridge = HomeBridge(module.home.network, terminal=args.home_terminal, meter=args.home_meter)
+        bridge = HomeBridge(
+            module.home.network,
+            terminal=args.home_terminal,
+            meter=args.home_meter,
+            interface=args.home_interface,
+        )
     except OSError as exc:
         host, port = args.home_terminal
         print(f"--home-terminal {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
@@ -363,6 +463,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     radio, console = PtyEndpoint(), PtyEndpoint()
     model = CurrentModel(module.medium, TERMINAL_PORT, lambda: module.terminal)
     supply = EmulatedPowerSupply(model, lambda: module.scheduler.now)
+    generator = EmulatedSignalGenerator(module.medium, lambda: module.rssi_dbm)
+    attenuator = EmulatedAttenuator(
+        module.set_rssi_dbm,
+        rssi_at_0_db_dbm=args.rssi_at_0_db,
+        attenuation_db=max(0.0, args.rssi_at_0_db - module.rssi_dbm),
+    )
     try:
         io_port = io.start()
         rig = TerminalRig(
@@ -373,6 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             led_input=args.led_input,
             supply=supply,
             air=air,
+            instruments=(generator, attenuator),
         )
         maintenance = MaintenanceLine(console, lambda: module.terminal)
         variables = {
@@ -380,6 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ENV_MAINTENANCE: console.address,
             ENV_DIGITAL_IO_PORT: str(io_port),
             ENV_POWER_SUPPLY_PORT: str(supply.port),
+            ENV_SIGNAL_GENERATOR_PORT: str(generator.port),
+            ENV_ATTENUATOR_PORT: str(attenuator.port),
         }
         if air is not None and group_key is not None:
             variables |= {
@@ -421,6 +530,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if air is not None:
             air.close()
         air_dir.cleanup()
+        generator.close()
+        attenuator.close()
         radio.close()
         console.close()
 

@@ -12,7 +12,7 @@ The parts are the rig file's resources, each built by its role's row of the role
 module's relay and the maintenance port for the terminal, the Wi-SUN module for the
 IoT route, the home LAN for the metering device, the signal generator for the jammer
 (opened with its carrier off when the first scenario is set up, and switched off again
-after any scenario that jammed).
+after any scenario that jammed), the attenuator for the smart meter's signal strength.
 
 Everything runs in the test's thread (the twins are not thread-safe, and the HES's
 SQLite store keeps to its thread); only the radio driver reads its line in a thread of
@@ -35,6 +35,7 @@ from conformance.sim.randomness import stream
 from conformance.sim.scheduler import Scheduler
 from conformance.twin.hes.head_end import TwinHeadEnd
 from rigs import RigError
+from rigs.drivers.homelansocket import HomeLanRogue
 from rigs.profile import plugins
 from rigs.profile.air import SniffedAir
 from rigs.profile.bench import HilBench
@@ -44,6 +45,7 @@ from rigs.profile.home import HilHome
 from rigs.profile.route import PORT_HANDLES, HilIotRoute, RadioRegistry, RigJammer
 from rigs.profile.terminal import HilTerminal, OperatorPower, ScenarioPort
 from rigs.protocols import (
+    AttenuatorProtocol,
     DigitalIoProtocol,
     HomeLanProtocol,
     InjectorProtocol,
@@ -83,6 +85,7 @@ class HilRig:
         self.clock = RigClock(tend=self.tend)
         self.notes: list[str] = []  # what the parts said when they were opened
         self._parts: dict[str, Any] = {}  # role -> its driver, built by the roles table
+        self._rogue: HomeLanRogue | None = None  # the home LAN's attacker, when a scenario wants one
         self._paced = False
         self._current: HilBench | None = None
         self._mark = 0
@@ -223,8 +226,37 @@ class HilRig:
     def injector(self, declaration: Declaration) -> InjectorProtocol | None:
         return self._part("injector", declaration)
 
+    def attenuator(self, declaration: Declaration) -> AttenuatorProtocol | None:
+        """The attenuator, opened when first asked for (its identity goes into the notes);
+        None when the rig has none."""
+        found = self._entry("attenuator")
+        if found is None:
+            return None
+        if "attenuator" not in self._parts:
+            attenuator: AttenuatorProtocol = self._part("attenuator", declaration)
+            try:
+                identity = attenuator.open()
+            except BaseException:
+                self._drop("attenuator")
+                raise
+            self._note(f"{found[0]}: attenuator {identity}")
+        return self._parts["attenuator"]
+
     def lan(self, declaration: Declaration) -> HomeLanProtocol | None:
         return self._part("home-lan", declaration)
+
+    def rogue(self) -> HomeLanRogue | None:
+        """The rogue device's sockets on the home LAN, opened for the session the first time
+        a scenario asks; None when the rig file names no ``rogue_address``."""
+        found = self._entry("home-lan")
+        if found is None or not isinstance(found[1], HomeLanEntry) or found[1].rogue_address is None:
+            return None
+        if self._rogue is None:
+            name, entry = found
+            terminal = None if entry.terminal_address is None else str(entry.terminal_address)
+            self._rogue = HomeLanRogue(name, entry.network, str(entry.rogue_address), terminal)
+            self._note(f"{name}: rogue device at {entry.rogue_address}")
+        return self._rogue
 
     # -- scenarios ----------------------------------------------------------------------------
 
@@ -262,6 +294,7 @@ class HilRig:
             injector=self.injector(declaration),
             group_keys=keys,
             seed=seed,
+            attenuator=self.attenuator(declaration),
         )
         hes = TwinHeadEnd(
             scheduler=scheduler, rng=stream(seed, "backhaul"), registry=registry, meters=route.meters
@@ -274,6 +307,7 @@ class HilRig:
             lambda: self.lan(declaration),
             meter_interface=declaration.metering.meter_interface,
             tend=self.tend,
+            open_rogue=self.rogue,
         )
         credentials = declaration.credentials
         # As route.provision does, untended: the scenario is not the rig's current one yet.
@@ -339,6 +373,8 @@ class HilRig:
         route.take_air()
         for payload, sender, port in datagrams:
             home.receive(payload, sender, port)
+        if isinstance(home, HilHome):
+            home.poll()
         bench.sync()
         self._heartbeat()
 
@@ -352,6 +388,8 @@ class HilRig:
     def close(self) -> None:
         if self.operator is not None:
             self.operator.close()
+        if self._rogue is not None:
+            self._rogue.close()
         for part in self._parts.values():
             closing = getattr(part, "close", None)
             if closing is not None:

@@ -54,10 +54,10 @@ transmits the bench's frames on the module's channel, and the forged probes run:
   sniffer and the group key.
 
 Interference (THK-13-HOP): where the rig has a signal generator (role
-``signal-generator``, ``rigs.roles``), ``jam`` puts its unmodulated carrier on the
-module's channel at the rig file's ``max_power_dbm``. A pulsed jammer (a share of the
-frames destroyed) needs pulse modulation, which the bench does not drive: not
-applicable.
+``signal-generator``, ``rigs.roles``), ``jam`` puts its carrier on the module's channel at
+the rig file's ``max_power_dbm``: steady, or pulsed for a share of the frames (internal
+pulse modulation, ``rigs.drivers.scpisignalgenerator``). Where the rig has an attenuator
+(role ``attenuator``), a smart meter's signal strength is set through it.
 
 Echo probes: the module cannot send ICMPv6 with a protection of the bench's choosing, so
 the probe is a DLMS/COSEM GET of the terminal's clock (IEC 62056-5-3), which every
@@ -96,7 +96,7 @@ from rigs.profile import air as forge
 from rigs.profile.air import ProbeReply, SniffedAir
 from rigs.profile.clock import RigClock
 from rigs.profile.tending import tended
-from rigs.protocols import InjectorProtocol, JammerProtocol, SmartMeterRadioProtocol
+from rigs.protocols import AttenuatorProtocol, InjectorProtocol, JammerProtocol, SmartMeterRadioProtocol
 
 # The module's UDP handles (SKUDPPORT 1..6): the first three as the modules ship, then DLMS.
 PORT_HANDLES = {1: echonet.ECHONET_PORT, 2: PANA_PORT, 3: DLMS_PORT}
@@ -185,8 +185,10 @@ class HilIotRoute:
         injector: InjectorProtocol | None = None,
         group_keys: tuple[bytes, ...] = (),
         seed: int = 1,
+        attenuator: AttenuatorProtocol | None = None,
     ) -> None:
         self._radio = radio
+        self._attenuator = attenuator
         self._clock = clock
         self._registry = registry
         self._tend = tend
@@ -270,9 +272,16 @@ class HilIotRoute:
             raise NotApplicable(
                 "SKSTACK-IP does not let the bench choose the PANA integrity algorithms offered"
             )
-        if setup.rssi_dbm != DEFAULT_RSSI_DBM:
+        if self._attenuator is not None:
+            if not self._attenuator.reaches(setup.rssi_dbm):
+                raise NotApplicable(
+                    f"the rig's attenuator cannot make {setup.rssi_dbm:g} dBm at the terminal"
+                )
+            self._attenuator.set_rssi_dbm(setup.rssi_dbm)
+        elif setup.rssi_dbm != DEFAULT_RSSI_DBM:
             raise NotApplicable(
-                f"the rig cannot set the link to {setup.rssi_dbm:g} dBm (no programmable attenuator)"
+                f"the rig cannot set the link to {setup.rssi_dbm:g} dBm "
+                "(no programmable attenuator, role attenuator)"
             )
         lifetime = max(setup.session_lifetime_s, MIN_SESSION_LIFETIME_S)
         channel = FIRST_CHANNEL if setup.channel is None else setup.channel
@@ -383,12 +392,7 @@ class HilIotRoute:
         self._check_meter(meter)
         if self._jammer is None:
             raise NotApplicable("the rig has no signal generator (role signal-generator) to jam the channel")
-        if duty < 1.0:
-            raise NotApplicable(
-                f"a pulsed jammer destroying {duty:.0%} of the frames needs pulse modulation; the bench "
-                "drives the rig's signal generator as a continuous carrier"
-            )
-        self._jammer.generator.jam(channel_frequency_mhz(self._channel), self._jammer.power_dbm)
+        self._jammer.generator.jam(channel_frequency_mhz(self._channel), self._jammer.power_dbm, duty)
         self.jamming = True
         return self._channel
 

@@ -190,6 +190,8 @@ def test_the_rig_file_is_re_emitted_from_the_validated_model(tmp_path: Path, mon
     monkeypatch.setenv("IOTROUTE_RIG_RADIO", "/dev/pts/7")
     monkeypatch.setenv("IOTROUTE_RIG_MAINTENANCE", "/dev/pts/8")
     monkeypatch.setenv("IOTROUTE_RIG_DIGITAL_IO_PORT", "5020")
+    monkeypatch.setenv("IOTROUTE_RIG_SIGNAL_GENERATOR_PORT", "5025")
+    monkeypatch.setenv("IOTROUTE_RIG_ATTENUATOR_PORT", "5026")
     emulated = ROOT / "rigs" / "emulators" / "rig.yaml"
     text = redacted_rig(emulated)
     assert text.startswith("# rig.yaml (read as UTF-8), re-emitted by the bench")

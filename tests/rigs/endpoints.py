@@ -1,5 +1,6 @@
 """Real endpoints on loopback for the rig tests: the emulated rig's I/O module (a pymodbus
-server), and TCP endpoints that pyserial opens as ``socket://`` ports.
+server), its RF instruments (SCPI on TCP), and TCP endpoints that pyserial opens as
+``socket://`` ports.
 
 They stand where hardware would be, over real sockets: the drivers under test cannot
 tell them from a Modbus TCP I/O module or a serial server.
@@ -8,13 +9,19 @@ tell them from a Modbus TCP I/O module or a serial server.
 from __future__ import annotations
 
 import contextlib
+import random
+import selectors
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from pymodbus.framer import FramerType
 
+from conformance.sim.radio import RadioMedium
+from conformance.sim.scheduler import Scheduler
 from rigs.emulators.io_module import IoModule
+from rigs.emulators.rf_instruments import EmulatedAttenuator, EmulatedSignalGenerator
 
 
 @contextlib.contextmanager
@@ -129,3 +136,47 @@ def mute_listener() -> Iterator[int]:
         for connection in accepted:
             connection.close()
         listener.close()
+
+
+@dataclass
+class RfInstruments:
+    """The emulated rig's signal generator and attenuator, served in a thread of their own."""
+
+    medium: RadioMedium
+    generator: EmulatedSignalGenerator
+    attenuator: EmulatedAttenuator
+    levels: list[float]  # what the attenuator told its module, in order
+
+
+@contextlib.contextmanager
+def rf_instruments(*, wanted_rssi_dbm: float = -60.0) -> Iterator[RfInstruments]:
+    """``rigs.emulators.rf_instruments`` on ephemeral loopback ports, with a twin medium of
+    their own, until the block ends."""
+    medium = RadioMedium(Scheduler(), random.Random(1))
+    levels: list[float] = []
+    generator = EmulatedSignalGenerator(medium, lambda: wanted_rssi_dbm)
+    attenuator = EmulatedAttenuator(levels.append, rssi_at_0_db_dbm=-40.0, attenuation_db=20.0)
+    selector = selectors.DefaultSelector()
+    generator.register(selector)
+    attenuator.register(selector)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            for key, _ in selector.select(timeout=0.01):
+                try:
+                    key.data()
+                except OSError:  # a test closed an instrument under the loop: it is gone
+                    with contextlib.suppress(KeyError, ValueError):
+                        selector.unregister(key.fileobj)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield RfInstruments(medium, generator, attenuator, levels)
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        generator.close()
+        attenuator.close()
+        selector.close()

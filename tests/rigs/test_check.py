@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import select
+import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +19,13 @@ from rigs import RigError
 from rigs.check import RADIO_STEPS, Finding, Step, check_rig, format_table, main, skver_probe
 from rigs.rigfile import load_rig
 from tests.rigs.drivers.test_skstack_radio import C_EINFO, emulator, scripted
-from tests.rigs.endpoints import line_endpoint, modbus_io_server, silent, skstack_version_responder
+from tests.rigs.endpoints import (
+    line_endpoint,
+    modbus_io_server,
+    rf_instruments,
+    silent,
+    skstack_version_responder,
+)
 
 ROOT = Path(__file__).parents[2]
 EMULATED = ROOT / "rigs" / "emulators" / "rig.yaml"
@@ -33,12 +40,15 @@ def emulators(monkeypatch: pytest.MonkeyPatch):
         emulator("--tcp", "0") as (_, radio, _started),
         line_endpoint(silent) as maintenance,
         modbus_io_server(device_id=1) as io,
+        rf_instruments() as rf,
     ):
         io.inputs[0] = True  # the terminal's LED is lit
         monkeypatch.setenv("IOTROUTE_RIG_RADIO", radio)
         monkeypatch.setenv("IOTROUTE_RIG_MAINTENANCE", maintenance.url)
         monkeypatch.setenv("IOTROUTE_RIG_DIGITAL_IO_PORT", str(io.port))
-        yield {"radio": radio, "maintenance": maintenance, "io": io}
+        monkeypatch.setenv("IOTROUTE_RIG_SIGNAL_GENERATOR_PORT", str(rf.generator.port))
+        monkeypatch.setenv("IOTROUTE_RIG_ATTENUATOR_PORT", str(rf.attenuator.port))
+        yield {"radio": radio, "maintenance": maintenance, "io": io, "rf": rf}
 
 
 def table_rows(out: str) -> dict[str, str]:
@@ -74,15 +84,20 @@ def test_the_check_identifies_every_emulated_instrument_and_port(emulators):
     assert lines[0] == f"rig emulated: {EMULATED}"
     assert lines[1].split() == ["resource", "role", "address", "status", "identity"]
     rows = table_rows(result.stdout)
-    assert set(rows) == {"radio", "maintenance", "psu", "jammer", "io", "home"}
+    assert set(rows) == {"radio", "maintenance", "psu", "jammer", "atten", "io", "home"}
     expected = {
         "radio": ("wisun-radio", emulators["radio"], "EVER 1.2.10, A1 family, ERXUDP binary"),
         "maintenance": ("maintenance-port", emulators["maintenance"].url, "port opened"),
         "psu": ("power-supply", "USB0::0x0000::0x3020::SIM000101::INSTR", "BENCHSIM,PS-3020,SIM000101,1.0.4"),
         "jammer": (
             "signal-generator",
-            "TCPIP0::192.168.10.22::inst0::INSTR",
-            "BENCHSIM,SG-6000,SIM000201,2.3.1",
+            f"TCPIP::127.0.0.1::{emulators['rf'].generator.port}::SOCKET",
+            "BENCHSIM,SG-6000-TCP,SIM000202,2.3.1",
+        ),
+        "atten": (
+            "attenuator",
+            f"TCPIP::127.0.0.1::{emulators['rf'].attenuator.port}::SOCKET",
+            "BENCHSIM,AT-11713-TCP,SIM000302,1.0.2",
         ),
         "io": ("digital-io", f"tcp 127.0.0.1:{emulators['io'].port} unit 1", "power relay off, LED input on"),
         "home": ("home-lan", "lo 127.0.0.1", "lo index"),
@@ -92,7 +107,9 @@ def test_the_check_identifies_every_emulated_instrument_and_port(emulators):
         assert f" {role} " in row and address in row and identity in row, row
         assert row.split()[1:2] == [role]
         assert "  ok  " in row, row
-    assert lines[-1] == "6 of 6 resources ok"
+    assert lines[-1] == "7 of 7 resources ok"
+    # The check switched nothing on: no carrier on the air, the attenuator where it was.
+    assert emulators["rf"].generator.jammed is None and emulators["rf"].levels == []
     # The radio was opened as a scenario opens it, each step printed under the table.
     steps = steps_of(result.stdout, "radio")
     assert [(step[0], step[1]) for step in steps] == [(name, "ok") for name in RADIO_STEPS]
@@ -116,24 +133,28 @@ def test_a_broken_rig_file_stops_the_check_with_its_one_line_error(tmp_path: Pat
 
 
 def test_a_resource_that_is_absent_is_an_error_row_and_the_others_are_still_checked(
-    tmp_path, emulators, capsys
+    tmp_path, emulators, capsys, monkeypatch
 ):
     emulators["io"].stop()
+    with socket.socket() as gone:  # a port nobody listens on: the jammer went
+        gone.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("IOTROUTE_RIG_SIGNAL_GENERATOR_PORT", str(gone.getsockname()[1]))
     rig_file = tmp_path / "rig.yaml"
     text = EMULATED.read_text().replace("instruments.yaml@sim", f"{EMULATED.parent / 'instruments.yaml'}@sim")
     rig_file.write_text(
         text.replace(
-            "address: TCPIP0::192.168.10.22::inst0::INSTR", "address: TCPIP0::192.168.10.99::inst0::INSTR"
+            "address: USB0::0x0000::0x3020::SIM000101::INSTR", "address: TCPIP0::192.168.10.99::inst0::INSTR"
         )
     )
     assert main([str(rig_file)]) == 1
     out = capsys.readouterr().out
     rows = table_rows(out)
     assert "error: connect: cannot reach tcp 127.0.0.1:" in rows["io"]
-    assert "error: *IDN?: no complete answer" in rows["jammer"]
-    for name in ("radio", "maintenance", "psu", "home"):
+    assert "error: *IDN?: no complete answer" in rows["psu"]
+    assert "  error: " in rows["jammer"], rows["jammer"]
+    for name in ("radio", "maintenance", "atten", "home"):
         assert "  ok  " in rows[name], rows[name]
-    assert out.splitlines()[-1] == "4 of 6 resources ok"
+    assert out.splitlines()[-1] == "4 of 7 resources ok"
 
 
 def test_a_radio_that_does_not_answer_skver_is_an_error_row_within_its_timeout(tmp_path, monkeypatch):

@@ -20,6 +20,8 @@ ENVIRONMENT = {
     "IOTROUTE_RIG_RADIO": "/dev/pts/7",
     "IOTROUTE_RIG_MAINTENANCE": "socket://127.0.0.1:7001",
     "IOTROUTE_RIG_DIGITAL_IO_PORT": "5020",
+    "IOTROUTE_RIG_SIGNAL_GENERATOR_PORT": "5025",
+    "IOTROUTE_RIG_ATTENUATOR_PORT": "5026",
 }
 
 SECOND_SUPPLY = """
@@ -63,6 +65,7 @@ def test_the_emulated_rig_loads_with_the_emulators_ports_from_the_environment():
         "maintenance-port": "serial",
         "power-supply": "visa",
         "signal-generator": "visa",
+        "attenuator": "visa",
         "digital-io": "modbus",
         "home-lan": "network",
     }
@@ -101,10 +104,10 @@ def test_a_devices_file_next_to_the_rig_file_is_found_from_anywhere(rig_copy: Pa
     assert isinstance(psu, PowerSupplyEntry)
     assert psu.visa.backend == f"{rig_copy.parent / 'instruments.yaml'}@sim"
     assert (psu.channel, psu.voltage_v, psu.current_limit_a) == (1, 3.6, 0.5)
+    # The jammer is the emulator's own on loopback TCP (pyvisa-py): no devices file.
     _, jammer = rig.find("signal-generator")
-    assert isinstance(jammer, SignalGeneratorEntry) and jammer.visa.devices_file == str(
-        rig_copy.parent / "instruments.yaml"
-    )
+    assert isinstance(jammer, SignalGeneratorEntry) and jammer.visa.devices_file is None
+    assert jammer.visa.backend == "@py"
 
 
 def test_the_desk_example_loads():
@@ -203,17 +206,17 @@ MISTAKES = [
         id="bad VISA address",
     ),
     pytest.param(
-        "      address: TCPIP0::192.168.10.22::inst0::INSTR\n      backend: instruments.yaml@sim\n",
-        '      address: TCPIP0::192.168.10.22::inst0::INSTR\n      backend: "@ni"\n',
-        "resources.jammer.visa.backend",
+        "      address: USB0::0x0000::0x3020::SIM000101::INSTR\n      backend: instruments.yaml@sim\n",
+        '      address: USB0::0x0000::0x3020::SIM000101::INSTR\n      backend: "@ni"\n',
+        "resources.psu.visa.backend",
         'backend: "@ni"',
         'must be "@py", "@ivi", "@sim" or "DEVICES.yaml@sim"',
         id="unknown VISA backend",
     ),
     pytest.param(
-        "      address: TCPIP0::192.168.10.22::inst0::INSTR\n      backend: instruments.yaml@sim\n",
-        "      address: TCPIP0::192.168.10.22::inst0::INSTR\n      backend: generators.yaml@sim\n",
-        "resources.jammer.visa.backend",
+        "      address: USB0::0x0000::0x3020::SIM000101::INSTR\n      backend: instruments.yaml@sim\n",
+        "      address: USB0::0x0000::0x3020::SIM000101::INSTR\n      backend: generators.yaml@sim\n",
+        "resources.psu.visa.backend",
         "backend: generators.yaml@sim",
         "generators.yaml does not exist",
         id="missing pyvisa-sim devices file",

@@ -13,11 +13,13 @@ from conformance.errors import BenchError
 from conformance.ics import load_declaration
 from rigs import rigfile
 from rigs.check import CHECKS
+from rigs.drivers.scpiattenuator import ScpiAttenuator
 from rigs.drivers.scpisignalgenerator import ScpiSignalGenerator
 from rigs.profile.rig import HilRig
-from rigs.protocols import JammerProtocol
+from rigs.protocols import AttenuatorProtocol, JammerProtocol
 from rigs.rigfile import load_rig
 from rigs.roles import ROLES, Opening, Probe, binding
+from tests.rigs.endpoints import rf_instruments
 from tests.seams import missing
 
 EMULATED = Path(__file__).parents[2] / "rigs" / "emulators" / "rig.yaml"
@@ -25,10 +27,14 @@ EMULATED = Path(__file__).parents[2] / "rigs" / "emulators" / "rig.yaml"
 
 @pytest.fixture
 def rig(monkeypatch: pytest.MonkeyPatch):
+    """The emulated rig file, its RF instruments served on loopback (the emulator's own)."""
     for name in ("IOTROUTE_RIG_RADIO", "IOTROUTE_RIG_MAINTENANCE"):
         monkeypatch.setenv(name, f"/dev/{name.lower()}")
     monkeypatch.setenv("IOTROUTE_RIG_DIGITAL_IO_PORT", "5020")
-    return load_rig(EMULATED)
+    with rf_instruments() as rf:
+        monkeypatch.setenv("IOTROUTE_RIG_SIGNAL_GENERATOR_PORT", str(rf.generator.port))
+        monkeypatch.setenv("IOTROUTE_RIG_ATTENUATOR_PORT", str(rf.attenuator.port))
+        yield load_rig(EMULATED)
 
 
 def test_each_row_names_its_role_s_entry_model_and_a_kind_of_resource() -> None:
@@ -74,13 +80,25 @@ def test_the_hil_rig_opens_the_signal_generator_once_with_its_carrier_off(rig) -
     jammer = hil.jammer(declaration)
     assert jammer is not None and isinstance(jammer.generator, ScpiSignalGenerator)
     assert jammer.power_dbm == 0.0  # the rig file's max_power_dbm
-    assert hil.notes == ["jammer: signal generator BENCHSIM,SG-6000,SIM000201,2.3.1, carrier off"]
+    assert hil.notes == ["jammer: signal generator BENCHSIM,SG-6000-TCP,SIM000202,2.3.1, carrier off"]
     again = hil.jammer(declaration)
     assert again is not None and again.generator is jammer.generator and len(hil.notes) == 1
     jammer.generator.jam(922.5, jammer.power_dbm)
     assert jammer.generator.session.query("OUTP?") == "ON"
     hil.close()
     assert not jammer.generator.session.is_open
+
+
+def test_the_hil_rig_opens_the_attenuator_once_and_names_it(rig) -> None:
+    hil = HilRig(rig)
+    declaration = load_declaration()
+    attenuator = hil.attenuator(declaration)
+    assert isinstance(attenuator, ScpiAttenuator) and isinstance(attenuator, AttenuatorProtocol)
+    assert hil.attenuator(declaration) is attenuator
+    assert hil.notes == ["atten: attenuator BENCHSIM,AT-11713-TCP,SIM000302,1.0.2"]
+    assert attenuator.set_rssi_dbm(-72) == -72.0
+    hil.close()
+    assert not attenuator.session.is_open
 
 
 def test_the_radio_is_opened_with_the_rig_file_s_options(rig, monkeypatch) -> None:

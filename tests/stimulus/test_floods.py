@@ -158,6 +158,36 @@ def test_pace_sends_at_the_rate_on_the_clock() -> None:
         floods.pace(clock, [1], lambda item: None, rate=0)
 
 
+class SlowSendClock:
+    """A rig's clock as the flood sees it: sending an item takes ``cost`` of its time."""
+
+    def __init__(self, cost: float) -> None:
+        self.time, self.cost = 0.0, cost
+
+    def now(self) -> float:
+        return self.time
+
+    def wait(self, seconds: float) -> None:
+        self.time += seconds
+
+
+def test_pace_keeps_the_rate_on_a_clock_that_runs_on_while_it_sends() -> None:
+    for cost in (0.01, 0.12):  # a fifth of the period, and more than two periods
+        clock = SlowSendClock(cost)
+        sent: list[float] = []
+
+        def send(item: int, clock: SlowSendClock = clock, sent: list[float] = sent) -> None:
+            sent.append(clock.time)
+            clock.time += clock.cost
+
+        run = floods.pace(clock, list(range(100)), send, rate=20)
+        rate = (len(sent) - 1) / (sent[-1] - sent[0])
+        # The declared rate while sending is cheaper than the period; as fast as sending
+        # goes when it is dearer (a rig slower than its flood says so in the run's rate).
+        assert rate == pytest.approx(min(20, 1 / cost), rel=0.01)
+        assert run.sent == 100
+
+
 # -- against the reference terminal twin ---------------------------------------------------
 
 

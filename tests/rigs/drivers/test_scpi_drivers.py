@@ -19,6 +19,8 @@ EMULATED = Path(__file__).parents[3] / "rigs" / "emulators"
 BACKEND = f"{EMULATED / 'instruments.yaml'}@sim"
 STUCK_SUPPLY = "TCPIP0::192.168.10.31::inst0::INSTR"
 NOWHERE = "TCPIP0::192.168.10.99::inst0::INSTR"
+# The pyvisa-sim signal generator (the emulated rig's own is the emulator's, on TCP).
+SIM_GENERATOR = "TCPIP0::192.168.10.22::inst0::INSTR"
 
 
 @pytest.fixture
@@ -26,6 +28,8 @@ def rig(monkeypatch: pytest.MonkeyPatch):
     for name in ("IOTROUTE_RIG_RADIO", "IOTROUTE_RIG_MAINTENANCE"):
         monkeypatch.setenv(name, f"/dev/{name.lower()}")
     monkeypatch.setenv("IOTROUTE_RIG_DIGITAL_IO_PORT", "5020")
+    monkeypatch.setenv("IOTROUTE_RIG_SIGNAL_GENERATOR_PORT", "5025")
+    monkeypatch.setenv("IOTROUTE_RIG_ATTENUATOR_PORT", "5026")
     return load_rig(EMULATED / "rig.yaml")
 
 
@@ -36,8 +40,8 @@ def supply(rig):
 
 
 @pytest.fixture
-def generator(rig):
-    with ScpiSignalGenerator.from_entry(*rig.find("signal-generator")) as driver:
+def generator():
+    with ScpiSignalGenerator("jammer", instrument(SIM_GENERATOR), max_power_dbm=0.0) as driver:
         yield driver
 
 
@@ -156,8 +160,7 @@ def test_the_jammer_refuses_more_power_than_the_rig_allows(generator):
 
 
 def test_power_the_generator_cannot_make_is_a_rig_error_from_its_error_queue():
-    address = "TCPIP0::192.168.10.22::inst0::INSTR"
-    with ScpiSignalGenerator("sg", instrument(address), max_power_dbm=30) as driver:
+    with ScpiSignalGenerator("sg", instrument(SIM_GENERATOR), max_power_dbm=30) as driver:
         with pytest.raises(RigError) as excinfo:
             driver.jam(channel_frequency_mhz=922.5, power_dbm=25)  # the emulated one stops at +18 dBm
         assert excinfo.value.command == "POW 25.00"
@@ -165,10 +168,30 @@ def test_power_the_generator_cannot_make_is_a_rig_error_from_its_error_queue():
         assert driver.session.query("OUTP?") == "OFF"  # the carrier was never switched on
 
 
-def test_closing_the_jammer_switches_its_carrier_off(rig):
-    name, entry = rig.find("signal-generator")
-    driver = ScpiSignalGenerator.from_entry(name, entry)
+def test_closing_the_jammer_switches_its_carrier_off():
+    driver = ScpiSignalGenerator("jammer", instrument(SIM_GENERATOR), max_power_dbm=0)
     driver.jam(channel_frequency_mhz=923.1, power_dbm=-40)
     driver.close()
-    with ScpiSession(name, entry.visa) as session:
+    with ScpiSession("jammer", instrument(SIM_GENERATOR)) as session:
         assert session.query("OUTP?") == "OFF"
+
+
+def test_a_pulsed_jammer_is_the_carrier_under_internal_pulse_modulation(generator):
+    generator.jam(channel_frequency_mhz=923.5, power_dbm=-10, duty=0.3)
+    session = generator.session
+    assert session.query("OUTP?") == "ON" and session.query("OUTP:MOD?") == "ON"
+    assert session.query("PULM:STAT?") == "ON" and session.query("PULM:SOUR?") == "INT"
+    assert session.query("PULM:SOUR:INT?") == "FRUN"
+    period, width = session.query_float("PULM:INT:PER?"), session.query_float("PULM:INT:PWID?")
+    assert width / period == pytest.approx(0.3)
+    # Back to a steady carrier: the modulation goes off with it.
+    generator.jam(channel_frequency_mhz=923.5, power_dbm=-10)
+    assert session.query("PULM:STAT?") == "OFF" and session.query("OUTP:MOD?") == "OFF"
+    assert session.query("OUTP?") == "ON"
+
+
+@pytest.mark.parametrize("duty", [0.0, -0.5, 1.5])
+def test_a_duty_outside_0_to_1_is_refused_before_anything_is_sent(generator, duty):
+    with pytest.raises(RigError, match=r"jammer: PULM:INT:PWID: a duty of .* is not within \(0, 1\]"):
+        generator.jam(channel_frequency_mhz=922.5, power_dbm=-20, duty=duty)
+    assert generator.session.query("OUTP?") == "OFF"

@@ -159,6 +159,8 @@ def test_an_unknown_maintenance_protocol_stops_the_run_before_anything_is_driven
         IOTROUTE_RIG_RADIO="/dev/null",
         IOTROUTE_RIG_MAINTENANCE="/dev/zero",
         IOTROUTE_RIG_DIGITAL_IO_PORT="5020",
+        IOTROUTE_RIG_SIGNAL_GENERATOR_PORT="5025",
+        IOTROUTE_RIG_ATTENUATOR_PORT="5026",
     )
     command = [sys.executable, "-m", "pytest", "features", "--profile", "hil", "--rig", str(RIG_FILE)]
     result = subprocess.run(

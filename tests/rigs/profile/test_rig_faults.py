@@ -35,6 +35,8 @@ UNUSED_PORTS = {
     "IOTROUTE_RIG_RADIO": "/dev/null",
     "IOTROUTE_RIG_MAINTENANCE": "/dev/zero",
     "IOTROUTE_RIG_DIGITAL_IO_PORT": "5020",
+    "IOTROUTE_RIG_SIGNAL_GENERATOR_PORT": "5025",
+    "IOTROUTE_RIG_ATTENUATOR_PORT": "5026",
 }
 
 
@@ -69,8 +71,13 @@ def test_the_rig_check_identifies_every_emulated_instrument_and_port(rig: Emulat
         "psu": ("power-supply", "USB0::0x0000::0x3020::SIM000101::INSTR", "BENCHSIM,PS-3020,SIM000101,1.0.4"),
         "jammer": (
             "signal-generator",
-            "TCPIP0::192.168.10.22::inst0::INSTR",
-            "BENCHSIM,SG-6000,SIM000201,2.3.1",
+            f"TCPIP::127.0.0.1::{rig.variables['IOTROUTE_RIG_SIGNAL_GENERATOR_PORT']}::SOCKET",
+            "BENCHSIM,SG-6000-TCP,SIM000202,2.3.1",
+        ),
+        "atten": (
+            "attenuator",
+            f"TCPIP::127.0.0.1::{rig.variables['IOTROUTE_RIG_ATTENUATOR_PORT']}::SOCKET",
+            "BENCHSIM,AT-11713-TCP,SIM000302,1.0.2",
         ),
         "io": ("digital-io", f"127.0.0.1:{rig.variables['IOTROUTE_RIG_DIGITAL_IO_PORT']}", "power relay off"),
         "home": ("home-lan", "lo 127.0.0.1", "lo index"),
@@ -79,7 +86,7 @@ def test_the_rig_check_identifies_every_emulated_instrument_and_port(rig: Emulat
     for name, (role, address, identity) in expected.items():
         assert rows[name].split()[1] == role and address in rows[name] and identity in rows[name], rows[name]
         assert "  ok  " in rows[name], rows[name]
-    assert result.stdout.splitlines()[-1] == "6 of 6 resources ok"
+    assert result.stdout.splitlines()[-1] == "7 of 7 resources ok"
 
 
 def test_an_io_module_that_stops_answering_breaks_one_scenario_and_the_next_still_runs(

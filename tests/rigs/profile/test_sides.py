@@ -8,6 +8,8 @@ show the same sides against a terminal.
 
 from __future__ import annotations
 
+import socket
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,12 +29,14 @@ from conformance.interfaces import (
 )
 from conformance.sim.radio import channel_frequency_mhz
 from conformance.sim.scheduler import Scheduler
+from rigs.drivers.homelansocket import HomeLanRogue
 from rigs.profile.bench import HilBench
 from rigs.profile.clock import RigClock
 from rigs.profile.hes import HilHeadEnd
 from rigs.profile.home import HilHome
 from rigs.profile.route import FIRST_CHANNEL, HilIotRoute, RadioRegistry, RigJammer
 from rigs.profile.terminal import HilTerminal
+from rigs.resources import NetworkInterface
 from tests.seams import members, missing
 
 MODULE = bytes.fromhex("001D129012345678")
@@ -77,14 +81,34 @@ class FakeGenerator:
     def open(self) -> str:
         return "BENCHSIM,SG-6000"
 
-    def jam(self, channel_frequency_mhz: float, power_dbm: float) -> None:
-        self.calls.append(("jam", channel_frequency_mhz, power_dbm))
+    def jam(self, channel_frequency_mhz: float, power_dbm: float, duty: float = 1.0) -> None:
+        self.calls.append(("jam", channel_frequency_mhz, power_dbm, duty))
 
     def stop(self) -> None:
         self.calls.append(("stop",))
 
     def close(self) -> None:
         self.calls.append(("close",))
+
+
+@dataclass
+class FakeAttenuator:
+    """A 10 dB-step attenuator from -40 dBm at 0 dB down to -150 dBm."""
+
+    levels: list[float] = field(default_factory=list)
+
+    def open(self) -> str:
+        return "BENCHSIM,AT-11713"
+
+    def reaches(self, rssi_dbm: float) -> bool:
+        return -150 <= rssi_dbm <= -40
+
+    def set_rssi_dbm(self, rssi_dbm: float) -> float:
+        self.levels.append(rssi_dbm)
+        return rssi_dbm
+
+    def close(self) -> None:
+        pass
 
 
 class Tending:
@@ -95,7 +119,9 @@ class Tending:
         self.count += 1
 
 
-def route(jammer: RigJammer | None = None, tend: Tending | None = None) -> HilIotRoute:
+def route(
+    jammer: RigJammer | None = None, tend: Tending | None = None, attenuator: FakeAttenuator | None = None
+) -> HilIotRoute:
     radio = FakeRadio()
     return HilIotRoute(
         radio=radio,  # type: ignore[arg-type]
@@ -103,6 +129,7 @@ def route(jammer: RigJammer | None = None, tend: Tending | None = None) -> HilIo
         registry=RadioRegistry(radio),  # type: ignore[arg-type]
         tend=tend or Tending(),
         jammer=jammer,
+        attenuator=attenuator,
     )
 
 
@@ -147,7 +174,7 @@ def test_the_route_says_why_a_rig_cannot_do_what_the_twin_does() -> None:
 
 def test_one_module_plays_one_plain_smart_meter() -> None:
     side = route()
-    with pytest.raises(NotApplicable, match="no programmable attenuator"):
+    with pytest.raises(NotApplicable, match=r"no programmable attenuator, role attenuator"):
         side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901", rssi_dbm=-90.0))
     with pytest.raises(NotApplicable, match="full smart meter"):
         side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901", occupied=3))
@@ -165,14 +192,23 @@ def test_the_route_jams_the_module_s_channel_with_the_rig_s_signal_generator() -
     generator = FakeGenerator()
     side = route(RigJammer(generator, power_dbm=-10.0))
     side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
-    with pytest.raises(NotApplicable, match="pulse modulation"):
-        side.jam("SM-1", duty=0.3)
-    assert generator.calls == [] and not side.jamming
     assert side.jam("SM-1") == FIRST_CHANNEL
-    assert generator.calls == [("jam", channel_frequency_mhz(FIRST_CHANNEL), -10.0)]
+    assert generator.calls == [("jam", channel_frequency_mhz(FIRST_CHANNEL), -10.0, 1.0)]
     side.stop_jamming()
     side.silence()  # already off: nothing more is sent
     assert generator.calls[1:] == [("stop",)] and not side.jamming
+    # A pulsed jammer: the carrier under pulse modulation, on for the share of frames.
+    assert side.jam("SM-1", duty=0.3) == FIRST_CHANNEL and side.jamming
+    assert generator.calls[2:] == [("jam", channel_frequency_mhz(FIRST_CHANNEL), -10.0, 0.3)]
+
+
+def test_the_route_sets_a_meter_s_signal_strength_with_the_rig_s_attenuator() -> None:
+    attenuator = FakeAttenuator()
+    side = route(attenuator=attenuator)
+    with pytest.raises(NotApplicable, match=r"the rig's attenuator cannot make -30 dBm at the terminal"):
+        side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901", rssi_dbm=-30.0))
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901", rssi_dbm=-75.0))
+    assert attenuator.levels == [-75.0]
 
 
 def test_a_rig_without_a_signal_generator_cannot_jam() -> None:
@@ -215,9 +251,52 @@ def test_the_home_side_on_a_rig_says_what_it_cannot_serve() -> None:
     bus = HilHome(Scheduler(), None, lambda: None, meter_interface="modbus-rtu")
     with pytest.raises(NotApplicable, match="meter bus"):
         bus.install_meter(MeterSpec(device_id=bytes(8)))
-    with pytest.raises(NotApplicable, match="no attacker"):
+    with pytest.raises(NotApplicable, match="no home-lan resource for a rogue device"):
         no_lan.add_rogue()
+    lan = NetworkInterface(interface="lo", address="127.0.0.1")
+    no_rogue = HilHome(Scheduler(), lan, lambda: None, meter_interface="echonet-lite")
+    with pytest.raises(NotApplicable, match="gives the home-lan no rogue_address"):
+        no_rogue.add_rogue()
     assert no_lan.traffic == [] and no_lan.bus_traffic == []
+
+
+def test_the_rig_s_rogue_device_records_what_it_sends_and_hears_in_the_port_mirror() -> None:
+    lan = NetworkInterface(interface="lo", address="127.0.0.1")
+    driver = HomeLanRogue("home", lan, "127.0.0.79")
+    home = HilHome(Scheduler(), lan, lambda: None, meter_interface="echonet-lite", open_rogue=lambda: driver)
+    try:
+        rogue = home.add_rogue()
+        with pytest.raises(BenchError, match="second rogue device"):
+            home.add_rogue()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as terminal:
+            terminal.bind(("127.0.0.80", 0))
+            port = terminal.getsockname()[1]
+            sent = rogue.send(b"\x10\x81\x00\x01", dst="127.0.0.80", dst_port=port)
+            assert (sent.src, sent.src_port, sent.dst, sent.dst_port) == (
+                "127.0.0.79",
+                3610,
+                "127.0.0.80",
+                port,
+            )
+            terminal.settimeout(2)
+            _, sender = terminal.recvfrom(100)
+            terminal.sendto(b"answer", sender)
+        deadline = time.monotonic() + 2
+        while len(home.traffic) < 2 and time.monotonic() < deadline:
+            home.poll()
+            time.sleep(0.01)
+        assert [(d.src, d.dst, d.payload) for d in home.traffic] == [
+            ("127.0.0.79", "127.0.0.80", b"\x10\x81\x00\x01"),
+            ("127.0.0.80", "127.0.0.79", b"answer"),
+        ]
+        assert rogue.sent == home.traffic[:1]
+        # What a real socket cannot do is not applicable, not faked.
+        with pytest.raises(NotApplicable, match="forging 2001:db8:bad::1 needs a raw socket"):
+            rogue.send(b"x", dst="127.0.0.80", dst_port=port, src="2001:db8:bad::1")
+        with pytest.raises(NotApplicable, match="next hop"):
+            rogue.send(b"x", dst="2001:db8::1", dst_port=port, via="127.0.0.80")
+    finally:
+        driver.close()
 
 
 class FakeHeadEnd:
