@@ -220,6 +220,11 @@ class HomeSide(Protocol):
         """Put the bench's attacker on the home network."""
         ...
 
+    def add_meter_beside(self, spec: MeterSpec) -> str:
+        """Put a second metering device on the home network beside the installed one
+        (NAT-2.1-B); its address."""
+        ...
+
 
 class HeadEnd(Protocol):
     """The SM system's head-end (connection server): the bench's, in both profiles."""

@@ -47,6 +47,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     And 3 hours pass
     Then the HES saw the setting accepted
     And the HES holds a value for every 15 minutes of the last 2 hours
+    And every value at the HES is the lower 8 digits of what the meter answered at that time
 
   @req:THK-7-GRAN @req:THK-7-FREQ
   Scenario: For automatic meter reading the terminal keeps hourly values and uploads once a day

@@ -112,6 +112,9 @@ class HilHome(InstalledMeter):
     def meter_clock_error(self) -> float:
         return super().meter_clock_error()
 
+    def add_meter_beside(self, spec: MeterSpec) -> str:
+        raise NotApplicable("the hil profile serves one metering device on the rig's home LAN")
+
     def add_rogue(self) -> RogueDevice:
         raise NotApplicable(
             "the hil profile has no attacker on the rig's home LAN yet: the home-side attacks run on the twin"
