@@ -28,6 +28,7 @@ from conformance.measurements import (
 from conformance.observe.hes_events import (
     CompletionAnswered,
     CompletionRequested,
+    MalformedApplicationData,
     MeterMismatch,
     ResponseReceived,
     UploadReceived,
@@ -285,7 +286,17 @@ def _judge_held(bench: Bench, first: int, last: int, step: int) -> None:
         raise TerminalFailure(
             f"the HES lacks {len(missing)} of {len(expected)} values (every {step // 60} min): {shown}"
             + (" ..." if len(missing) > 6 else "")
+            + _refusals(bench)
         )
+
+
+def _refusals(bench: Bench) -> str:
+    """Values the HES refused (dated in the future, of no named meter ...) explain a missing
+    value more often than values never sent: a failure says so rather than "lacks" alone."""
+    findings = bench.hes.events.of(MalformedApplicationData)
+    if not findings:
+        return ""
+    return f"; the HES refused the terminal's data {len(findings)} times, first: {findings[0].reason}"
 
 
 @then("the HES holds a value for every :00 and :30 of those hours")
@@ -331,7 +342,7 @@ def held_only_hours(bench: Bench, window: tuple[float, float]) -> None:
 def held_retention(bench: Bench, days: int) -> None:
     readings = bench.hes.readings(terminal_id(bench))
     if not readings:
-        raise TerminalFailure("the HES holds no value at all")
+        raise TerminalFailure("the HES holds no value at all" + _refusals(bench))
     newest = readings[-1].capture_time
     _judge_held(bench, newest - days * DAY + 1, newest, 3600)
     oldest = readings[0].capture_time
@@ -378,7 +389,7 @@ def _compare(bench: Bench, column: str) -> None:
     answers = _answered_at(bench)
     readings = bench.hes.readings(terminal_id(bench))
     if not readings:
-        raise TerminalFailure("no value reached the HES")
+        raise TerminalFailure("no value reached the HES" + _refusals(bench))
     for reading in readings:
         imp, exp = _meter_value_for(bench, answers, reading.capture_time)
         expected = {"import": imp % LOWER_8_DIGITS, "export": exp % LOWER_8_DIGITS}
@@ -458,7 +469,7 @@ def setting_accepted(bench: Bench) -> None:
 def mismatch_flagged(bench: Bench, device_id: str) -> None:
     flagged = [e for e in bench.hes.events.of(MeterMismatch) if e.reported == device_id.upper()]
     if not flagged:
-        reported = sorted({e.meter_id for e in bench.hes.events.of(UploadReceived)})
+        reported = sorted({e.meter_id or "(an empty ID)" for e in bench.hes.events.of(UploadReceived)})
         raise TerminalFailure(
             f"the metering device was swapped for {device_id}, "
             f"but the terminal kept reporting {', '.join(reported)}"
@@ -491,7 +502,7 @@ def one_meter_read(bench: Bench, evidence: Evidence) -> None:
 def one_meter_at_hes(bench: Bench) -> None:
     reported = sorted({e.meter_id for e in bench.hes.events.of(UploadReceived) if e.values})
     if not reported:
-        raise TerminalFailure("no value reached the HES")
+        raise TerminalFailure("no value reached the HES" + _refusals(bench))
     if len(reported) > 1:
         raise TerminalFailure(
             f"the terminal sent the HES values of {len(reported)} metering devices ({', '.join(reported)}): "

@@ -76,6 +76,22 @@ class RoundsQuarterHourValues(MeteringApp):
         return super().make_entry(slot, imported, exported)
 
 
+class ReportsEmptyMeterId(MeteringApp):
+    """Reads the meter's values but not its device ID: every upload names an empty 0xD1."""
+
+    def reported_meter_id(self, read: bytes) -> bytes:
+        return b""
+
+
+class DatesValuesAYearAhead(MeteringApp):
+    """Stamps each value a year late of its slot (a two-digit year field off by one), so the
+    HES refuses them as dated in the future."""
+
+    def make_entry(self, slot: int, imported: int, exported: int):
+        entry = super().make_entry(slot, imported, exported)
+        return replace(entry, capture_time=entry.capture_time.replace(year=entry.capture_time.year + 1))
+
+
 FAULTS = (
     Fault(
         "reads-every-meter",
@@ -100,5 +116,17 @@ FAULTS = (
         "keeps 15-minute values to whole kWh",
         ("NAT-2.5-15MIN",),
         _with_metering(RoundsQuarterHourValues),
+    ),
+    Fault(
+        "empty-meter-id",
+        "uploads values with an empty device ID",
+        ("NAT-3.1-T3",),
+        _with_metering(ReportsEmptyMeterId),
+    ),
+    Fault(
+        "values-dated-a-year-ahead",
+        "stamps its values a year ahead",
+        ("NAT-2.5-TIME",),
+        _with_metering(DatesValuesAYearAhead),
     ),
 )
