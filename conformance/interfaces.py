@@ -128,6 +128,13 @@ class Protection(StrEnum):
     WRONG_KEY = "under a wrong key"
     REPLAYED = "replayed with an old frame counter"
     STRANGER = "from an unauthenticated address"
+    # Boundaries (issue 11): the counter equal to the last one accepted (IEEE 802.15.4-2015
+    # §9.2.5 demands strictly greater), and forgeries to all nodes (a broadcast frame to
+    # ff02::1), which a stack may check less carefully than its unicast frames.
+    LAST_COUNTER = "again at the last frame counter it accepted"
+    BROADCAST_PLAINTEXT = "to all nodes in plaintext"
+    BROADCAST_BAD_MIC = "to all nodes with a bad MIC"
+    BROADCAST_LAST_COUNTER = "to all nodes again at the last frame counter"
 
 
 @dataclass(frozen=True, slots=True)
