@@ -24,6 +24,7 @@ from conformance.protocols import dlms, echonet, sixlowpan
 from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
 from conformance.protocols.pana import PANA_PORT
+from conformance.stimulus.property_maps import exposed, map_requests, writes_to_every_property
 from conformance.stimulus.rogue_requests import (
     REQUEST_FAMILIES,
     ROGUE_EOJ,
@@ -120,6 +121,20 @@ def rogue_requests(bench: Bench, rogue: RogueDevice, requests: str) -> Attack:
         raise BenchError(f"the rogue device knows no {requests!r}; it knows {sorted(REQUEST_FAMILIES)}")
     frames = REQUEST_FAMILIES[requests](_whitelist(bench))
     return _send_all(bench, rogue, [(None, frame) for frame in frames])
+
+
+@when(
+    "the rogue device writes every property the terminal's property maps list, with SetC, SetI and SetGet",
+    target_fixture="attack",
+)
+def rogue_writes_every_property(bench: Bench, rogue: RogueDevice) -> Attack:
+    whitelist = _whitelist(bench)
+    asked = _send_all(bench, rogue, [(None, frame) for frame in map_requests(whitelist)])
+    answers = [answer for exchange in exchanges(bench, asked) for answer in exchange.answers]
+    writes = _send_all(
+        bench, rogue, [(None, f) for f in writes_to_every_property(exposed(whitelist, answers))]
+    )
+    return Attack(asked.terminal, asked.since, asked.sent + writes.sent)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,20 @@ class AcceptsAnySet(HomeGuard):
         return True
 
 
+class GuardsOnlyTheFirstProperties(HomeGuard):
+    """Refuses writes of 0x80-0x87 (operation status, installation location, version ...) and
+    writes whatever it is sent to its later properties (fault status 0x88, maker code 0x8A,
+    the property maps ...)."""
+
+    def write(self, served: ServedObject, epc: int, edt: bytes) -> bool:
+        if epc < 0x88:
+            return super().write(served, epc, edt)
+        if not edt:
+            return False
+        served.values[epc] = edt
+        return True
+
+
 class RelaysHomeRequests(HomeGuard):
     """Passes every ECHONET Lite request from the home side on to the smart meter (UDP 3610
     on the IoT route), besides answering it: a transparent gateway."""
@@ -138,6 +152,12 @@ FAULTS = (
         "accepts SetC, SetI and SetGet on properties its declaration lets nobody write",
         ("NAT-3.1-T2",),
         _with(AcceptsAnySet),
+    ),
+    Fault(
+        "writable-later-properties",
+        "lets its later properties (0x88 on) be written from the home side",
+        ("NAT-3.1-T2",),
+        _with(GuardsOnlyTheFirstProperties),
     ),
     Fault(
         "relays-home-echonet",
