@@ -24,6 +24,19 @@ Feature: Joining the IoT route
     Then the terminal has sent Enhanced Beacon Requests
     And every Enhanced Beacon Request from the terminal carries the declared Pairing ID
 
+  # The active scan covers the whole band: its two edges, and a channel each seed draws.
+  @req:NAT-2.3-A
+  Scenario Outline: The terminal finds its smart meter on channel <channel>
+    Given a smart meter "SM-1" with the terminal's Pairing ID on channel <channel>
+    When the terminal is powered on
+    Then the terminal is authenticated by "SM-1" within 90 seconds of power-on
+
+    Examples:
+      | channel                     |
+      | 33, the band's lower edge   |
+      | 60, the band's upper edge   |
+      | drawn from the seed         |
+
   @req:NAT-2.3-C
   Scenario: The Pairing ID has the guideline's format
     Given a smart meter "SM-1" with the terminal's Pairing ID
@@ -43,6 +56,15 @@ Feature: Joining the IoT route
     Then the terminal is authenticated by "SM-B" within 90 seconds of power-on
     And the terminal never started authentication with "SM-A"
     And the terminal never started authentication with "SM-C"
+
+  # No matching meter beside it: a terminal must not fall back to the one it heard.
+  @req:NAT-2.3-B
+  Scenario: Alone with a smart meter of another Pairing ID, the terminal never authenticates with it
+    Given a smart meter "SM-X" with Pairing ID "IOT99901"
+    And a neighbouring terminal keeps scanning for Pairing ID "IOT99901"
+    When the terminal is powered on
+    And 10 minutes pass
+    Then the terminal never started authentication with "SM-X"
 
   @req:NAT-2.1-A
   Scenario: A full smart meter refuses the terminal, which joins another one
