@@ -9,6 +9,7 @@ the maintenance port. Never from the terminal twin's state (DESIGN.md rule 1).
 from __future__ import annotations
 
 import hashlib
+import random
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -103,6 +104,39 @@ def counter_near_rollover(bench: Bench, meter_spec: MeterSpec, wh: str, rate: st
         device_id=meter_spec.device_id,
         import_wh=int(wh.replace(",", "")),
         import_w=float(rate.replace(",", "")),
+    )
+    bench.home.install_meter(spec)
+
+
+COUNTER_RANGE = 10**9  # 「積算電力量9桁」
+
+
+def _counter(bench: Bench, text: str, which: str) -> int:
+    """A 9-digit counter from the feature ("999,998,500"), or "seeded": one the run's seed
+    draws anywhere in the range, so each seed tries another and a failure replays."""
+    if text == "seeded":
+        return random.Random(f"{bench.seed}:{which} counter").randrange(COUNTER_RANGE)
+    value = int(text.replace(",", ""))
+    if not 0 <= value < COUNTER_RANGE:
+        raise BenchError(f"{which} counter {value} is not a 9-digit Wh count")
+    return value
+
+
+@given(
+    parsers.parse(
+        "the meter's counters stand at {imported} Wh imported and {exported} Wh exported, "
+        "rising {import_rate} and {export_rate} Wh an hour"
+    )
+)
+def counters_at(
+    bench: Bench, meter_spec: MeterSpec, imported: str, exported: str, import_rate: str, export_rate: str
+) -> None:
+    spec = MeterSpec(
+        device_id=meter_spec.device_id,
+        import_wh=_counter(bench, imported, "import"),
+        export_wh=_counter(bench, exported, "export"),
+        import_w=float(import_rate.replace(",", "")),
+        export_w=float(export_rate.replace(",", "")),
     )
     bench.home.install_meter(spec)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import pairwise
 
-from conformance.protocols import modbus_register_map
+from conformance.protocols import dlms, modbus_register_map
 from conformance.sim.home_network import HomeDatagram
 from conformance.twin.faults import Fault
 from conformance.twin.terminal.metering import BUS_NODE, MODBUS_UNIT, MeteringApp
@@ -76,6 +76,14 @@ class RoundsQuarterHourValues(MeteringApp):
         return super().make_entry(slot, imported, exported)
 
 
+class SaturatesExport(MeteringApp):
+    """Stops the export value at 99,999,999 instead of letting it wrap to 0 with the meter's
+    9-digit counter (「下8桁」): right until the reverse energy first passes 10^8 Wh."""
+
+    def make_entry(self, slot: int, imported: int, exported: int):
+        return super().make_entry(slot, imported, min(exported, dlms.COUNTER_LIMIT))
+
+
 class ReportsEmptyMeterId(MeteringApp):
     """Reads the meter's values but not its device ID: every upload names an empty 0xD1."""
 
@@ -128,5 +136,11 @@ FAULTS = (
         "stamps its values a year ahead",
         ("NAT-2.5-TIME",),
         _with_metering(DatesValuesAYearAhead),
+    ),
+    Fault(
+        "saturates-export",
+        "stops the export value at 99,999,999",
+        ("NAT-2.5-ACQ",),
+        _with_metering(SaturatesExport),
     ),
 )
