@@ -202,6 +202,17 @@ def rogue_routes(bench: Bench, rogue: RogueDevice, target: str) -> Crossing:
     return Crossing(since, destination, tuple(d.payload for d in sent))
 
 
+@when("the rogue device sends datagrams to all nodes of the home network", target_fixture="crossing")
+def rogue_multicasts(bench: Bench, rogue: RogueDevice) -> Crossing:
+    """The same writes as to another domain, sent to ff02::1 (every node of the home link,
+    ECHONET Lite's multicast group): a terminal bridging multicast would carry them on."""
+    terminal_home_address(bench, rogue)  # the terminal is up on its home side
+    since = bench.clock.now()
+    sent = [rogue.send(p, dst=ALL_NODES, dst_port=port) for port, p in _cross_domain_payloads()]
+    bench.clock.wait(IOT_ANSWER_WAIT_S)
+    return Crossing(since, ALL_NODES, tuple(d.payload for d in sent))
+
+
 @when(
     "a datagram from the metering device's address is sent to the smart meter through the terminal",
     target_fixture="crossing",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 
 from conformance.protocols import echonet, sixlowpan
-from conformance.sim.home_network import HomeDatagram
+from conformance.sim.home_network import ALL_NODES, HomeDatagram
 from conformance.twin.faults import Fault
 from conformance.twin.link import Inbound
 from conformance.twin.terminal.functions import replace_function
@@ -63,6 +63,16 @@ class RelaysHomeRequests(HomeGuard):
 
     def home_request(self, datagram: HomeDatagram) -> bool:
         if self.terminal.state == "joined":
+            self.terminal.send_udp(echonet.ECHONET_PORT, echonet.ECHONET_PORT, datagram.payload)
+        return super().home_request(datagram)
+
+
+class BridgesHomeMulticast(HomeGuard):
+    """Carries ECHONET Lite multicast from the home side on to the smart meter ("so the SM
+    system hears the announcements"); unicast it handles as the reference does."""
+
+    def home_request(self, datagram: HomeDatagram) -> bool:
+        if datagram.dst == ALL_NODES and self.terminal.state == "joined":
             self.terminal.send_udp(echonet.ECHONET_PORT, echonet.ECHONET_PORT, datagram.payload)
         return super().home_request(datagram)
 
@@ -164,6 +174,12 @@ FAULTS = (
         "relays the home side's ECHONET Lite requests to the smart meter",
         ("NAT-3.1-T2",),
         _with(RelaysHomeRequests),
+    ),
+    Fault(
+        "bridges-home-multicast",
+        "carries home-side multicast (ff02::1) on to the smart meter",
+        ("NAT-3.1-R1", "NAT-3.1-R4"),
+        _with(BridgesHomeMulticast),
     ),
     Fault(
         "routes-ipv6",
