@@ -24,7 +24,12 @@ from conformance.protocols import dlms, echonet, sixlowpan
 from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
 from conformance.protocols.pana import PANA_PORT
-from conformance.stimulus.property_maps import exposed, map_requests, writes_to_every_property
+from conformance.stimulus.property_maps import (
+    exposed,
+    map_requests,
+    property_map_epcs,
+    writes_to_every_property,
+)
 from conformance.stimulus.rogue_requests import (
     REQUEST_FAMILIES,
     ROGUE_EOJ,
@@ -32,6 +37,7 @@ from conformance.stimulus.rogue_requests import (
     parse_ports,
     probe_payload,
     requests_from_unexpected_sources,
+    whitelisted_eoj,
 )
 from steps.common import air_of, first_authentication, terminal_address
 
@@ -135,6 +141,39 @@ def rogue_writes_every_property(bench: Bench, rogue: RogueDevice) -> Attack:
         bench, rogue, [(None, f) for f in writes_to_every_property(exposed(whitelist, answers))]
     )
     return Attack(asked.terminal, asked.since, asked.sent + writes.sent)
+
+
+@then("the property maps the terminal answered list exactly its declared whitelist")
+def maps_match_whitelist(bench: Bench, attack: Attack) -> None:
+    """A value oracle on the home side's answers: the Get map (0x9F) and Set map (0x9E) each
+    object gives are what its declaration says it serves (Part II Appendix 1), so a property
+    the maps hide or add shows, and so do the maps' own octets."""
+    whitelist = {str(whitelisted_eoj(entry)): entry for entry in _whitelist(bench)}
+    answered: dict[tuple[str, int], list[int]] = {}
+    for exchange in exchanges(bench, attack):
+        for answer in exchange.answers:
+            for prop in answer.properties if answer.esv is echonet.Esv.GET_RES else ():
+                if prop.epc in (0x9E, 0x9F):
+                    try:
+                        answered[(str(answer.seoj), prop.epc)] = property_map_epcs(prop.edt)
+                    except ProtocolError as exc:
+                        raise TerminalFailure(
+                            f"object {answer.seoj} answered a property map 0x{prop.epc:02X} that does not "
+                            f"decode: {exc}"
+                        ) from None
+    for eoj, entry in whitelist.items():
+        for epc, declared in ((0x9F, entry.get), (0x9E, entry.set)):
+            got = answered.get((eoj, epc))
+            if got is None:
+                if epc in entry.get:
+                    raise TerminalFailure(f"object {eoj} never answered its property map 0x{epc:02X}")
+                continue
+            if got != sorted(declared):
+                shown = ", ".join(f"0x{e:02X}" for e in sorted(set(got) ^ set(declared)))
+                raise TerminalFailure(
+                    f"object {eoj}'s property map 0x{epc:02X} differs from its declared "
+                    f"{'get' if epc == 0x9F else 'set'} list in {shown}"
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import ipaddress
 from conformance.protocols import echonet, sixlowpan
 from conformance.sim.home_network import ALL_NODES, HomeDatagram
 from conformance.twin.faults import Fault
+from conformance.twin.home.metering_device import property_map
 from conformance.twin.link import Inbound
 from conformance.twin.terminal.functions import replace_function
 from conformance.twin.terminal.functions.home_guard import HomeGuard, ServedObject
@@ -55,6 +56,18 @@ class GuardsOnlyTheFirstProperties(HomeGuard):
             return False
         served.values[epc] = edt
         return True
+
+
+class AdvertisesMoreInItsGetMap(HomeGuard):
+    """Its Get property maps (0x9F) still list the manufacturer's diagnostic property 0xF0,
+    which it no longer serves: a controller reading the map is told of a property that the
+    declaration does not list."""
+
+    def __init__(self, terminal) -> None:
+        super().__init__(terminal)
+        for served in self.objects:
+            listed = served.values[0x9F]
+            served.values[0x9F] = property_map((*listed[1:], 0xF0))
 
 
 class RelaysHomeRequests(HomeGuard):
@@ -168,6 +181,12 @@ FAULTS = (
         "lets its later properties (0x88 on) be written from the home side",
         ("NAT-3.1-T2",),
         _with(GuardsOnlyTheFirstProperties),
+    ),
+    Fault(
+        "get-map-lists-more",
+        "its Get property maps list a property its whitelist does not",
+        ("NAT-3.1-T2",),
+        _with(AdvertisesMoreInItsGetMap),
     ),
     Fault(
         "relays-home-echonet",
