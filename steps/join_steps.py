@@ -163,6 +163,30 @@ def authenticated_after_slot_freed(
     _judge_join(bench, evidence, meter, slot_freed_at, retry + JOIN_TIME.high)
 
 
+@when(
+    parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID comes into range'),
+    target_fixture="in_range_at",
+)
+def meter_comes_into_range(bench: Bench, name: str) -> float:
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=declared_pairing_id(bench)))
+    return bench.clock.now()
+
+
+@then(
+    parsers.parse(
+        'the terminal is authenticated by "{meter}" within its declared retry interval plus 90 seconds '
+        "of it coming into range"
+    )
+)
+def authenticated_after_coming_into_range(
+    bench: Bench, evidence: Evidence, in_range_at: float, meter: str
+) -> None:
+    """However long it scanned in vain, a terminal still scans within its declared retry
+    interval (its rescan pause is capped), so a meter that appears is found in time."""
+    retry = bench.declaration.join.retry_interval_max_s
+    _judge_join(bench, evidence, meter, in_range_at, retry + JOIN_TIME.high)
+
+
 @then(parsers.parse('"{meter}" refuses the terminal'))
 def meter_refuses(bench: Bench, powered_on_at: float, meter: str) -> None:
     def refused() -> bool:

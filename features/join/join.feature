@@ -83,6 +83,15 @@ Feature: Joining the IoT route
     When one of the terminals on "SM-A" leaves
     Then the terminal is authenticated by "SM-A" within its declared retry interval plus 90 seconds
 
+  # An hour of empty scans first: the terminal's rescan pause must stay within its declared
+  # retry interval, however many scans found nothing.
+  @req:THK-7-JOIN
+  Scenario: A smart meter that comes into range after an hour without one is joined in time
+    When the terminal is powered on
+    And 60 minutes pass
+    And a smart meter "SM-1" with the terminal's Pairing ID comes into range
+    Then the terminal is authenticated by "SM-1" within its declared retry interval plus 90 seconds of it coming into range
+
   @req:THK-13-AUTH
   Scenario: PANA authentication comes promptly after the scan and before any application data
     Given a smart meter "SM-1" with the terminal's Pairing ID

@@ -70,6 +70,13 @@ class FallsBackToAnyMeter(ReferenceTerminal):
         super()._scan_done()
 
 
+class UncappedRescanPause(ReferenceTerminal):
+    """Doubles its pause after every empty scan with no cap (2, 4, 8 ... s): after an hour
+    without a meter it sleeps for longer than any retry interval."""
+
+    max_rescan_pause_s = float("inf")
+
+
 class SendsDataBeforeAuthentication(ReferenceTerminal):
     """Pushes an application datagram to the meter before PANA has even started."""
 
@@ -118,6 +125,7 @@ class IgnoresAuthenticationFailure(ReferenceTerminal):
 FAULTS = (
     Fault("joins-late", "powers up and joins only after 95 s", ("THK-7-JOIN",), JoinsLate),
     Fault("skips-band-edges", "scans channels 34-59 only", ("NAT-2.3-A",), SkipsTheBandEdges),
+    Fault("uncapped-rescan", "doubles its rescan pause without a cap", ("THK-7-JOIN",), UncappedRescanPause),
     Fault(
         "falls-back-to-any-meter",
         "tries a meter of another Pairing ID when its own is silent",
