@@ -153,7 +153,7 @@ def maps_match_whitelist(bench: Bench, attack: Attack) -> None:
     for exchange in exchanges(bench, attack):
         for answer in exchange.answers:
             for prop in answer.properties if answer.esv is echonet.Esv.GET_RES else ():
-                if prop.epc in (0x9E, 0x9F):
+                if prop.epc in (0x9D, 0x9E, 0x9F):  # the announcement map (0x9D) must decode too
                     try:
                         answered[(str(answer.seoj), prop.epc)] = property_map_epcs(prop.edt)
                     except ProtocolError as exc:

@@ -31,7 +31,12 @@ def property_map_epcs(edt: bytes) -> list[int]:
     if count < BITMAP_FROM:
         if len(edt) != 1 + count:
             raise DecodeError(f"a property map of {count} EPCs has {len(edt) - 1} octets after its count")
-        return sorted(set(edt[1:]))
+        listed = edt[1:]
+        twice = sorted({epc for epc in listed if listed.count(epc) > 1})
+        if twice:
+            # The count is of properties: one listed twice makes it count one too many.
+            raise DecodeError(f"a property map lists EPC 0x{twice[0]:02X} twice")
+        return sorted(listed)
     if len(edt) != 1 + 16:
         raise DecodeError(
             f"a property map of {count} EPCs needs a 16-octet bitmap, not {len(edt) - 1} octets"

@@ -33,7 +33,9 @@ def test_a_map_of_16_or_more_is_a_bitmap_octet_by_low_nibble_bit_by_high_nibble(
     assert property_map_epcs(bytes([16]) + bytes(bitmap)) == sorted({0x80, 0xF0, 0x8F, *range(0xE0, 0xED)})
 
 
-@pytest.mark.parametrize("edt", [b"", bytes([2, 0x80]), bytes([16]) + bytes(15)])
+@pytest.mark.parametrize(
+    "edt", [b"", bytes([2, 0x80]), bytes([16]) + bytes(15), bytes([3, 0x81, 0x81, 0x88])]
+)
 def test_a_map_of_the_wrong_length_is_a_decode_error(edt: bytes) -> None:
     with pytest.raises(DecodeError):
         property_map_epcs(edt)
