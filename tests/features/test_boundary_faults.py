@@ -43,6 +43,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "falls-back-to-any-meter": ({"Alone with a smart meter of another Pairing ID"}, set()),
     "uncapped-rescan": ({"A smart meter that comes into range after an hour"}, set()),
     "drops-failures-when-full": ({"Full logs keep taking authentication failures"}, set()),
+    "reads-import-only": ({"Forward energy is sent as AC input"}, set()),
     "bridges-home-multicast": ({"The terminal carries no home-side multicast"}, {"ports", "stack"}),
 }  # fmt: skip
 
@@ -78,3 +79,10 @@ def test_each_new_fault_fails_only_the_new_check_written_for_it(verdicts: list[d
     for v in failed:  # under the requirement the fault breaks (a monitor's may differ)
         if v["feature"] != MONITOR_SOURCE:
             assert set(v["requirements"]) & set(FAULTS[fault].violates), v
+
+
+def test_a_partial_read_is_named_as_one_not_as_no_read(verdicts: list[dict]) -> None:
+    """Classification: the terminal read the meter, only not 0xE2; the failure says that
+    (before: "the terminal did not read the meter then")."""
+    (types,) = [v for v in verdicts if v["dut"] == "reads-import-only" and v["feature"] != MONITOR_SOURCE]
+    assert "read only part of the meter" in types["message"] and "0xE2 (AC output)" in types["message"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import pairwise
 
-from conformance.protocols import dlms, modbus_register_map
+from conformance.protocols import dlms, echonet, modbus_register_map
 from conformance.sim.home_network import HomeDatagram
 from conformance.twin.faults import Fault
 from conformance.twin.terminal.metering import BUS_NODE, MODBUS_UNIT, MeteringApp
@@ -84,6 +84,22 @@ class SaturatesExport(MeteringApp):
         return super().make_entry(slot, imported, min(exported, dlms.COUNTER_LIMIT))
 
 
+class ReadsImportOnly(MeteringApp):
+    """Asks the meter for 0xD1 and 0xE0 only and reports the reverse energy as 0 Wh: right
+    wherever nothing flows back, and a made-up value as soon as something does."""
+
+    def _send_echonet(self, dst: str, frame: echonet.Frame) -> None:
+        if frame.esv is echonet.Esv.GET and dst == self.meter_address:
+            frame = replace(frame, properties=tuple(p for p in frame.properties if p.epc != 0xE2))
+        super()._send_echonet(dst, frame)
+
+    def _on_reading(self, slot: int, frame: echonet.Frame) -> None:
+        if frame.esv is echonet.Esv.GET_RES and all(p.epc != 0xE2 for p in frame.properties):
+            zero = echonet.Property(epc=0xE2, edt=echonet.cumulative_energy_edt(0))
+            frame = replace(frame, properties=(*frame.properties, zero))
+        super()._on_reading(slot, frame)
+
+
 class ReportsEmptyMeterId(MeteringApp):
     """Reads the meter's values but not its device ID: every upload names an empty 0xD1."""
 
@@ -142,5 +158,11 @@ FAULTS = (
         "stops the export value at 99,999,999",
         ("NAT-2.5-ACQ",),
         _with_metering(SaturatesExport),
+    ),
+    Fault(
+        "reads-import-only",
+        "never reads 0xE2, reports the reverse energy as 0",
+        ("NAT-2.5-TYPES",),
+        _with_metering(ReadsImportOnly),
     ),
 )
