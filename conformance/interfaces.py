@@ -129,6 +129,13 @@ class Protection(StrEnum):
     WRONG_KEY = "under a wrong key"
     REPLAYED = "replayed with an old frame counter"
     STRANGER = "from an unauthenticated address"
+    # Boundaries (issue 11): the counter equal to the last one accepted (IEEE 802.15.4-2015
+    # §9.2.5 demands strictly greater), and forgeries to all nodes (a broadcast frame to
+    # ff02::1), which a stack may check less carefully than its unicast frames.
+    LAST_COUNTER = "again at the last frame counter it accepted"
+    BROADCAST_PLAINTEXT = "to all nodes in plaintext"
+    BROADCAST_BAD_MIC = "to all nodes with a bad MIC"
+    BROADCAST_LAST_COUNTER = "to all nodes again at the last frame counter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +227,11 @@ class HomeSide(Protocol):
 
     def add_rogue(self) -> RogueDevice:
         """Put the bench's attacker on the home network."""
+        ...
+
+    def add_meter_beside(self, spec: MeterSpec) -> str:
+        """Put a second metering device on the home network beside the installed one
+        (NAT-2.1-B); its address."""
         ...
 
 

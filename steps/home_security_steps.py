@@ -24,6 +24,12 @@ from conformance.protocols import dlms, echonet, sixlowpan
 from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
 from conformance.protocols.pana import PANA_PORT
+from conformance.stimulus.property_maps import (
+    exposed,
+    map_requests,
+    property_map_epcs,
+    writes_to_every_property,
+)
 from conformance.stimulus.rogue_requests import (
     REQUEST_FAMILIES,
     ROGUE_EOJ,
@@ -31,6 +37,7 @@ from conformance.stimulus.rogue_requests import (
     parse_ports,
     probe_payload,
     requests_from_unexpected_sources,
+    whitelisted_eoj,
 )
 from steps.common import air_if_any, air_of, first_authentication, terminal_address
 
@@ -127,6 +134,53 @@ def rogue_requests(bench: Bench, rogue: RogueDevice, requests: str) -> Attack:
     return _send_all(bench, rogue, [(None, frame) for frame in frames])
 
 
+@when(
+    "the rogue device writes every property the terminal's property maps list, with SetC, SetI and SetGet",
+    target_fixture="attack",
+)
+def rogue_writes_every_property(bench: Bench, rogue: RogueDevice) -> Attack:
+    whitelist = _whitelist(bench)
+    asked = _send_all(bench, rogue, [(None, frame) for frame in map_requests(whitelist)])
+    answers = [answer for exchange in exchanges(bench, asked) for answer in exchange.answers]
+    writes = _send_all(
+        bench, rogue, [(None, f) for f in writes_to_every_property(exposed(whitelist, answers))]
+    )
+    return Attack(asked.terminal, asked.since, asked.sent + writes.sent)
+
+
+@then("the property maps the terminal answered list exactly its declared whitelist")
+def maps_match_whitelist(bench: Bench, attack: Attack) -> None:
+    """A value oracle on the home side's answers: the Get map (0x9F) and Set map (0x9E) each
+    object gives are what its declaration says it serves (Part II Appendix 1), so a property
+    the maps hide or add shows, and so do the maps' own octets."""
+    whitelist = {str(whitelisted_eoj(entry)): entry for entry in _whitelist(bench)}
+    answered: dict[tuple[str, int], list[int]] = {}
+    for exchange in exchanges(bench, attack):
+        for answer in exchange.answers:
+            for prop in answer.properties if answer.esv is echonet.Esv.GET_RES else ():
+                if prop.epc in (0x9D, 0x9E, 0x9F):  # the announcement map (0x9D) must decode too
+                    try:
+                        answered[(str(answer.seoj), prop.epc)] = property_map_epcs(prop.edt)
+                    except ProtocolError as exc:
+                        raise TerminalFailure(
+                            f"object {answer.seoj} answered a property map 0x{prop.epc:02X} that does not "
+                            f"decode: {exc}"
+                        ) from None
+    for eoj, entry in whitelist.items():
+        for epc, declared in ((0x9F, entry.get), (0x9E, entry.set)):
+            got = answered.get((eoj, epc))
+            if got is None:
+                if epc in entry.get:
+                    raise TerminalFailure(f"object {eoj} never answered its property map 0x{epc:02X}")
+                continue
+            if got != sorted(declared):
+                shown = ", ".join(f"0x{e:02X}" for e in sorted(set(got) ^ set(declared)))
+                raise TerminalFailure(
+                    f"object {eoj}'s property map 0x{epc:02X} differs from its declared "
+                    f"{'get' if epc == 0x9F else 'set'} list in {shown}"
+                )
+
+
 @dataclass(frozen=True, slots=True)
 class PortProbe:
     since: float
@@ -190,6 +244,17 @@ def rogue_routes(bench: Bench, rogue: RogueDevice, target: str) -> Crossing:
     ]
     bench.clock.wait(IOT_ANSWER_WAIT_S)
     return Crossing(since, destination, tuple(d.payload for d in sent))
+
+
+@when("the rogue device sends datagrams to all nodes of the home network", target_fixture="crossing")
+def rogue_multicasts(bench: Bench, rogue: RogueDevice) -> Crossing:
+    """The same writes as to another domain, sent to ff02::1 (every node of the home link,
+    ECHONET Lite's multicast group): a terminal bridging multicast would carry them on."""
+    terminal_home_address(bench, rogue)  # the terminal is up on its home side
+    since = bench.clock.now()
+    sent = [rogue.send(p, dst=ALL_NODES, dst_port=port) for port, p in _cross_domain_payloads()]
+    bench.clock.wait(IOT_ANSWER_WAIT_S)
+    return Crossing(since, ALL_NODES, tuple(d.payload for d in sent))
 
 
 @when(

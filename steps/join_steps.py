@@ -6,6 +6,7 @@ meters observed and what was on the air, never from the terminal twin's state.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import replace
 
@@ -40,6 +41,25 @@ def meter_with_pairing_id(bench: Bench, name: str) -> None:
 @given(parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID at {rssi:g} dBm'))
 def meter_at_rssi(bench: Bench, name: str, rssi: float) -> None:
     bench.route.add_meter(MeterSetup(name=name, pairing_id=declared_pairing_id(bench), rssi_dbm=rssi))
+
+
+# The 920 MHz band's channels 33-60 (922.5-927.9 MHz, ARIB STD-T108; DESIGN.md's protocol
+# notes): the steps name them without reaching into the twin's radio medium.
+BAND = tuple(range(33, 61))
+
+
+@given(parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID on channel {channel}'))
+def meter_on_channel(bench: Bench, name: str, channel: str) -> None:
+    """``channel``: a number (a band edge, 33 or 60, with words after it), or "drawn from the
+    seed": a channel of the band the run's seed picks, so each seed covers another and a
+    failure replays with its seed."""
+    if channel == "drawn from the seed":
+        number = random.Random(f"{bench.seed}:meter channel").choice(BAND)
+    else:
+        number = int(channel.split(",")[0])
+    if number not in BAND:
+        raise BenchError(f"channel {number} is outside the band's {BAND[0]}-{BAND[-1]}")
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=declared_pairing_id(bench), channel=number))
 
 
 FULL_METER = (
@@ -141,6 +161,30 @@ def authenticated_after_slot_freed(
 ) -> None:
     retry = bench.declaration.join.retry_interval_max_s
     _judge_join(bench, evidence, meter, slot_freed_at, retry + JOIN_TIME.high)
+
+
+@when(
+    parsers.parse('a smart meter "{name}" with the terminal\'s Pairing ID comes into range'),
+    target_fixture="in_range_at",
+)
+def meter_comes_into_range(bench: Bench, name: str) -> float:
+    bench.route.add_meter(MeterSetup(name=name, pairing_id=declared_pairing_id(bench)))
+    return bench.clock.now()
+
+
+@then(
+    parsers.parse(
+        'the terminal is authenticated by "{meter}" within its declared retry interval plus 90 seconds '
+        "of it coming into range"
+    )
+)
+def authenticated_after_coming_into_range(
+    bench: Bench, evidence: Evidence, in_range_at: float, meter: str
+) -> None:
+    """However long it scanned in vain, a terminal still scans within its declared retry
+    interval (its rescan pause is capped), so a meter that appears is found in time."""
+    retry = bench.declaration.join.retry_interval_max_s
+    _judge_join(bench, evidence, meter, in_range_at, retry + JOIN_TIME.high)
 
 
 @then(parsers.parse('"{meter}" refuses the terminal'))

@@ -9,7 +9,9 @@ the maintenance port. Never from the terminal twin's state (DESIGN.md rule 1).
 from __future__ import annotations
 
 import hashlib
+import random
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -27,11 +29,19 @@ from conformance.measurements import (
 from conformance.observe.hes_events import (
     CompletionAnswered,
     CompletionRequested,
+    MalformedApplicationData,
     MeterMismatch,
     ResponseReceived,
     UploadReceived,
 )
-from conformance.observe.home import meter_answers, meter_reads, meter_settings
+from conformance.observe.home import (
+    MeterAnswer,
+    bus_requests,
+    meter_answers,
+    meter_reads,
+    meter_settings,
+    meters_read,
+)
 from conformance.observe.route_events import TerminalAuthenticated
 from conformance.protocols.maintenance import parse_values, status
 from steps.common import (
@@ -82,12 +92,51 @@ def commissioned(bench: Bench, meter_spec: MeterSpec) -> None:
     bench.hes.commission(terminal_id(bench), meter_spec.device_id, bench.declaration.metering.granularity_s)
 
 
+@given(parsers.parse('a second metering device on the home side with ID "{device_id}"'))
+def second_metering_device(bench: Bench, meter_spec: MeterSpec, device_id: str) -> None:
+    # Counters far from the first meter's, so a value taken from it cannot pass for the other's.
+    bench.home.add_meter_beside(MeterSpec(device_id=bytes.fromhex(device_id), import_wh=500_000_000))
+
+
 @given(parsers.parse("the meter's import counter stands at {wh} Wh and rises {rate} Wh an hour"))
 def counter_near_rollover(bench: Bench, meter_spec: MeterSpec, wh: str, rate: str) -> None:
     spec = MeterSpec(
         device_id=meter_spec.device_id,
         import_wh=int(wh.replace(",", "")),
         import_w=float(rate.replace(",", "")),
+    )
+    bench.home.install_meter(spec)
+
+
+COUNTER_RANGE = 10**9  # 「積算電力量9桁」
+
+
+def _counter(bench: Bench, text: str, which: str) -> int:
+    """A 9-digit counter from the feature ("999,998,500"), or "seeded": one the run's seed
+    draws anywhere in the range, so each seed tries another and a failure replays."""
+    if text == "seeded":
+        return random.Random(f"{bench.seed}:{which} counter").randrange(COUNTER_RANGE)
+    value = int(text.replace(",", ""))
+    if not 0 <= value < COUNTER_RANGE:
+        raise BenchError(f"{which} counter {value} is not a 9-digit Wh count")
+    return value
+
+
+@given(
+    parsers.parse(
+        "the meter's counters stand at {imported} Wh imported and {exported} Wh exported, "
+        "rising {import_rate} and {export_rate} Wh an hour"
+    )
+)
+def counters_at(
+    bench: Bench, meter_spec: MeterSpec, imported: str, exported: str, import_rate: str, export_rate: str
+) -> None:
+    spec = MeterSpec(
+        device_id=meter_spec.device_id,
+        import_wh=_counter(bench, imported, "import"),
+        export_wh=_counter(bench, exported, "export"),
+        import_w=float(import_rate.replace(",", "")),
+        export_w=float(export_rate.replace(",", "")),
     )
     bench.home.install_meter(spec)
 
@@ -271,7 +320,17 @@ def _judge_held(bench: Bench, first: int, last: int, step: int) -> None:
         raise TerminalFailure(
             f"the HES lacks {len(missing)} of {len(expected)} values (every {step // 60} min): {shown}"
             + (" ..." if len(missing) > 6 else "")
+            + _refusals(bench)
         )
+
+
+def _refusals(bench: Bench) -> str:
+    """Values the HES refused (dated in the future, of no named meter ...) explain a missing
+    value more often than values never sent: a failure says so rather than "lacks" alone."""
+    findings = bench.hes.events.of(MalformedApplicationData)
+    if not findings:
+        return ""
+    return f"; the HES refused the terminal's data {len(findings)} times, first: {findings[0].reason}"
 
 
 @then("the HES holds a value for every :00 and :30 of those hours")
@@ -317,7 +376,7 @@ def held_only_hours(bench: Bench, window: tuple[float, float]) -> None:
 def held_retention(bench: Bench, days: int) -> None:
     readings = bench.hes.readings(terminal_id(bench))
     if not readings:
-        raise TerminalFailure("the HES holds no value at all")
+        raise TerminalFailure("the HES holds no value at all" + _refusals(bench))
     newest = readings[-1].capture_time
     _judge_held(bench, newest - days * DAY + 1, newest, 3600)
     oldest = readings[0].capture_time
@@ -327,31 +386,46 @@ def held_retention(bench: Bench, days: int) -> None:
         )
 
 
-def _answered_at(bench: Bench) -> list[tuple[int, int, int]]:
-    return [(sm_posix(bench, t), imp, exp) for t, imp, exp in meter_answers(bench.home)]
+def _answered_at(bench: Bench) -> list[MeterAnswer]:
+    return [replace(a, time=sm_posix(bench, a.time)) for a in meter_answers(bench.home)]
 
 
-def _meter_value_for(answers: list[tuple[int, int, int]], capture: int) -> tuple[int, int] | None:
-    """What the meter answered for the slot at ``capture`` (within the acquisition limit)."""
-    for answered, imp, exp in answers:
-        if capture <= answered <= capture + ACQUISITION_DELAY.high:
-            return imp, exp
-    return None
+def _meter_value_for(bench: Bench, answers: list[MeterAnswer], capture: int) -> tuple[int, int]:
+    """What the meter answered for the slot at ``capture`` (within the acquisition limit):
+    (import, export) Wh, each from the first answer of the slot that carried it. A slot the
+    terminal did not read, or read only in part, is a failure that says which (never "not
+    read" when it was read in part)."""
+    window = [a for a in answers if capture <= a.time <= capture + ACQUISITION_DELAY.high]
+    imported = next((a.import_wh for a in window if a.import_wh is not None), None)
+    exported = next((a.export_wh for a in window if a.export_wh is not None), None)
+    if imported is not None and exported is not None:
+        return imported, exported
+    within = f"within {ACQUISITION_DELAY.high:g} s of {stamp(capture)}"
+    if not window:
+        asked = [t for t in (sm_posix(bench, r) for r in meter_reads(bench.home)) if t >= capture]
+        if asked and asked[0] - capture <= ACQUISITION_DELAY.high:
+            raise TerminalFailure(f"the terminal asked the meter {within}, but no answer of the meter came")
+        raise TerminalFailure(
+            f"the HES got a value for {stamp(capture)}, but the terminal did not read the meter {within}"
+        )
+    lacking = " and ".join(
+        name
+        for name, value in (("0xE0 (AC input)", imported), ("0xE2 (AC output)", exported))
+        if value is None
+    )
+    raise TerminalFailure(
+        f"the HES got a value for {stamp(capture)}, but the terminal read only part of the meter "
+        f"{within}: no answer carried {lacking}"
+    )
 
 
 def _compare(bench: Bench, column: str) -> None:
     answers = _answered_at(bench)
     readings = bench.hes.readings(terminal_id(bench))
     if not readings:
-        raise TerminalFailure("no value reached the HES")
+        raise TerminalFailure("no value reached the HES" + _refusals(bench))
     for reading in readings:
-        shown = _meter_value_for(answers, reading.capture_time)
-        if shown is None:
-            raise TerminalFailure(
-                f"the HES got a value for {stamp(reading.capture_time)}, "
-                "but the terminal did not read the meter then"
-            )
-        imp, exp = shown
+        imp, exp = _meter_value_for(bench, answers, reading.capture_time)
         expected = {"import": imp % LOWER_8_DIGITS, "export": exp % LOWER_8_DIGITS}
         got = {"import": reading.import_wh, "export": reading.export_wh}
         for name in ("import", "export") if column == "both" else (column,):
@@ -429,10 +503,69 @@ def setting_accepted(bench: Bench) -> None:
 def mismatch_flagged(bench: Bench, device_id: str) -> None:
     flagged = [e for e in bench.hes.events.of(MeterMismatch) if e.reported == device_id.upper()]
     if not flagged:
-        reported = sorted({e.meter_id for e in bench.hes.events.of(UploadReceived)})
+        reported = sorted({e.meter_id or "(an empty ID)" for e in bench.hes.events.of(UploadReceived)})
         raise TerminalFailure(
             f"the metering device was swapped for {device_id}, "
             f"but the terminal kept reporting {', '.join(reported)}"
+        )
+
+
+# -- Then: the metering devices and the wire the terminal reads --------------------------
+
+# NAT seed 2-1 「無線端末に収容可能な特例計量器等は、1台を基本とする」.
+ONE_METER = "1 (「1台を基本」)"
+
+
+@then("the terminal read energy from one metering device only")
+def one_meter_read(bench: Bench, evidence: Evidence) -> None:
+    read = meters_read(bench.home)
+    evidence.compare_declared("metering devices read", ONE_METER, len(read), source="NAT-2.1-B")
+    if not read:
+        raise TerminalFailure("the terminal read no metering device on the home network")
+    if len(read) > 1:
+        shown = "; ".join(
+            f"{address} (device ID {', '.join(sorted(ids)) or 'none seen'})"
+            for address, ids in sorted(read.items())
+        )
+        raise TerminalFailure(
+            f"the terminal read {len(read)} metering devices, {shown}: it serves one (「1台を基本とする」)"
+        )
+
+
+@then("the HES got the values of one metering device only")
+def one_meter_at_hes(bench: Bench) -> None:
+    reported = sorted({e.meter_id for e in bench.hes.events.of(UploadReceived) if e.values})
+    if not reported:
+        raise TerminalFailure("no value reached the HES" + _refusals(bench))
+    if len(reported) > 1:
+        raise TerminalFailure(
+            f"the terminal sent the HES values of {len(reported)} metering devices ({', '.join(reported)}): "
+            "it serves one (「1台を基本とする」)"
+        )
+
+
+@then("the terminal read the meter over its declared wired interface and no other")
+def reads_declared_wire(bench: Bench, evidence: Evidence) -> None:
+    declared = bench.declaration.metering.meter_interface
+    home = bench.home
+    # A LAN read is a Get of the energy to the meter; a bus read is any frame the terminal,
+    # the bus's master, put on the RS-485 pair (THK seed ch. 8 「有線インターフェース」).
+    used = {
+        name
+        for name, seen in (("echonet-lite", meter_reads(home)), ("modbus-rtu", bus_requests(home)))
+        if seen
+    }
+    observed = " and ".join(sorted(used)) or "none"
+    evidence.compare_declared("meter interface", declared, observed, source="THK-8-IF")
+    if declared not in used:
+        raise TerminalFailure(
+            f"the terminal declares {declared} to its meter but never read the meter over it"
+        )
+    others = sorted(used - {declared})
+    if others:
+        raise TerminalFailure(
+            f"the terminal declares {declared} to its meter, yet it also read over {', '.join(others)}: "
+            "the interface it declares is not the one it uses"
         )
 
 
@@ -475,11 +608,8 @@ def port_values(bench: Bench, hours: int) -> None:
         value = values.get(slot)
         if value is None:
             raise TerminalFailure(f"the maintenance port gave no value for {stamp(slot)}")
-        shown = _meter_value_for(answers, slot)
-        if shown is None or (value.import_wh, value.export_wh) != (
-            shown[0] % LOWER_8_DIGITS,
-            shown[1] % LOWER_8_DIGITS,
-        ):
+        shown = _meter_value_for(bench, answers, slot)
+        if (value.import_wh, value.export_wh) != (shown[0] % LOWER_8_DIGITS, shown[1] % LOWER_8_DIGITS):
             raise TerminalFailure(
                 f"the maintenance port's value for {stamp(slot)} is {value}, the meter showed {shown}"
             )

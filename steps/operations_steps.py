@@ -151,6 +151,22 @@ def failures_logged(bench: Bench, evidence: Evidence, meter: str) -> None:
 
 @then(
     parsers.parse(
+        'the access log has an authentication failure for every rejection "{meter}" made in those minutes, '
+        "at the time it made it"
+    )
+)
+def failures_logged_in_window(
+    bench: Bench, evidence: Evidence, meter: str, window: tuple[float, float]
+) -> None:
+    """The rejections of a window the logs were already full in: a full log drops its oldest
+    entries, never the newest failures (NAT-3.2-LOG with NAT-3.1-T5's 「不正アクセス…の証跡」)."""
+    failures = [e for e in _log(bench, ACCESS) if e.kind == "auth-failure"]
+    rejections = _events(bench, AuthenticationRejected, since=window[0], meter=meter)
+    _judge_times(evidence, bench, failures, rejections, "rejection")
+
+
+@then(
+    parsers.parse(
         'the access log has an authentication success for every time "{meter}" authenticated the terminal'
     )
 )

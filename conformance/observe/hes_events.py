@@ -34,7 +34,10 @@ class Value:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UploadReceived(HesEvent):
-    """A DataNotification with values arrived (THK seed ch. 7 「検針頻度」 counts these)."""
+    """A DataNotification with values arrived (THK seed ch. 7 「検針頻度」 counts these).
+    ``values`` are those the HES kept; ``refused`` those it did not (dated outside its
+    plausibility window, beyond 8 digits, or of no named meter), still the terminal's output
+    for the monitors to judge (a value dated a year ahead is a timestamp ahead)."""
 
     meter_id: str
     scaler: int
@@ -42,6 +45,7 @@ class UploadReceived(HesEvent):
     values: tuple[Value, ...]
     terminal_time: datetime | None
     new: int
+    refused: tuple[Value, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,18 +3,24 @@
 analyser's view).
 
 The bench's own metering device is the only meter there, so whatever asked it for energy
-was the terminal, whatever its address.
+was the terminal, whatever its address (a scenario about NAT-2.1-B puts a second one beside
+it: ``meters_read`` tells them apart by address).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from conformance.interfaces import HomeSide
 from conformance.protocols import echonet, modbus_register_map
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeDatagram
 
-IMPORT, EXPORT = 0xE0, 0xE2
+IMPORT, EXPORT, DEVICE_ID = 0xE0, 0xE2, 0xD1
 TIME_EPCS = frozenset({0x97, 0x98, 0xDA})
+# How the bus analyser names the bench's meter on the RS-485 pair (twin/home/home_side.py,
+# observe/renderings.py); the terminal, the bus's only master, sent every other frame.
+METER_ON_THE_BUS = "meter"
 
 
 def _frames(home: HomeSide, *, to_meter: bool) -> list[tuple[HomeDatagram, echonet.Frame]]:
@@ -49,23 +55,68 @@ def _bus_answers(home: HomeSide) -> list[tuple[float, int, int]]:
     return answers
 
 
-def meter_answers(home: HomeSide) -> list[tuple[float, int, int]]:
-    """(time, import Wh, export Wh) of every answer of the meter that carried both
-    counters, over ECHONET Lite or on the meter bus."""
-    answers = _bus_answers(home)
+@dataclass(frozen=True, slots=True)
+class MeterAnswer:
+    """An answer of the meter that carried energy, as the port mirror or the bus analyser
+    saw it: a counter the answer did not carry is ``None`` (the terminal asked for part)."""
+
+    time: float
+    import_wh: int | None
+    export_wh: int | None
+
+
+def meter_answers(home: HomeSide) -> list[MeterAnswer]:
+    """Every answer of the meter that carried 0xE0 or 0xE2 (or both), over ECHONET Lite or
+    on the meter bus, in time order."""
+    answers = [MeterAnswer(t, imp, exp) for t, imp, exp in _bus_answers(home)]
     for datagram, frame in _frames(home, to_meter=False):
         if frame.esv is not echonet.Esv.GET_RES:
             continue
         values = {p.epc: p.edt for p in frame.properties}
-        if IMPORT in values and EXPORT in values:
+        if IMPORT in values or EXPORT in values:
             answers.append(
-                (
-                    datagram.time,
-                    echonet.cumulative_energy(values[IMPORT]),
-                    echonet.cumulative_energy(values[EXPORT]),
-                )
+                MeterAnswer(datagram.time, _energy(values.get(IMPORT)), _energy(values.get(EXPORT)))
             )
-    return answers
+    return sorted(answers, key=lambda a: a.time)
+
+
+def _energy(edt: bytes | None) -> int | None:
+    if edt is None:
+        return None
+    try:
+        return echonet.cumulative_energy(edt)
+    except ProtocolError:
+        return None
+
+
+def meters_read(home: HomeSide) -> dict[str, set[str]]:
+    """Every node of the home network the terminal read energy from (NAT-2.1-B), by address,
+    with the device IDs (0xD1, hex) its answers carried: the destination of a unicast Get of
+    0xE0 or 0xE2, and the source of an answer carrying either."""
+    read: dict[str, set[str]] = {}
+    for datagram in home.traffic:
+        try:
+            frame = echonet.decode(datagram.payload)
+        except ProtocolError:
+            continue
+        epcs = {p.epc for p in frame.properties}
+        if not epcs & {IMPORT, EXPORT}:
+            continue
+        if frame.esv is echonet.Esv.GET and not _multicast(datagram.dst):
+            read.setdefault(datagram.dst, set())
+        elif frame.esv is echonet.Esv.GET_RES:
+            ids = read.setdefault(datagram.src, set())
+            ids.update(p.edt.hex().upper() for p in frame.properties if p.epc == DEVICE_ID and p.edt)
+    return read
+
+
+def _multicast(address: str) -> bool:
+    return address.lower().startswith("ff") or address.startswith("224.")
+
+
+def bus_requests(home: HomeSide) -> list[float]:
+    """When the terminal sent on the meter bus (RS-485): every frame but the meter's."""
+    return [r.time for r in home.bus_traffic if r.sender != METER_ON_THE_BUS]
 
 
 def meter_settings(home: HomeSide) -> list[float]:

@@ -35,6 +35,25 @@ Feature: Mandatory link encryption
       | replayed with an old frame counter |
       | from an unauthenticated address    |
 
+  # The boundaries: IEEE 802.15.4-2015 §9.2.5 takes a counter not greater than the last one
+  # accepted for a replay, equal included; a forgery sent to all nodes (a broadcast frame to
+  # ff02::1) must fail the same checks as one sent to the terminal alone.
+  @req:NAT-3.1-R3
+  Scenario Outline: At the boundaries of frame protection the terminal still refuses a frame <protection>
+    Given a smart meter "SM-1" with the terminal's Pairing ID
+    When the terminal is powered on
+    And the terminal joins "SM-1"
+    And "SM-1" sends the terminal an echo request <protection>
+    Then the terminal does not answer it
+    And the terminal still answers a properly secured echo request from "SM-1"
+
+    Examples:
+      | protection                                   |
+      | again at the last frame counter it accepted  |
+      | to all nodes in plaintext                    |
+      | to all nodes with a bad MIC                  |
+      | to all nodes again at the last frame counter |
+
   @req:THK-13-ENC @req:NAT-3.1-R3
   Scenario: The terminal follows a group-key update with no plaintext gap
     Given a smart meter "SM-1" with the terminal's Pairing ID

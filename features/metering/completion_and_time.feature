@@ -18,6 +18,7 @@ Feature: Storage, missing-data completion, delay and time
     And 6 hours pass
     Then the HES holds a value for every :00 and :30 since the terminal was commissioned
     And the HES closed the gap by asking the terminal, with no operator action
+    And every value at the HES is the lower 8 digits of what the meter answered at that time
 
   @req:NAT-2.5-GAP
   Scenario: A handy terminal reads the stored values from the maintenance port

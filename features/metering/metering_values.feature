@@ -24,6 +24,20 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     Then every value at the HES is the lower 8 digits of what the meter answered at that time
     And the import values at the HES cross 99,999,999 to a small number
 
+  # Both counters, at the rollover, in the middle of the range and where the seed draws.
+  @req:NAT-2.5-ACQ
+  Scenario Outline: Both 9-digit counters are kept as their lower 8 digits at <where>
+    Given the meter's counters stand at <import> Wh imported and <export> Wh exported, rising 1,200 and 900 Wh an hour
+    When the terminal is powered on
+    And 3 hours pass
+    Then every value at the HES is the lower 8 digits of what the meter answered at that time
+
+    Examples:
+      | where                   | import      | export      |
+      | the rollover            | 999,998,500 | 999,998,800 |
+      | the middle of the range | 500,000,000 | 499,999,500 |
+      | a point the seed draws  | seeded      | seeded      |
+
   @req:NAT-2.5-UNIT @req:NAT-2.5-CONV @hil
   Scenario: Values arrive at the HES in kWh with three decimals
     When the terminal is powered on
@@ -47,6 +61,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     And 3 hours pass
     Then the HES saw the setting accepted
     And the HES holds a value for every 15 minutes of the last 2 hours
+    And every value at the HES is the lower 8 digits of what the meter answered at that time
 
   @req:THK-7-GRAN @req:THK-7-FREQ
   Scenario: For automatic meter reading the terminal keeps hourly values and uploads once a day

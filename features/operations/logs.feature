@@ -79,6 +79,19 @@ Feature: Access and event logs
     Then the access log holds at least its declared number of entries, the newest of them
     And the event log holds at least its declared number of entries, the newest of them
 
+  # Entries of several kinds at once: a log filled by a handy terminal's changes must still
+  # take every authentication failure that comes after, dropping its oldest entries instead.
+  @req:NAT-3.2-LOG @req:NAT-3.1-T5
+  Scenario: Full logs keep taking authentication failures among the other entries, the newest kept
+    Given a smart meter "SM-1" with the terminal's Pairing ID granting sessions of 24 hours
+    And the SM system holds another password for the terminal
+    When the terminal is powered on
+    And 1 minutes pass
+    And a handy terminal changes the upload interval 50 more times than the logs hold
+    And 15 minutes pass
+    Then the access log has an authentication failure for every rejection "SM-1" made in those minutes, at the time it made it
+    And the event log holds at least its declared number of entries, the newest of them
+
   @req:NAT-3.2-LOG
   Scenario: The logs keep their entries for the declared retention period
     Given a smart meter "SM-1" with the terminal's Pairing ID granting sessions of 2400 hours

@@ -35,6 +35,17 @@ Feature: The terminal's home side answers only its declared ECHONET Lite whiteli
       | malformed frames                                  |
       | requests from unexpected source addresses         |
 
+  # Not a few chosen properties: every one the terminal's own property maps (0x9D, 0x9E,
+  # 0x9F) and its declaration name, each with SetC, SetI and SetGet between two reads.
+  @req:NAT-3.1-T2
+  Scenario: The terminal's property maps match its whitelist, and every property they list is refused a write it does not allow
+    When the terminal is powered on
+    And the terminal joins "SM-1"
+    And the rogue device writes every property the terminal's property maps list, with SetC, SetI and SetGet
+    Then every answer the terminal gave the rogue device stays within its declared whitelist
+    And the terminal answered what its whitelist allows and refused the rest as declared
+    And the property maps the terminal answered list exactly its declared whitelist
+
   @req:NAT-3.1-T2 @hil
   Scenario: A UDP port probe of the terminal's home side finds only the declared ports open
     When the terminal is powered on

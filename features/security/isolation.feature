@@ -27,6 +27,16 @@ Feature: The terminal isolates the IoT route from the home network and the smart
       | the head-end system on the A route |
       | the HEMS controller on the B route |
 
+  # Not only unicast handed to it: what goes to every node of the home link (ff02::1, also
+  # ECHONET Lite's multicast group) stays there too.
+  @req:NAT-3.1-R1 @req:NAT-3.1-R4
+  Scenario: The terminal carries no home-side multicast to the IoT route
+    When the terminal is powered on
+    And the terminal joins "SM-1"
+    And the rogue device sends datagrams to all nodes of the home network
+    Then none of those datagrams crossed to the IoT route
+    And nothing the rogue device sent reached the smart meter
+
   @req:NAT-3.1-R1 @req:NAT-3.1-R4
   Scenario Outline: The terminal does not route IoT-route packets addressed to <target> on the home side
     When the terminal is powered on

@@ -173,6 +173,9 @@ class HilHome(InstalledMeter):
     def meter_clock_error(self) -> float:
         return super().meter_clock_error()
 
+    def add_meter_beside(self, spec: MeterSpec) -> str:
+        raise NotApplicable("the hil profile serves one metering device on the rig's home LAN")
+
     @tended
     def add_rogue(self) -> RogueDevice:
         """The bench's attacker on the rig's home LAN; one per scenario."""

@@ -101,7 +101,7 @@ def judged(monitor_id: str, w: Watched):
     return monitor(monitor_id).judge(w)
 
 
-def test_six_monitors_with_their_requirements() -> None:
+def test_seven_monitors_with_their_requirements() -> None:
     assert {(m.id, m.requirement) for m in MONITORS} == {
         ("plaintext", "NAT-3.1-R3"),
         ("frame-counters", "NAT-3.1-R3"),
@@ -109,6 +109,7 @@ def test_six_monitors_with_their_requirements() -> None:
         ("stack", "NAT-2.2"),
         ("ports", "NAT-3.1-T2"),
         ("timestamps", "NAT-2.5-TIME"),
+        ("meter-identity", "NAT-3.1-T3"),
     }
     with pytest.raises(KeyError, match="known: plaintext"):
         monitor("no-such-monitor")
@@ -273,6 +274,20 @@ def test_stamps_ahead_of_the_sm_clock_by_more_than_a_minute_fail() -> None:
     assert "dos-detected" in outcome.violations[2].what
 
 
+def test_a_value_the_hes_refused_as_dated_ahead_is_still_a_stamp_ahead() -> None:
+    """The HES keeps no value dated a year ahead (outside its plausibility window), yet it
+    was the terminal's output: the monitor judges it, so the fault is NAT-2.5-TIME's."""
+    hes = FakeHeadEnd(now=10_000.0)
+    ahead = Value(capture_time=int(sm_posix(1800.0)) + 365 * 86400, import_wh=1, export_wh=0)
+    upload = dataclasses.replace(
+        _upload(1800.0, capture_at=1800.0, stamped_at=1800.0), values=(), refused=(ahead,)
+    )
+    hes.events.append(upload)
+    outcome = judged("timestamps", watched(hes=hes, now=10_000.0))
+    assert [round(v.time) for v in outcome.violations] == [1800]
+    assert f"{365 * 86400} s before" in outcome.violations[0].what
+
+
 def test_without_a_hes_the_timestamps_are_not_applicable() -> None:
     assert judged("timestamps", watched()).status == "not applicable"
 
@@ -292,3 +307,20 @@ def test_a_key_index_used_again_for_a_third_key_names_the_third_key() -> None:
     outcome = judged("withdrawn-key", watched(frames, events=[joined(0.5)], keys=(KEY, NEW_KEY, third)))
     assert [v.time for v in outcome.violations] == [261.0]
     assert judged("frame-counters", watched(frames, keys=(KEY, NEW_KEY, third))).status == "pass"
+
+
+# -- meter identity (NAT-3.1-T3) ---------------------------------------------------------------
+
+
+def test_an_upload_that_names_no_meter_is_named_with_its_values() -> None:
+    hes = FakeHeadEnd(now=10_000.0)
+    hes.events.append(_upload(1800.0, capture_at=1800.0, stamped_at=1800.0))
+    hes.events.append(dataclasses.replace(_upload(3600.0, capture_at=3600.0, stamped_at=3600.0), meter_id=""))
+    outcome = judged("meter-identity", watched(hes=hes, now=10_000.0))
+    assert [round(v.time) for v in outcome.violations] == [3600]
+    assert "1 values with an empty metering device ID (0xD1)" in outcome.violations[0].what
+    assert outcome.seen == "2 uploads at the HES"
+
+
+def test_without_a_hes_the_meter_identity_is_not_applicable() -> None:
+    assert judged("meter-identity", watched()).status == "not applicable"

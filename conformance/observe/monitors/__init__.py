@@ -19,6 +19,7 @@ stack              NAT-2.2       every frame decodes as 802.15.4 / 6LoWPAN / IPv
                                  UDP / DLMS/COSEM or PANA
 ports              NAT-3.1-T2    only the declared UDP ports, on either side
 timestamps         NAT-2.5-TIME  no timestamp ahead of the SM system's (the bench's) clock
+meter-identity     NAT-3.1-T3    every upload at the HES names its metering device (0xD1)
 =================  ============  ============================================================
 
 A scenario that makes the terminal break an invariant on purpose says so with the tag
@@ -37,6 +38,7 @@ from conformance.observe.monitors.core import (
     Violation,
     Watched,
 )
+from conformance.observe.monitors.identity import UploadsNameTheirMeter
 from conformance.observe.monitors.link import CountersNeverRepeat, NothingInTheClear, NothingUnderWithdrawnKey
 from conformance.observe.monitors.ports import DeclaredPortsOnly
 from conformance.observe.monitors.stack import StackDecodes
@@ -68,6 +70,7 @@ MONITORS: tuple[Monitor, ...] = (
     StackDecodes(),
     DeclaredPortsOnly(),
     NoFutureTimestamps(),
+    UploadsNameTheirMeter(),
 )
 
 

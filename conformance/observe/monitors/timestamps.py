@@ -52,7 +52,7 @@ class NoFutureTimestamps(Monitor):
                         what=f"an upload stamped {_shown(upload.terminal_time)}, {ahead:.0f} s ahead of the "
                         "SM system's clock when the HES received it",
                     )
-            for value in upload.values:
+            for value in (*upload.values, *upload.refused):
                 ahead = self._ahead(value.capture_time, upload.time, offset)
                 if ahead is not None:
                     yield Violation(

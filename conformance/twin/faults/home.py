@@ -7,8 +7,9 @@ from __future__ import annotations
 import ipaddress
 
 from conformance.protocols import echonet, sixlowpan
-from conformance.sim.home_network import HomeDatagram
+from conformance.sim.home_network import ALL_NODES, HomeDatagram
 from conformance.twin.faults import Fault
+from conformance.twin.home.metering_device import property_map
 from conformance.twin.link import Inbound
 from conformance.twin.terminal.functions import replace_function
 from conformance.twin.terminal.functions.home_guard import HomeGuard, ServedObject
@@ -43,12 +44,48 @@ class AcceptsAnySet(HomeGuard):
         return True
 
 
+class GuardsOnlyTheFirstProperties(HomeGuard):
+    """Refuses writes of 0x80-0x87 (operation status, installation location, version ...) and
+    writes whatever it is sent to its later properties (fault status 0x88, maker code 0x8A,
+    the property maps ...)."""
+
+    def write(self, served: ServedObject, epc: int, edt: bytes) -> bool:
+        if epc < 0x88:
+            return super().write(served, epc, edt)
+        if not edt:
+            return False
+        served.values[epc] = edt
+        return True
+
+
+class AdvertisesMoreInItsGetMap(HomeGuard):
+    """Its Get property maps (0x9F) still list the manufacturer's diagnostic property 0xF0,
+    which it no longer serves: a controller reading the map is told of a property that the
+    declaration does not list."""
+
+    def __init__(self, terminal) -> None:
+        super().__init__(terminal)
+        for served in self.objects:
+            listed = served.values[0x9F]
+            served.values[0x9F] = property_map((*listed[1:], 0xF0))
+
+
 class RelaysHomeRequests(HomeGuard):
     """Passes every ECHONET Lite request from the home side on to the smart meter (UDP 3610
     on the IoT route), besides answering it: a transparent gateway."""
 
     def home_request(self, datagram: HomeDatagram) -> bool:
         if self.terminal.state == "joined":
+            self.terminal.send_udp(echonet.ECHONET_PORT, echonet.ECHONET_PORT, datagram.payload)
+        return super().home_request(datagram)
+
+
+class BridgesHomeMulticast(HomeGuard):
+    """Carries ECHONET Lite multicast from the home side on to the smart meter ("so the SM
+    system hears the announcements"); unicast it handles as the reference does."""
+
+    def home_request(self, datagram: HomeDatagram) -> bool:
+        if datagram.dst == ALL_NODES and self.terminal.state == "joined":
             self.terminal.send_udp(echonet.ECHONET_PORT, echonet.ECHONET_PORT, datagram.payload)
         return super().home_request(datagram)
 
@@ -140,10 +177,28 @@ FAULTS = (
         _with(AcceptsAnySet),
     ),
     Fault(
+        "writable-later-properties",
+        "lets its later properties (0x88 on) be written from the home side",
+        ("NAT-3.1-T2",),
+        _with(GuardsOnlyTheFirstProperties),
+    ),
+    Fault(
+        "get-map-lists-more",
+        "its Get property maps list a property its whitelist does not",
+        ("NAT-3.1-T2",),
+        _with(AdvertisesMoreInItsGetMap),
+    ),
+    Fault(
         "relays-home-echonet",
         "relays the home side's ECHONET Lite requests to the smart meter",
         ("NAT-3.1-T2",),
         _with(RelaysHomeRequests),
+    ),
+    Fault(
+        "bridges-home-multicast",
+        "carries home-side multicast (ff02::1) on to the smart meter",
+        ("NAT-3.1-R1", "NAT-3.1-R4"),
+        _with(BridgesHomeMulticast),
     ),
     Fault(
         "routes-ipv6",

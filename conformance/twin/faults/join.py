@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from conformance.protocols import wpan
 from conformance.protocols.dlms import DLMS_PORT
+from conformance.sim.radio import CHANNELS
 from conformance.twin.faults import Fault
 from conformance.twin.terminal.reference import Candidate, ReferenceTerminal
 
@@ -41,6 +42,39 @@ class AcceptsAnyBeacon(ReferenceTerminal):
 
     def accepts_beacon(self, frame: wpan.Frame) -> bool:
         return True
+
+
+class SkipsTheBandEdges(ReferenceTerminal):
+    """Scans channels 34-59: its loop bounds leave out both edges of 33-60."""
+
+    def _scan_channel(self, index: int) -> None:
+        last = len(CHANNELS) - 1
+        super()._scan_channel({0: 1, last: last + 1}.get(index, index))
+
+
+class FallsBackToAnyMeter(ReferenceTerminal):
+    """Keeps the beacons of other Pairing IDs aside and, when no meter of its own answered,
+    tries those (a "best effort" join that 2-3 ① does not allow: only a meter whose Pairing
+    ID matches answers, and only it is a candidate)."""
+
+    def _on_beacon(self, frame: wpan.Frame, rssi_dbm: float, channel: int) -> None:
+        super()._on_beacon(frame, rssi_dbm, channel)
+        foreign = self.__dict__.setdefault("_foreign", {})
+        usable = self.state == "scanning" and isinstance(frame.src_addr, bytes) and frame.src_pan is not None
+        if usable and not self.accepts_beacon(frame):
+            foreign[frame.src_addr] = Candidate(frame.src_addr, channel, frame.src_pan, rssi_dbm)
+
+    def _scan_done(self) -> None:
+        if not self._candidates:
+            self._candidates = self.__dict__.pop("_foreign", {})
+        super()._scan_done()
+
+
+class UncappedRescanPause(ReferenceTerminal):
+    """Doubles its pause after every empty scan with no cap (2, 4, 8 ... s): after an hour
+    without a meter it sleeps for longer than any retry interval."""
+
+    max_rescan_pause_s = float("inf")
 
 
 class SendsDataBeforeAuthentication(ReferenceTerminal):
@@ -90,6 +124,14 @@ class IgnoresAuthenticationFailure(ReferenceTerminal):
 
 FAULTS = (
     Fault("joins-late", "powers up and joins only after 95 s", ("THK-7-JOIN",), JoinsLate),
+    Fault("skips-band-edges", "scans channels 34-59 only", ("NAT-2.3-A",), SkipsTheBandEdges),
+    Fault("uncapped-rescan", "doubles its rescan pause without a cap", ("THK-7-JOIN",), UncappedRescanPause),
+    Fault(
+        "falls-back-to-any-meter",
+        "tries a meter of another Pairing ID when its own is silent",
+        ("NAT-2.3-B",),
+        FallsBackToAnyMeter,
+    ),
     Fault(
         "omits-pairing-id",
         "Enhanced Beacon Request without the Pairing ID",

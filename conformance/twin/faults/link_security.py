@@ -60,6 +60,58 @@ class AcceptsBadMic(ReferenceTerminal):
         return _NoMicCheckLink(**self._link_arguments())
 
 
+class _OffByOneReplayLink(LinkLayer):
+    def is_replay(self, key: bytes, src: bytes, counter: int) -> bool:
+        """``<`` where §9.2.5 demands ``<=``: a frame at the last counter passes."""
+        return counter < self._rx_counters.get((key, src), -1)
+
+
+class AcceptsTheLastCounterAgain(ReferenceTerminal):
+    def make_link(self) -> LinkLayer:
+        return _OffByOneReplayLink(**self._link_arguments())
+
+
+class _BroadcastAwareLink(LinkLayer):
+    """Remembers whether the frame being checked went to all nodes (destination 0xFFFF)."""
+
+    to_all = False
+
+    def _unsecure(self, raw: bytes, frame: wpan.Frame, src: bytes) -> wpan.Frame | None:
+        self.to_all = frame.dst_addr == wpan.BROADCAST_SHORT
+        return super()._unsecure(raw, frame, src)
+
+
+class _BroadcastNoMicLink(_BroadcastAwareLink, _NoMicCheckLink):
+    def verify_and_decrypt(self, raw: bytes, key: bytes) -> wpan.Frame:
+        """The MIC of a broadcast frame goes unchecked ("the group key protects it anyway")."""
+        return _NoMicCheckLink.verify_and_decrypt(self, raw, key) if self.to_all else wpan.unsecure(raw, key)
+
+
+class SkipsMicOnBroadcast(ReferenceTerminal):
+    def make_link(self) -> LinkLayer:
+        return _BroadcastNoMicLink(**self._link_arguments())
+
+
+class _BroadcastNoReplayLink(_BroadcastAwareLink):
+    def is_replay(self, key: bytes, src: bytes, counter: int) -> bool:
+        return not self.to_all and super().is_replay(key, src, counter)
+
+
+class SkipsReplayCheckOnBroadcast(ReferenceTerminal):
+    def make_link(self) -> LinkLayer:
+        return _BroadcastNoReplayLink(**self._link_arguments())
+
+
+class AcceptsPlaintextToAllNodes(ReferenceTerminal):
+    """Takes a frame in the clear from its meter when it goes to all nodes (ff02::1)."""
+
+    def accepts(self, inbound: Inbound) -> bool:
+        to_all = inbound.packet.dst[0] == 0xFF
+        return super().accepts(inbound) or (
+            to_all and self.meter is not None and inbound.src_mac == self.meter.address
+        )
+
+
 class AcceptsPlaintext(ReferenceTerminal):
     def accepts(self, inbound: Inbound) -> bool:
         return self.meter is not None and inbound.src_mac == self.meter.address
@@ -142,4 +194,29 @@ FAULTS = (
     ),
     Fault("never-reauthenticates", "lets its PANA session lapse", ("THK-13-AUTH",), ForgetsPanaAfterJoining),
     Fault("weak-integrity", "prefers AUTH_HMAC_SHA1_96 when offered", ("NAT-3.1-R2",), PrefersWeakIntegrity),
+    # The boundaries (issue 11): each passes the older probes above.
+    Fault(
+        "accepts-last-counter-again",
+        "takes a frame at the last accepted counter",
+        ("NAT-3.1-R3",),
+        AcceptsTheLastCounterAgain,
+    ),
+    Fault(
+        "plaintext-to-all-nodes",
+        "takes plaintext frames to all nodes from its meter",
+        ("NAT-3.1-R3",),
+        AcceptsPlaintextToAllNodes,
+    ),
+    Fault(
+        "no-mic-on-broadcast",
+        "leaves the MIC of broadcast frames unchecked",
+        ("NAT-3.1-R3",),
+        SkipsMicOnBroadcast,
+    ),
+    Fault(
+        "no-replay-check-on-broadcast",
+        "leaves the counters of broadcast frames unchecked",
+        ("NAT-3.1-R3",),
+        SkipsReplayCheckOnBroadcast,
+    ),
 )

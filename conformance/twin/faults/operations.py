@@ -76,6 +76,16 @@ class OmitsAuthenticationFailures(LogsFunction):
         return None
 
 
+class DropsFailuresWhenFull(LogsFunction):
+    """Makes room in a full access log for maintenance entries but not for authentication
+    failures: once the log is full, a brute-force attempt leaves no trace."""
+
+    def authentication_failed(self, meter: bytes, reason: str) -> None:
+        capacity = self.capacity(self.terminal.config.declaration.logs.access_log_entries)
+        if len(self.logs["access"].entries(self.terminal.metering.now())) < capacity:
+            super().authentication_failed(meter, reason)
+
+
 class OmitsSmSettings(LogsFunction):
     """Logs what a handy terminal changes, not what the SM system changes."""
 
@@ -266,6 +276,12 @@ FAULTS = (
         _logs(OmitsAuthenticationFailures),
     ),
     Fault("no-sm-setting-log", "logs no setting the SM system changes", LOGS, _logs(OmitsSmSettings)),
+    Fault(
+        "drops-failures-when-full",
+        "a full access log takes no more authentication failures",
+        ("NAT-3.2-LOG", "NAT-3.1-T5"),
+        _logs(DropsFailuresWhenFull),
+    ),
     Fault("no-meter-change-log", "logs no change of metering device", LOGS, _logs(OmitsMeterChange)),
     Fault(
         "no-reported-event-log",

@@ -207,7 +207,16 @@ class HesMetering:
                 f"an upload of {len(values)} values; no terminal holds more than {MAX_VALUES_PER_UPLOAD}",
             )
             values = ()
+        received = values
         values = self._plausible(record.terminal_id, values)
+        if not reported:
+            # NAT-3.1-T3 「無線端末は特例計量器等のIDを取得し」: values of no named meter cannot
+            # be checked against the registration, so they are a finding, not stored.
+            self._finding(
+                record.terminal_id,
+                f"an upload with an empty metering device ID (0xD1): its {len(values)} values not stored",
+            )
+            values = ()
         new = self._store(record, reported, values)
         self.store.purge(self.sm_posix() - RETENTION_DAYS * 86400)  # 「接続サーバ：70日分」
         now = self._scheduler.now
@@ -221,6 +230,7 @@ class HesMetering:
                 values=values,
                 terminal_time=notification.date_time,
                 new=new,
+                refused=tuple(v for v in received if v not in values),
             )
         )
         if reported != record.meter_id:

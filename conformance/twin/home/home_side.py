@@ -3,7 +3,7 @@ device on it, and a port mirror that records every datagram (``HomeSide``)."""
 
 from __future__ import annotations
 
-from conformance.errors import BenchError
+from conformance.errors import BenchError, NotApplicable
 from conformance.interfaces import MeterSpec
 from conformance.sim.home_network import HomeNetwork, HomeTraffic
 from conformance.sim.scheduler import Scheduler
@@ -15,6 +15,8 @@ from conformance.twin.home.modbus_meter import ModbusMeterFrontEnd
 from conformance.twin.home.rogue_device import TwinRogueDevice
 
 METER_ADDRESS = "fe80::21d:129f:3500:10"
+# A second metering device, beside the bench's own, for NAT-2.1-B (「1台を基本」).
+SECOND_METER_ADDRESS = "fe80::21d:129f:3500:11"
 METER_BUS_NODE = "meter"
 MODBUS_UNIT = modbus_meter.DEFAULT_UNIT
 
@@ -113,6 +115,18 @@ class TwinHome(InstalledMeter):
                     self.bus.transmit(METER_BUS_NODE, response)
 
             self.bus.attach(METER_BUS_NODE, answer)
+
+    def add_meter_beside(self, spec: MeterSpec) -> str:
+        """A second metering device on the home network, beside the installed one (NAT-2.1-B);
+        its address. The counters and values the steps compare stay the first meter's."""
+        if self.meter_interface != "echonet-lite":
+            raise NotApplicable("the terminal reads its meter on RS-485, where the bench wires one meter")
+        self.installed.append(
+            MeteringDevice(
+                scheduler=self._scheduler, network=self.network, address=SECOND_METER_ADDRESS, spec=spec
+            )
+        )
+        return SECOND_METER_ADDRESS
 
     def add_rogue(self) -> TwinRogueDevice:
         """The bench's attacker (twin/rogue_device.py); one per scenario."""

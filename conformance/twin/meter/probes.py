@@ -19,6 +19,7 @@ from conformance.twin.meter.smart_meter import SmartMeter
 
 # A frame already replayed this long after its original, so the original's reply is in.
 REPLAY_DELAY_S = 2.0
+ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")  # RFC 4291 §2.7.1
 
 
 def _refcs(body: bytes) -> bytes:
@@ -43,11 +44,11 @@ class EchoProber:
         self._identifier = rng.randrange(0x10000)
         self._sequence = 0
 
-    def _request(self, src_mac: bytes, terminal: bytes) -> sixlowpan.Icmpv6Message:
+    def _request(self, src_mac: bytes, terminal: bytes, *, to_all: bool = False) -> sixlowpan.Icmpv6Message:
         self._sequence = (self._sequence + 1) % 0x10000
         return sixlowpan.echo_request(
             src=sixlowpan.mac_to_link_local(src_mac),
-            dst=sixlowpan.mac_to_link_local(terminal),
+            dst=ALL_NODES if to_all else sixlowpan.mac_to_link_local(terminal),
             identifier=self._identifier,
             sequence=self._sequence,
             data=self._rng.randbytes(8),
@@ -56,6 +57,19 @@ class EchoProber:
     def probe(self, meter: SmartMeter, terminal: bytes, protection: Protection) -> EchoProbe:
         if protection is Protection.REPLAYED:
             return self._replay(meter, terminal)
+        if protection is Protection.LAST_COUNTER:
+            return self._at_last_counter(meter, terminal, to_all=False)
+        if protection is Protection.BROADCAST_LAST_COUNTER:
+            return self._at_last_counter(meter, terminal, to_all=True)
+        if protection in (Protection.BROADCAST_PLAINTEXT, Protection.BROADCAST_BAD_MIC):
+            request = self._request(meter.config.address, terminal, to_all=True)
+            frame = self._to_all_frame(meter, request)
+            probe = EchoProbe(request_identifier(request), request_sequence(request), self._scheduler.now)
+            if protection is Protection.BROADCAST_PLAINTEXT:
+                self._inject(wpan.encode(frame), meter.config.name)
+            else:
+                self._inject(self._forge(meter, frame, Protection.BAD_MIC), meter.config.name)
+            return probe
         src = self._stranger if protection is Protection.STRANGER else meter.config.address
         request = self._request(src, terminal)
         payload = sixlowpan.encode_icmpv6(request, src_mac=src, dst_mac=terminal)
@@ -100,6 +114,40 @@ class EchoProber:
         replay_at = self._scheduler.now + REPLAY_DELAY_S
         self._scheduler.call_at(replay_at, self._inject, raw, meter.config.name)
         return EchoProbe(request_identifier(first), request_sequence(first), replay_at)
+
+    def _to_all_frame(self, meter: SmartMeter, request: sixlowpan.Icmpv6Message) -> wpan.Frame:
+        """A broadcast data frame (destination 0xFFFF, no acknowledgement, IEEE 802.15.4-2015
+        §6.7.4.1) carrying ``request`` to ff02::1."""
+        payload = sixlowpan.encode_icmpv6(request, src_mac=meter.config.address, dst_mac=wpan.BROADCAST_SHORT)
+        frame = meter.link.data_frame(wpan.BROADCAST_SHORT, payload)
+        return dataclasses.replace(frame, ack_request=False)
+
+    def _at_last_counter(self, meter: SmartMeter, terminal: bytes, *, to_all: bool) -> EchoProbe:
+        """A secured probe the terminal accepts, then after it a new frame (new request, new
+        MAC sequence number, so no retransmission) secured at the same frame counter: §9.2.5
+        rejects a counter that is not greater than the last accepted, equal included."""
+        first = self._request(meter.config.address, terminal, to_all=to_all)
+        if to_all:
+            frame = self._to_all_frame(meter, first)
+        else:
+            payload = sixlowpan.encode_icmpv6(first, src_mac=meter.config.address, dst_mac=terminal)
+            frame = meter.link.data_frame(terminal, payload)
+        counter = meter.link.next_frame_counter()
+        self._inject(self._secured_at(meter, frame, counter), meter.config.name)
+        again = self._request(meter.config.address, terminal, to_all=to_all)
+        if to_all:
+            frame = self._to_all_frame(meter, again)
+        else:
+            payload = sixlowpan.encode_icmpv6(again, src_mac=meter.config.address, dst_mac=terminal)
+            frame = meter.link.data_frame(terminal, payload)
+        at = self._scheduler.now + REPLAY_DELAY_S
+        self._scheduler.call_at(at, self._inject, self._secured_at(meter, frame, counter), meter.config.name)
+        return EchoProbe(request_identifier(again), request_sequence(again), at)
+
+    @staticmethod
+    def _secured_at(meter: SmartMeter, frame: wpan.Frame, counter: int) -> bytes:
+        header = wpan.AuxSecurityHeader(frame_counter=counter, key_index=meter.group_key_index)
+        return wpan.secure(dataclasses.replace(frame, security=header), meter.group_key)
 
 
 def request_identifier(message: sixlowpan.Icmpv6Message) -> int:

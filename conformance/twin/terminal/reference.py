@@ -400,7 +400,9 @@ class ReferenceTerminal:
             self._on_unserved_packet(inbound)  # addressed to another node: not the terminal's
         elif isinstance(packet, sixlowpan.Icmpv6Message):
             if packet.type == sixlowpan.ECHO_REQUEST:  # RFC 4443 §4.1: every node answers
-                self.send_icmpv6(inbound.src_mac, sixlowpan.echo_reply_to(packet))
+                # §4.2: a reply to a request sent to a multicast address comes from a unicast one.
+                own = sixlowpan.mac_to_link_local(self.config.address)
+                self.send_icmpv6(inbound.src_mac, sixlowpan.echo_reply_to(packet, src=own))
         elif packet.dst_port == PANA_PORT and self._session is not None:
             self._session.feed(self._session.machine.receive(packet.payload, self._scheduler.now))
         elif packet.dst_port == DLMS_PORT and self.state == "joined":

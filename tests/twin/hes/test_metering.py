@@ -322,3 +322,25 @@ def test_endless_garbage_from_a_terminal_is_counted_not_recorded_without_bound()
     findings = harness.events.of(MalformedApplicationData)
     assert len(findings) == MAX_FINDINGS + 2
     assert findings[-1].reason.startswith(f"{3 * MAX_FINDINGS} findings about this terminal so far")
+
+
+def test_an_upload_with_an_empty_meter_id_is_a_finding_not_a_bench_error() -> None:
+    """Before: the store refused the reading with a BenchError, so the terminal's empty 0xD1
+    ended the scenario as a bench error (issue 11, classification)."""
+    harness = Harness()
+    start = first_slot(harness)
+    harness.push([start, start + 1800], meter=b"")
+    (finding,) = harness.events.of(MalformedApplicationData)
+    assert "empty metering device ID (0xD1)" in finding.reason and "2 values not stored" in finding.reason
+    assert harness.hes.store.count() == 0
+    (upload,) = harness.events.of(UploadReceived)
+    assert upload.meter_id == "" and upload.values == () and len(upload.refused) == 2
+
+
+def test_a_value_dated_a_year_ahead_is_kept_in_the_upload_as_refused() -> None:
+    harness = Harness()
+    start = first_slot(harness)
+    harness.push([start, start + 365 * 86400])
+    (upload,) = harness.events.of(UploadReceived)
+    assert [v.capture_time for v in upload.values] == [start]
+    assert [v.capture_time for v in upload.refused] == [start + 365 * 86400]
