@@ -72,7 +72,7 @@ class JudgingTime:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="runs of each kind (default 1)")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # python -m benchmarks passes its own options too
     print("monitors: the conformance run's cost (benchmarks/monitors.py)")
     walls: dict[str, list[float]] = {"off": [], "on": []}
     for _ in range(args.rounds):
