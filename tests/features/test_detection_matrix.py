@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,14 @@ def test_the_reference_twin_passes_every_scenario_for_every_seed(verdicts: list[
 def twin_checkable(requirements: tuple[str, ...]) -> list[str]:
     """The requirements the twin profile can judge; a HIL-only one (THK-8-BATT: a current
     measured on a rig) is the HIL tests' to prove (tests/hil)."""
-    return [req for req in requirements if "twin" in load_catalogue().get(req).profiles]
+    return [req for req in requirements if "twin" in catalogue().get(req).profiles]
+
+
+@cache
+def catalogue():
+    """The catalogue, read once: asked once per reference verdict, reading and validating
+    the YAML each time took over two minutes of the matrix test (make test --durations)."""
+    return load_catalogue()
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
