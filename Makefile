@@ -87,12 +87,14 @@ hil: $(STAMP) $(NODE_STAMP)
 	if [ "$$status" -ne 0 ]; then echo "hil run: not every scenario passed; $(OUT)/html/index.html says why"; fi; \
 	exit $$status
 
-# The bench's own loop uses every core through pytest-xdist. --dist loadgroup keeps the
-# tests of one xdist_group on one worker: the detection matrix, the emulated-rig tests of
-# tests/rigs/profile (they mostly wait on the wall clock, and run beside the CPU-bound
-# tests instead of after them), and the tests that share a conformance run or a browser
-# (tests/conftest.py). make test starts one worker more than there are CPUs, since the one
-# that starts the matrix (itself on JOBS workers, at a lower priority) only waits for it.
+# The bench's own loop uses every core through pytest-xdist, in one run. tests/conftest.py
+# gives xdist its scheduling: a test module goes to one worker, and so do all the
+# emulated-rig tests of tests/rigs/profile (they bind fixed loopback addresses) and the
+# report tests (one shared conformance run); the long units (the detection matrix, the
+# emulated rig, the report tests) go out first. make test starts one worker more than there
+# are CPUs, since the one that starts the detection matrix (itself on its own workers, at a
+# lower priority) only waits for it. --durations names the slowest tests, for the next
+# engineer who wants the loop shorter.
 # Python writes its bytecode caches (__pycache__, ignored by git) even where the
 # environment says not to: the tests start some thirty Python processes, and each would
 # compile the bench and its libraries again.
@@ -100,15 +102,8 @@ JOBS ?= auto
 TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
-# Two runs: the tests that may share the machine on every core, then the ones that must
-# not run beside a copy of themselves: the emulated rig binds fixed loopback addresses
-# (127.0.0.2:3610), and the detection matrix spreads itself over the cores. (pytest-xdist
-# 3.8's --dist loadgroup was seen handing one xdist_group to several workers here.)
-SERIAL_TESTS := tests/rigs/profile tests/features/test_detection_matrix.py
-
 test: $(STAMP) system-deps lint
-	$(PYTEST) tests -n $(TEST_JOBS) --dist loadgroup -p no:cacheprovider $(SERIAL_TESTS:%=--ignore=%)
-	$(PYTEST) $(SERIAL_TESTS) -p no:cacheprovider
+	$(PYTEST) tests -n $(TEST_JOBS) --dist loadscope --durations=15 -p no:cacheprovider
 
 # Every feature against the reference and every faulty twin over 20 seeds, on JOBS
 # workers; the verdicts are the same for any JOBS (each scenario runs on its own seed).

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import fixtures.monitors
+from benchmarks.scenarios import QUIET
 from conformance.observe.monitors import Monitor, Watched
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +73,7 @@ class JudgingTime:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="runs of each kind (default 1)")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # python -m benchmarks passes its own options too
     print("monitors: the conformance run's cost (benchmarks/monitors.py)")
     walls: dict[str, list[float]] = {"off": [], "on": []}
     for _ in range(args.rounds):
@@ -85,7 +86,9 @@ def main() -> None:
     )
     timing = JudgingTime()
     started = time.perf_counter()
-    status = pytest.main(["features", "-q", "-p", "no:cacheprovider", "--monitors", "on"], plugins=[timing])
+    # In process, after this file imported the bench: pytest's warning that it cannot rewrite
+    # the plugins' asserts is noise here, as in benchmarks/scenarios.py.
+    status = pytest.main(["features", *QUIET, "--monitors", "on"], plugins=[timing])
     wall = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"the in-process conformance run failed (exit {status})")

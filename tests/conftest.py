@@ -1,8 +1,22 @@
-"""Fixtures shared by the bench's own tests."""
+"""Fixtures shared by the bench's own tests, and how ``make test`` spreads them over the CPUs."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
 
 import pytest
+from hypothesis import settings
 
 from tests.tshark import find_tshark
+
+# Under make test the tests share the CPUs with the detection matrix and with each other, so
+# Hypothesis's default 200 ms per example measured the machine's load, not the code (a DLMS
+# profile parser's property test took 292 ms there): each example gets a second. Tests that
+# set their own deadline keep it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    settings.register_profile("shared-cpus", deadline=timedelta(seconds=1))
+    settings.load_profile("shared-cpus")
 
 
 @pytest.fixture
@@ -11,33 +25,52 @@ def tshark() -> str:
     return find_tshark()
 
 
-@pytest.hookimpl(trylast=True)  # after the folders' own groups (tests/rigs/profile)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test``: ``--dist loadgroup``), tests that share a
-    module- or session-scoped fixture of the bench's own tests (a conformance run, a
-    browser, an emulated rig) run on one worker, so the fixture runs once, not once per
-    worker. An explicit ``xdist_group`` mark stays as it is."""
-    groups: dict[str, str] = {}  # a shared fixture's key -> the group it belongs to
+# pytest-xdist (make test: -n N): which tests share a worker, and in what order the work goes
+# out. A test module is one unit, so its module-scoped fixtures run once (a conformance run,
+# the detection matrix); each folder of ONE_WORKER is one unit too, for the reason given.
+# xdist's own --dist loadgroup cannot say this: with pytest 9.2 its xdist_group marks are
+# silently dropped (pytest-dev/pytest-xdist#1386, every worker that got a matrix test ran the
+# whole matrix), and a mark cannot name a session-scoped fixture anyway.
+ONE_WORKER = (
+    # They start emulated rigs on fixed loopback addresses (127.0.0.2:3610): one at a time.
+    "tests/rigs/profile/",
+    # One conformance run, report build and browser for the session (tests/reports/conftest.py).
+    "tests/reports/",
+)
+# The units that take minutes go out first, longest first, so that none of them starts last
+# and holds the run up alone. The matrix spreads itself over the CPUs at a lower priority
+# (tests/features/test_detection_matrix.py): its worker only waits, the others run on.
+LONG_FIRST = (
+    "tests/features/test_detection_matrix.py",
+    "tests/rigs/profile/",
+    "tests/reports/",
+    "tests/features/test_conformance_run.py",
+    "tests/observe/test_monitors_in_scenarios.py",
+)
 
-    def root(key: str) -> str:
-        while groups.get(key, key) != key:
-            key = groups[key]
-        return key
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pytest-xdist is a dev extra; without it the tests run in one process
+    LoadScopeScheduling = None
 
-    sharing: dict[pytest.Item, list[str]] = {}
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None or item.get_closest_marker("xdist_group") is not None:
-            continue
-        keys = [
-            f"{definition.baseid}::{name}" if definition.scope == "session" else item.nodeid.split("::")[0]
-            for name, definitions in info.name2fixturedefs.items()
-            for definition in definitions[-1:]
-            if definition.scope in ("module", "session") and definition.baseid  # not a plugin's
-        ]
-        if keys:
-            sharing[item] = keys
-            for key in keys[1:]:
-                groups[root(key)] = root(keys[0])
-    for item, keys in sharing.items():
-        item.add_marker(pytest.mark.xdist_group(root(keys[0])))
+if LoadScopeScheduling is not None:
+
+    class SharedWorkerScheduling(LoadScopeScheduling):
+        """xdist's scheduling by scope, with the units of ONE_WORKER and the order of LONG_FIRST."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return next((folder for folder in ONE_WORKER if nodeid.startswith(folder)), nodeid.split("::")[0])
+
+        def _assign_work_unit(self, node) -> None:
+            for unit in reversed(LONG_FIRST):
+                if unit in self.workqueue:
+                    self.workqueue.move_to_end(unit, last=False)
+            super()._assign_work_unit(node)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(config: pytest.Config, log):
+        """Every --dist that balances load gets the scheduling above; ``each`` and
+        ``worksteal`` stay as asked."""
+        if config.getvalue("dist") in ("load", "loadscope", "loadgroup", "loadfile"):
+            return SharedWorkerScheduling(config, log)
+        return None

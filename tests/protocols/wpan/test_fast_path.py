@@ -181,3 +181,48 @@ def test_fast_path_refuses_a_wrong_mic_like_the_general_path() -> None:
         unsecure(octets, KEY)
     with pytest.raises(IntegrityError, match="MIC"):
         _unsecure_general(octets, KEY)
+
+
+# --------------------------------------------------------------------------- plaintext shapes
+# decode() also takes the plaintext common data frame and the version 0 Imm-Ack at fixed
+# offsets; unsecure() of either is the general codec's "frame is not secured".
+
+
+@given(common_frames())
+def test_the_plaintext_common_frame_decodes_as_in_the_general_codec(frame: Frame) -> None:
+    octets = wpan.encode(dataclasses.replace(frame, security=None))
+    fast = _decode_common(octets)
+    assert fast is not None  # the fast path was taken
+    assert _everything(fast) == _everything(_decode_general(octets))
+    assert _decode_common(octets, KEY) is None
+    _assert_paths_agree(octets)
+
+
+@given(st.integers(0, 255), st.booleans(), st.booleans())
+def test_an_imm_ack_decodes_as_in_the_general_codec(sequence: int, pending: bool, ack_request: bool) -> None:
+    frame = dataclasses.replace(
+        wpan.ack(sequence_number=sequence, frame_pending=pending), ack_request=ack_request
+    )
+    octets = wpan.encode(frame)
+    fast = _decode_common(octets)
+    assert fast is not None
+    assert _everything(fast) == _everything(_decode_general(octets)) == _everything(frame)
+    _assert_paths_agree(octets)
+
+
+def test_every_damaged_plaintext_header_and_ack_fails_or_decodes_as_in_the_general_codec() -> None:
+    plain = wpan.encode(wpan.data_frame(sequence_number=9, pan_id=0x1234, src_addr=bytes(range(8)),
+                                        dst_addr=bytes(range(8, 16)), payload=bytes(range(20))))  # fmt: skip
+    ack = wpan.encode(wpan.ack(sequence_number=200))
+    assert _decode_common(plain) is not None and _decode_common(ack) is not None
+    for octets, header in ((plain, 21), (ack, 3)):
+        body = octets[:-2]
+        damaged = [body[:cut] for cut in range(len(body))]
+        for position in range(header):
+            for bit in range(8):
+                flipped = bytearray(body)
+                flipped[position] ^= 1 << bit
+                damaged.append(bytes(flipped))
+        for candidate in damaged:
+            _assert_paths_agree(candidate + compute_fcs(candidate))
+            _assert_paths_agree(candidate + octets[-2:])

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+from pymodbus.client import ModbusTcpClient
 
 from conformance.ics import DEFAULT_DECLARATION
 from tests.rigs.profile.conftest import (
@@ -108,12 +109,16 @@ def test_an_io_module_that_stops_answering_breaks_one_scenario_and_the_next_stil
 def test_a_radio_that_vanishes_mid_scenario_breaks_it_within_its_timeout_and_the_run_goes_on(tmp_path: Path):
     # A second emulated rig beside the module's: its terminal's home side on an address of its own.
     with emulated_rig(tmp_path, pace=60, home_terminal="127.0.0.3:3610") as vanishing:
-        killer = threading.Timer(6.0, vanishing.process.kill)
+        # Killed once the first scenario has powered the terminal on (coil 0, rig.yaml), not
+        # after a fixed time: on a busy machine the run's start-up alone can outlast one.
+        stop = threading.Event()
+        killer = threading.Thread(target=kill_when_powered, args=(vanishing, stop, 1.0))
         killer.start()
         try:
             run = run_hil(tmp_path, vanishing.env(), "-k", "wrong_password or (drops_a_frame and plaintext)")
         finally:
-            killer.cancel()
+            stop.set()
+            killer.join()
     radio = vanishing.variables["IOTROUTE_RIG_RADIO"]
     lost = run.verdict(WRONG_PASSWORD)
     assert lost["verdict"] == "error" and f"radio on {radio}" in lost["message"], lost
@@ -124,6 +129,22 @@ def test_a_radio_that_vanishes_mid_scenario_breaks_it_within_its_timeout_and_the
     took = durations(run)
     assert took["test_a_terminal_with_the_wrong_password_never_gets_on_the_network"] < 15.0
     assert took["test_the_terminal_drops_a_frame_protection_and_keeps_working[in plaintext]"] < 5.0
+
+
+def kill_when_powered(rig, stop: threading.Event, after_s: float) -> None:
+    """Kill the emulated rig ``after_s`` seconds after its terminal's relay (coil 0) closed."""
+    client = ModbusTcpClient("127.0.0.1", port=int(rig.variables["IOTROUTE_RIG_DIGITAL_IO_PORT"]))
+    try:
+        while not stop.is_set():
+            if client.connect():
+                coils = client.read_coils(0, count=1, device_id=1)
+                if not coils.isError() and coils.bits[0]:
+                    if not stop.wait(after_s):
+                        rig.process.kill()
+                    return
+            stop.wait(0.05)
+    finally:
+        client.close()
 
 
 def refused(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
