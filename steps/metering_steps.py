@@ -79,7 +79,10 @@ def metering_device(bench: Bench, device_id: str) -> MeterSpec:
 
 @given("the HES has the terminal commissioned with that metering device")
 def commissioned(bench: Bench, meter_spec: MeterSpec) -> None:
-    bench.hes.commission(terminal_id(bench), meter_spec.device_id, bench.declaration.metering.granularity_s)
+    declaration = bench.declaration
+    bench.hes.commission(
+        terminal_id(bench), meter_spec.device_id, declaration.metering.granularity_s, declaration.dlms_model
+    )
 
 
 @given(parsers.parse("the meter's import counter stands at {wh} Wh and rises {rate} Wh an hour"))
