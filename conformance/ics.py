@@ -72,6 +72,11 @@ class Metering(_Strict):
     # The interface to the metering device: ECHONET Lite on the home network (NAT seed 2-5
     # 「ECHONET Liteで受信すること」) or Modbus RTU on RS-485 (THK seed ch. 8, wired meters).
     meter_interface: Literal["echonet-lite", "modbus-rtu"]
+    # Optional (absent: no). NAT seed 2-5 「電力SMシステムと時刻同期」: whether the SM system may
+    # set the terminal's clock at any time (a DLMS SET of the clock object). On a rig the bench
+    # then sets it just before the slot boundaries a scenario waits for, instead of waiting
+    # out the hours between them (rigs/profile/bench.py).
+    clock_set_by_sm_system: bool = False
 
 
 EOJ = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{6}$")]

@@ -88,6 +88,20 @@ class HilHeadEnd:
     def operation_log(self) -> list[str]:
         return self._hes.operation_log()
 
+    # -- what the bench's wait planner asks (rigs.profile.bench) ---------------------------
+
+    @property
+    def interrupted(self) -> bool:
+        return self._hes.interrupted
+
+    def commissioned(self, terminal_id: str) -> bool:
+        return terminal_id in self._hes.metering.terminals
+
+    def idle(self, terminal_id: str) -> bool:
+        """No request to the terminal queued or awaiting its answer."""
+        record = self._hes.metering.terminals.get(terminal_id)
+        return record is None or not (record.pending or record.queue)
+
     def secrets(self) -> list[str]:
         """Untended, as the evidence asks it after a scenario (also one a part broke)."""
         return self._hes.secrets()
