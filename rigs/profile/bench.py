@@ -165,7 +165,6 @@ class HilBench:
         accepted += self._jump_to(end)
         clock.wait(max(0.0, end - clock.now()))
         skipped = clock.skipped - skipped_before
-        self._skipped += skipped
         if skipped > 0:
             self.shortened_waits.append(
                 ShortenedWait(
@@ -209,7 +208,9 @@ class HilBench:
         clock.wait_until(lambda: self.hes.idle(terminal_id), HES_IDLE_TIMEOUT_S)
         if target - clock.now() <= SETTLE_S:
             return 0
-        clock.skip(target - clock.now())
+        jump = target - clock.now()
+        clock.skip(jump)
+        self._skipped += jump  # as it happens: a scenario that ends in the middle gives it back too
         asked = clock.now()
         self.hes.sync_clock(terminal_id)
 
