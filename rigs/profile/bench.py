@@ -56,6 +56,10 @@ GRID_S = 900  # every slot a declaration may choose (900, 1800, 3600 s) is on th
 LEAD_S = 60.0  # the terminal's clock is set this long before a boundary
 SETTLE_S = 120.0  # a boundary's reading and upload get this long (twice ACQUISITION_DELAY's limit)
 CLOCK_SET_TIMEOUT_S = 45.0  # the terminal answers the clock SET within this, or the wait goes on
+# An emulated rig faster than the wall clock (x300) turns a stall of its host into minutes of
+# rig time: the margins above grow by this much wall time at its pace (seen: a busy 2-core
+# host delays a boundary's upload past a 120 s settle at x300).
+MARGIN_WALL_S = (0.2, 0.4, 0.2)  # added to LEAD_S, SETTLE_S, CLOCK_SET_TIMEOUT_S
 HES_IDLE_TIMEOUT_S = 120.0  # requests in flight are answered before the calendar jumps
 JOIN_WAIT_S = 600.0  # a terminal just powered on gets this long to join before a wait is planned
 NOT_JOINED = "the terminal is not on the network: the HES cannot set its clock"
@@ -73,10 +77,12 @@ class ShortenedWait:
     boundaries: int  # slot boundaries visited, the terminal's clock set before each
     clock_sets: int  # clock SETs the terminal accepted
 
+    lead_s: float  # how long before each boundary the clock was set
+
     def describe(self) -> str:
         return (
             f"a wait of {_span(self.asked_s)} took {_span(self.real_s)} of rig time: the SM system set the "
-            f"terminal's clock {LEAD_S:g} s before each of {self.boundaries} slot boundaries "
+            f"terminal's clock {self.lead_s:.0f} s before each of {self.boundaries} slot boundaries "
             f"({self.clock_sets} SETs accepted) and the bench skipped the time between them"
         )
 
@@ -117,6 +123,11 @@ class HilBench:
         self.shortened_waits: list[ShortenedWait] = []
         self._skipped = 0.0  # rig seconds this scenario's waits skipped
         self.clock.long_wait = self.long_wait
+        pace = self.clock.pace
+        self._lead, self._settle, self._set_timeout = (
+            base + margin * pace
+            for base, margin in zip((LEAD_S, SETTLE_S, CLOCK_SET_TIMEOUT_S), MARGIN_WALL_S, strict=True)
+        )
 
     def sync(self) -> None:
         """Run the scenario's twins (HES, metering device) up to the rig clock's now."""
@@ -143,7 +154,7 @@ class HilBench:
         seconds = end - start
         why_not = self._cannot_shorten()
         boundaries = self._boundaries(start, end)
-        cost = seconds if why_not else len(boundaries) * (LEAD_S + SETTLE_S) + SETTLE_S
+        cost = seconds if why_not else len(boundaries) * (self._lead + self._settle) + self._settle
         if cost / clock.pace > WAIT_BUDGET_WALL_S:
             how = (
                 f"it cannot be shortened: {why_not}"
@@ -160,15 +171,19 @@ class HilBench:
             return
         skipped_before, accepted = clock.skipped, 0  # _boundaries: every one in (start, end]
         for boundary in boundaries:
-            accepted += self._jump_to(boundary - LEAD_S)
-            clock.wait(max(0.0, min(boundary + SETTLE_S, end) - clock.now()))
+            accepted += self._jump_to(boundary - self._lead)
+            clock.wait(max(0.0, min(boundary + self._settle, end) - clock.now()))
         accepted += self._jump_to(end)
         clock.wait(max(0.0, end - clock.now()))
         skipped = clock.skipped - skipped_before
         if skipped > 0:
             self.shortened_waits.append(
                 ShortenedWait(
-                    asked_s=seconds, real_s=seconds - skipped, boundaries=len(boundaries), clock_sets=accepted
+                    asked_s=seconds,
+                    real_s=seconds - skipped,
+                    boundaries=len(boundaries),
+                    clock_sets=accepted,
+                    lead_s=self._lead,
                 )
             )
 
@@ -202,11 +217,11 @@ class HilBench:
         """Skip to rig second ``target`` (if it is far enough ahead) and have the HES set the
         terminal's clock; 1 if the terminal accepted the SET."""
         clock = self.clock
-        if target - clock.now() <= SETTLE_S:
+        if target - clock.now() <= self._settle:
             return 0
         terminal_id = self.declaration.credentials.authentication_id
         clock.wait_until(lambda: self.hes.idle(terminal_id), HES_IDLE_TIMEOUT_S)
-        if target - clock.now() <= SETTLE_S:
+        if target - clock.now() <= self._settle:
             return 0
         jump = target - clock.now()
         clock.skip(jump)
@@ -219,6 +234,6 @@ class HilBench:
                 (e for e in self.hes.events.of(ResponseReceived, since=asked) if e.request == "clock"), None
             )
 
-        clock.wait_until(lambda: answered() is not None, CLOCK_SET_TIMEOUT_S)
+        clock.wait_until(lambda: answered() is not None, self._set_timeout)
         answer = answered()
         return int(answer is not None and answer.result == "success")

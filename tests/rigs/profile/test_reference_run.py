@@ -9,6 +9,8 @@ The run happens once for the module (a few minutes: x300, see ``conftest.CI_PACE
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, run_hil, scenario_names
@@ -99,7 +101,7 @@ def test_the_run_says_which_waits_it_shortened_and_how(reference_run: HilRun):
         for line in reference_run.output.splitlines()
         if line.startswith("The terminal reads the meter at every :00 and :30: a wait of")
     )
-    assert "the SM system set the terminal's clock 60 s before each of" in line, line
+    assert re.search(r"the SM system set the terminal's clock \d+ s before each of \d+ slot boundaries", line)
 
 
 def test_the_run_says_which_radio_it_used_and_at_what_pace(reference_run: HilRun):
