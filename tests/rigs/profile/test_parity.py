@@ -62,7 +62,6 @@ KNOWN_DIFFERENCES = {
         "the Wi-SUN module emulator authenticates a terminal whose credentials the HES invalidated"
     ),
     "Re-enabled, the terminal is back in time and no value of the cut period is lost": "the same",
-    "A swapped metering device is detected by the SM system": "the emulated home LAN keeps the first meter",
 }
 
 
