@@ -27,7 +27,7 @@ from tests.rigs.profile.conftest import CI_PACE, ROOT, HilRun, clean_environment
 
 # Scenarios (feature-file scenarios, an outline's examples counted once) that must run on the
 # emulated rig, not skipped. Raise it as roles join the emulated rig.
-HIL_SCENARIOS_MIN = 18
+HIL_SCENARIOS_MIN = 25
 ISSUE_TARGET = 70
 HIL_RUN_TIMEOUT_S = 1800
 NOT_APPLICABLE = "not applicable"
