@@ -23,7 +23,7 @@ Feature: Firmware update
     And the event log records the installation of the new version
     And the HES holds a value for every :00 and :30 since the terminal was commissioned
 
-  @req:NAT-3.1-T6 @req:NAT-3.1-T5 @hil
+  @req:NAT-3.1-T6 @req:NAT-3.1-T5
   Scenario Outline: An image <which> is refused and the refusal logged; the terminal runs on
     When the terminal is powered on
     And 1 hours pass
