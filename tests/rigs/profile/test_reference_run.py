@@ -41,10 +41,6 @@ RUNS_ON_A_RIG = sorted(
         "The terminal sets the meter's clock over ECHONET Lite",
         "The terminal's average current over a duty cycle projects a battery life "
         "of at least the declared years",
-        *(
-            f"An image {which} is refused and the refusal logged; the terminal runs on"
-            for which in REFUSED_IMAGES
-        ),
     ]
 )
 INJECTOR = "needs an injector radio"
