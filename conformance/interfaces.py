@@ -28,6 +28,7 @@ from conformance.measurements import Limit, Measurement
 from conformance.observe.air import AirLog
 from conformance.observe.hes_events import HesEventLog
 from conformance.observe.route_events import RouteEventLog
+from conformance.protocols.dlms.profile import DEFAULT_MODEL, ObjectModel
 
 # What the home side's port mirror records: part of this interface's vocabulary
 # (``HomeSide.traffic``, ``RogueDevice.sent``), so steps name it from here.
@@ -241,9 +242,12 @@ class HeadEnd(Protocol):
     @property
     def events(self) -> HesEventLog: ...
 
-    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
+    def commission(
+        self, terminal_id: str, meter_id: bytes, granularity_s: int, model: ObjectModel = DEFAULT_MODEL
+    ) -> None:
         """Record that the terminal serves the metering device ``meter_id``, with its
-        agreed granularity: what the HES then expects from it."""
+        agreed granularity and the operator's object model it speaks: what the HES then
+        expects from it."""
         ...
 
     def sm_time(self) -> datetime: ...

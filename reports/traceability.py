@@ -19,6 +19,11 @@ run skipped as not applicable is listed with its reason, "not applicable on this
 <reason>" (on the twin, "on this profile"): the capability the rig or profile lacks
 (``NotApplicable``, DESIGN.md rule 6), or what the declaration says is absent.
 
+On the hil profile the summary also gives, per scenario, whether it runs on this rig
+("runs on this rig") or the exact part it lacks (the reason of its ``NotApplicable``: "needs
+a sniffer", "twin-only on this rig: ..."), and how many scenarios of each feature area ran
+(``on_this_rig``, ``on_this_rig_by_area``).
+
 The JSON stays in English, for tools; the HTML is written in the report's language
 (``--lang``), its requirement IDs, clause quotes and frame details as they are.
 """
@@ -47,6 +52,7 @@ NO_SCENARIO, NOT_RUN, OTHER_PROFILE, UNTESTABLE = "no scenario", "not run", "oth
 _ORDER = (FAIL, ERROR, PASS, NOT_APPLICABLE)  # a requirement shows the first of these it has
 _VERDICT_FIELDS = ("scenario", "dut", "seed", "verdict", "message")
 _COUNTS_SHOWN_APART = ("requirements", "testable", "untestable")
+RUNS_ON_THIS_RIG = N_("runs on this rig")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,6 +148,7 @@ def build(
     ]
     comparisons.sort(key=lambda c: bool(c["agrees"]))
     not_applicable = _not_applicable(verdicts, profile)
+    on_rig = on_this_rig(verdicts) if profile == "hil" else []
     statuses = [row.status for row in rows]
     return {
         "run": dict(run or {}),
@@ -163,6 +170,8 @@ def build(
         ],
         "declared_vs_observed": comparisons,
         "not_applicable": not_applicable,
+        "on_this_rig": on_rig,
+        "on_this_rig_by_area": _by_area(on_rig),
         # Verdicts of scenarios the feature files no longer hold (renamed, moved): shown, not lost.
         "unmatched_verdicts": [v for v in verdicts if id(v) not in matched],
     }
@@ -171,6 +180,33 @@ def build(
 def not_applicable_on(profile: str) -> str:
     """How the summary says where a scenario did not apply: a rig, or the run's profile."""
     return N_("not applicable on this rig") if profile == "hil" else N_("not applicable on this profile")
+
+
+def on_this_rig(verdicts: Sequence[dict]) -> list[dict]:
+    """Per scenario of a hil run: "runs on this rig", or what it lacks (its skip reason)."""
+    found: dict[tuple[str, str], dict] = {}
+    for v in verdicts:
+        if v.get("feature") == MONITOR_SOURCE:
+            continue
+        key = (v.get("feature", ""), v["scenario"])
+        entry = found.setdefault(key, {"scenario": v["scenario"], "feature": key[0], "on_this_rig": None})
+        if v["verdict"] != NOT_APPLICABLE:
+            entry["on_this_rig"] = RUNS_ON_THIS_RIG
+        elif entry["on_this_rig"] is None:
+            entry["on_this_rig"] = v["message"] or "no reason given"
+    return sorted(found.values(), key=lambda e: (e["feature"], e["scenario"]))
+
+
+def _by_area(on_rig: Sequence[dict]) -> dict[str, dict[str, int]]:
+    """Scenarios that ran on the rig, and of how many, per feature area (its folder)."""
+    areas: dict[str, dict[str, int]] = {}
+    for entry in on_rig:
+        parts = Path(entry["feature"]).parts
+        area = parts[-2] if len(parts) >= 2 else entry["feature"] or "(unknown)"
+        counts = areas.setdefault(area, {"runs on this rig": 0, "scenarios": 0})
+        counts["scenarios"] += 1
+        counts["runs on this rig"] += entry["on_this_rig"] == RUNS_ON_THIS_RIG
+    return dict(sorted(areas.items()))
 
 
 def _not_applicable(verdicts: Sequence[dict], profile: str) -> list[dict]:
@@ -367,6 +403,20 @@ def render_html(matrix: dict, language: str | Translator = ENGLISH) -> str:
         out.append("</ul>")
     else:
         out.append(f"<p>{e(t.fill('None: no scenario of this run was {where}.', where=where))}</p>")
+    if matrix.get("on_this_rig"):
+        out.append(f"<h2>{e(t('Scenarios and this rig'))}</h2><ul>")
+        out += [
+            f"<li>{e(area)}: "
+            + e(t.fill("{runs} of {total} run on this rig", runs=c["runs on this rig"], total=c["scenarios"]))
+            + "</li>"
+            for area, c in matrix["on_this_rig_by_area"].items()
+        ]
+        out.append("</ul><ul>")
+        out += [
+            f"<li>{e(_scenario_name(s['scenario'], t))}: {e(t.message(s['on_this_rig']))}</li>"
+            for s in matrix["on_this_rig"]
+        ]
+        out.append("</ul>")
     out += [
         f"<h2>{e(t('Traceability matrix'))}</h2>",
         f"<table><thead><tr><th>{e(t('requirement'))}</th><th>{e(t('clause'))}</th>"

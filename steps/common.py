@@ -5,14 +5,17 @@ another (they import this module and the core).
 A capability a profile lacks raises ``NotApplicable`` from the interface itself (no
 sniffer: ``IotRouteSide.air``; no maintenance port: ``Terminal.maintenance`` ...), so a
 step that needs it simply uses it and its scenario is skipped with the reason. A step
-with another view of the same thing asks through :func:`air_if_any`.
+with another view of the same thing asks through :func:`air_if_any`. The getters here
+start the reason with the rig role that is missing ("needs a sniffer: ..."), which the
+traceability summary shows per scenario; a wait no clock set can shorten on a rig says
+"twin-only on this rig: ..." (``rigs/profile/bench.py``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from conformance.errors import TerminalFailure
+from conformance.errors import NotApplicable, TerminalFailure
 from conformance.interfaces import Bench, MaintenancePort, if_provided
 from conformance.observe.air import AirLog
 from conformance.observe.route_events import TerminalAuthenticated
@@ -45,9 +48,18 @@ def first_authentication(bench: Bench) -> TerminalAuthenticated | None:
 # -- capabilities ------------------------------------------------------------------------------
 
 
+def needs(part: str, missing: NotApplicable) -> NotApplicable:
+    """``missing`` with its reason led by the part the scenario needs."""
+    reason = str(missing)
+    return missing if reason.startswith("needs ") else NotApplicable(f"needs {part}: {reason}")
+
+
 def air_of(bench: Bench) -> AirLog:
-    """The sniffer's log; ``NotApplicable`` where the profile has no sniffer."""
-    return bench.route.air
+    """The sniffer's log; ``NotApplicable`` ("needs a sniffer") where the profile has none."""
+    try:
+        return bench.route.air
+    except NotApplicable as missing:
+        raise needs("a sniffer (role sniffer)", missing) from None
 
 
 def air_if_any(bench: Bench) -> AirLog | None:

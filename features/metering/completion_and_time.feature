@@ -20,7 +20,7 @@ Feature: Storage, missing-data completion, delay and time
     And the HES closed the gap by asking the terminal, with no operator action
     And every value at the HES is the lower 8 digits of what the meter answered at that time
 
-  @req:NAT-2.5-GAP
+  @req:NAT-2.5-GAP @hil
   Scenario: A handy terminal reads the stored values from the maintenance port
     When the terminal is powered on
     And 1 days pass
@@ -51,7 +51,7 @@ Feature: Storage, missing-data completion, delay and time
     Then the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of the last 2 hours
     And the terminal's clock agrees with the SM system's within 60 seconds
 
-  @req:NAT-2.5-TIME @req:THK-8-ACC
+  @req:NAT-2.5-TIME @req:THK-8-ACC @hil
   Scenario: The terminal sets the meter's clock over ECHONET Lite
     Given the metering device's clock is 9 minutes slow
     When the terminal is powered on

@@ -9,14 +9,14 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     And a metering device on the home side with ID "FE0011223344AA01"
     And the HES has the terminal commissioned with that metering device
 
-  @req:NAT-2.5-ACQ
+  @req:NAT-2.5-ACQ @hil
   Scenario: The terminal reads the meter at every :00 and :30
     When the terminal is powered on
     And 6 hours pass
     Then the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of those hours
     And the HES holds a value for every :00 and :30 of those hours
 
-  @req:NAT-2.5-ACQ
+  @req:NAT-2.5-ACQ @hil
   Scenario: The 9-digit counter is kept as its lower 8 digits, through the rollover
     Given the meter's import counter stands at 999,998,500 Wh and rises 1,200 Wh an hour
     When the terminal is powered on
@@ -45,7 +45,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     Then the HES received the energy in kWh with three decimals
     And every value at the HES is the lower 8 digits of what the meter answered at that time
 
-  @req:NAT-2.5-TYPES
+  @req:NAT-2.5-TYPES @hil
   Scenario: Forward energy is sent as AC input and reverse energy as AC output
     Given the meter imports 800 W and exports 2,300 W
     When the terminal is powered on
@@ -53,7 +53,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     Then the import values at the HES follow the meter's AC input 0xE0
     And the export values at the HES follow the meter's AC output 0xE2
 
-  @req:NAT-2.5-15MIN
+  @req:NAT-2.5-15MIN @hil
   Scenario: Switched to 15-minute values, the terminal sends a value every 15 minutes
     When the terminal is powered on
     And 1 hours pass

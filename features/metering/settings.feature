@@ -8,7 +8,7 @@ Feature: Settings from the SM system and from a handy terminal
     And a metering device on the home side with ID "FE0011223344AA01"
     And the HES has the terminal commissioned with that metering device
 
-  @req:NAT-2.5-CFG @req:THK-8-CFG
+  @req:NAT-2.5-CFG @req:THK-8-CFG @hil
   Scenario: The SM system changes the terminal's password, which it uses from then on
     When the terminal is powered on
     And 1 hours pass
@@ -17,7 +17,7 @@ Feature: Settings from the SM system and from a handy terminal
     And the SM system ends the terminal's session
     Then the terminal is authenticated again with the new password within 5 minutes
 
-  @req:NAT-2.5-CFG
+  @req:NAT-2.5-CFG @hil
   Scenario: A handy terminal changes the password on the maintenance port
     When the terminal is powered on
     And 1 hours pass
@@ -37,7 +37,7 @@ Feature: Settings from the SM system and from a handy terminal
     And the maintenance port refused the authentication ID change
     And the terminal is authenticated again with its declared authentication ID within 5 minutes
 
-  @req:NAT-2.5-15MIN @req:NAT-2.5-CFG
+  @req:NAT-2.5-15MIN @req:NAT-2.5-CFG @hil
   Scenario: A handy terminal switches the terminal to 15-minute values
     When the terminal is powered on
     And 1 hours pass

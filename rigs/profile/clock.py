@@ -20,10 +20,18 @@ from collections.abc import Callable
 from conformance.errors import BenchError
 
 POLL_S = 0.01  # wall seconds between two looks at a condition
+# A wait this long (rig seconds) or longer goes to the scenario's planner (``long_wait``),
+# which may shorten it: half an hour, the longest slot but one (ics.Metering.granularity_s).
+LONG_WAIT_S = 1800.0
 
 
 class RigClock:
     """Implements :class:`conformance.interfaces.Clock` on the monotonic wall clock."""
+
+    # Shortened waits (``skip``, ``long_wait``; rigs/profile/bench.py says when and how):
+    # rig seconds the calendar jumped over, and the scenario's planner of long waits.
+    skipped: float = 0.0
+    long_wait: Callable[[float], None] | None = None
 
     def __init__(
         self,
@@ -38,7 +46,7 @@ class RigClock:
 
     def at(self, monotonic: float) -> float:
         """The rig second of a ``time.monotonic()`` reading (a radio observation's)."""
-        return (monotonic - self.origin) * self.pace
+        return (monotonic - self.origin) * self.pace + self.skipped
 
     def now(self) -> float:
         return self.at(time.monotonic())
@@ -46,6 +54,9 @@ class RigClock:
     def wait(self, seconds: float) -> None:
         """Let ``seconds`` of rig time pass, tending the rig as it goes."""
         self._bounded(seconds, "wait")
+        if self.long_wait is not None and seconds >= LONG_WAIT_S:
+            self._planned_wait(seconds)
+            return
         deadline = self.now() + max(0.0, seconds)
         while True:
             self._tend()
@@ -71,3 +82,23 @@ class RigClock:
     def _bounded(seconds: float, what: str) -> None:
         if math.isnan(seconds) or math.isinf(seconds):
             raise BenchError(f"clock.{what}({seconds}): a rig only waits a finite time")
+
+    # -- shortened waits (issue 13) ----------------------------------------------------------
+
+    def _planned_wait(self, seconds: float) -> None:
+        """Hand a long wait to the planner, which waits with this clock (not re-entered)."""
+        planner, self.long_wait = self.long_wait, None
+        try:
+            planner(seconds)
+        finally:
+            self.long_wait = planner
+
+    def skip(self, seconds: float) -> None:
+        """Jump the rig's calendar ``seconds`` ahead at once: the bench's twins (HES, metering
+        device) see the time pass, the terminal and its radio do not until the SM system sets
+        the terminal's clock (``HilBench``). Only forward, and only a finite time."""
+        self._bounded(seconds, "skip")
+        if seconds < 0:
+            raise BenchError(f"clock.skip({seconds}): rig time only runs forward")
+        self._tend()  # what the parts reported so far is stamped before the jump
+        self.skipped += seconds

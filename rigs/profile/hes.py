@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from conformance.observe.hes_events import HesEventLog
+from conformance.protocols.dlms import DEFAULT_MODEL, ObjectModel
 from conformance.twin.hes.head_end import TwinHeadEnd
 from conformance.twin.hes.reading_store import StoredReading
 from rigs.profile.tending import tended
@@ -30,8 +31,10 @@ class HilHeadEnd:
         return self._hes.events
 
     @tended
-    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
-        self._hes.commission(terminal_id, meter_id, granularity_s)
+    def commission(
+        self, terminal_id: str, meter_id: bytes, granularity_s: int, model: ObjectModel = DEFAULT_MODEL
+    ) -> None:
+        self._hes.commission(terminal_id, meter_id, granularity_s, model)
 
     @tended
     def sm_time(self) -> datetime:
@@ -84,6 +87,20 @@ class HilHeadEnd:
     @tended
     def operation_log(self) -> list[str]:
         return self._hes.operation_log()
+
+    # -- what the bench's wait planner asks (rigs.profile.bench) ---------------------------
+
+    @property
+    def interrupted(self) -> bool:
+        return self._hes.interrupted
+
+    def commissioned(self, terminal_id: str) -> bool:
+        return terminal_id in self._hes.metering.terminals
+
+    def idle(self, terminal_id: str) -> bool:
+        """No request to the terminal queued or awaiting its answer."""
+        record = self._hes.metering.terminals.get(terminal_id)
+        return record is None or not (record.pending or record.queue)
 
     def secrets(self) -> list[str]:
         """Untended, as the evidence asks it after a scenario (also one a part broke)."""

@@ -232,6 +232,39 @@ def test_each_scenario_skipped_as_not_applicable_is_listed_with_its_reason_on_th
     assert html.escape(f"not applicable on this rig: {injector}") in page
 
 
+def test_on_a_rig_each_scenario_says_it_runs_there_or_names_the_part_it_needs() -> None:
+    scenarios = [
+        Scenario(name="joins under loss <loss> %", feature=FEATURE, requirements=("THK-7-JOIN",)),
+        Scenario(name="sees the beacon request", feature=FEATURE, requirements=("NAT-2.3-A",)),
+        Scenario(name="keeps 70 days", feature="features/y/y.feature", requirements=("THK-7-STORE",)),
+    ]
+    sniffer = "needs a sniffer (role sniffer): a rig has no sniffer on the IoT route"
+    days = "twin-only on this rig: 72 days of waiting would take 4148 s of wall time at x300"
+    verdicts = [
+        verdict("joins under loss 0 %", ["THK-7-JOIN"], "fail", "late"),
+        verdict("joins under loss 30 %", ["THK-7-JOIN"], "not applicable", "loss"),
+        verdict("sees the beacon request", ["NAT-2.3-A"], "not applicable", sniffer),
+        verdict("keeps 70 days", ["THK-7-STORE"], "not applicable", days, feature="features/y/y.feature"),
+    ]
+    matrix = build(load_catalogue(), scenarios, verdicts, profile="hil")
+    shown = {(e["feature"], e["scenario"]): e["on_this_rig"] for e in matrix["on_this_rig"]}
+    assert shown == {
+        (FEATURE, "joins under loss 0 %"): "runs on this rig",  # a failure ran all the same
+        (FEATURE, "joins under loss 30 %"): "loss",
+        (FEATURE, "sees the beacon request"): sniffer,
+        ("features/y/y.feature", "keeps 70 days"): days,
+    }
+    assert matrix["on_this_rig_by_area"] == {
+        "x": {"runs on this rig": 1, "scenarios": 3},
+        "y": {"runs on this rig": 0, "scenarios": 1},
+    }
+    page = render_html(matrix)
+    assert "<li>x: 1 of 3 run on this rig</li>" in page
+    assert html.escape(sniffer) in page
+    twin = build(load_catalogue(), scenarios, verdicts, profile="twin")
+    assert twin["on_this_rig"] == [] and "Scenarios and this rig" not in render_html(twin)
+
+
 def test_on_the_twin_a_scenario_not_applicable_is_so_on_this_profile() -> None:
     scenarios = [Scenario(name="battery", feature=FEATURE, requirements=("THK-8-BATT",))]
     reason = "the declaration has no battery: a mains-powered terminal"

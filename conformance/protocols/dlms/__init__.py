@@ -135,9 +135,11 @@ from .objects import (
 )
 from .profile import (
     COUNTER_LIMIT,
+    DEFAULT_MODEL,
     PROFILE_CAPTURE_OBJECTS,
     UNIT_WH,
     MeterReport,
+    ObjectModel,
     ProfileEntry,
     energy_kwh,
     parse_profile_buffer,
@@ -164,6 +166,7 @@ __all__ = [
     "COUNTER_LIMIT",
     "DATA_NOTIFICATION_TAG",
     "DATE_TIME_LENGTH",
+    "DEFAULT_MODEL",
     "DEVIATION_NOT_SPECIFIED",
     "DLMS_PORT",
     "EVENT_CODES",
@@ -204,6 +207,7 @@ __all__ = [
     "GetResponse",
     "InterfaceClass",
     "MeterReport",
+    "ObjectModel",
     "ProfileEntry",
     "SetRequest",
     "SetResponse",

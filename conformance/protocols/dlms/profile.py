@@ -25,6 +25,15 @@ not public; the bench models it with IEC 62056-6-2 objects (``objects`` has the 
               octet-string capture_time,               -- COSEM date-time, 12 octets
               double-long-unsigned import, double-long-unsigned export },
           structure { integer scaler, enum unit } }    -- scaler_unit of both counters
+
+The objects, attributes and layout above are the bench's default **object model**
+(``ObjectModel``, ``DEFAULT_MODEL``). An operator's IoT-route profile may give the same
+objects other OBIS codes or attribute numbers, another column order in the load profile
+(the capture objects, IEC 62056-6-2 4.3.6: the order of ``capture_objects`` *is* the order of
+an entry's columns) or another order of the report's three fields; a declaration names its
+model in a YAML file (``conformance/ics.py``, ``conformance/declarations/object-model.yaml``)
+and the HES twin and the terminal twin read it, so a terminal built for that profile is
+judged without code changes.
 """
 
 from __future__ import annotations
@@ -33,27 +42,86 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal
 
 from conformance.protocols.dlms import axdr, date_time, objects
 from conformance.protocols.dlms.axdr import Data, DataType, DlmsError
 from conformance.protocols.dlms.objects import (
+    AUTH_PASSWORD,
     CLOCK,
     EXPORT_ENERGY,
     IMPORT_ENERGY,
+    LOAD_PROFILE,
+    METER_ID,
+    TERMINAL_ID,
+    UPLOAD_INTERVAL,
     CosemAttribute,
     InterfaceClass,
 )
 from conformance.protocols.errors import BenchUsageError
 
+ReportField = Literal["meter_id", "entries", "scaler_unit"]
+EntryColumn = Literal["capture_time", "import", "export"]
+
 UNIT_WH: Final = 30  # IEC 62056-6-2 unit enumeration: active energy, Wh
 COUNTER_LIMIT: Final = 99_999_999  # the lower 8 digits of the 9-digit Wh counter
 
-PROFILE_CAPTURE_OBJECTS: Final = (
-    CosemAttribute(InterfaceClass.CLOCK, CLOCK, objects.VALUE_ATTRIBUTE),
-    CosemAttribute(InterfaceClass.REGISTER, IMPORT_ENERGY, objects.VALUE_ATTRIBUTE),
-    CosemAttribute(InterfaceClass.REGISTER, EXPORT_ENERGY, objects.VALUE_ATTRIBUTE),
-)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObjectModel:
+    """The COSEM objects an operator's IoT-route profile uses, and its report layout.
+
+    Each object is a Cosem-Attribute-Descriptor (class-id, OBIS, attribute-id); the load
+    profile's buffer and capture_period are two attributes of one profile generic object.
+    ``columns`` are the buffer's columns in order (clock time, import, export in some order,
+    ``capture_objects`` the matching capture objects); ``report_fields`` the order of the
+    push body's meter ID, entries and scaler_unit.
+    """
+
+    name: str
+    clock: CosemAttribute
+    meter_id: CosemAttribute
+    terminal_id: CosemAttribute
+    import_energy: CosemAttribute
+    export_energy: CosemAttribute
+    profile_buffer: CosemAttribute
+    capture_period: CosemAttribute
+    upload_interval: CosemAttribute
+    auth_password: CosemAttribute
+    columns: tuple[EntryColumn, ...] = ("capture_time", "import", "export")
+    report_fields: tuple[ReportField, ...] = ("meter_id", "entries", "scaler_unit")
+
+    def __post_init__(self) -> None:
+        if sorted(self.columns) != sorted(_COLUMN_OBJECTS):
+            raise BenchUsageError(
+                f"columns {self.columns!r} must name each of {sorted(_COLUMN_OBJECTS)} once"
+            )
+        if sorted(self.report_fields) != sorted(("meter_id", "entries", "scaler_unit")):
+            raise BenchUsageError(f"report_fields {self.report_fields!r} must name each field once")
+        if self.profile_buffer.obis != self.capture_period.obis:
+            raise BenchUsageError("the buffer and the capture_period are attributes of one profile object")
+
+    @property
+    def capture_objects(self) -> tuple[CosemAttribute, ...]:
+        """The buffer's capture objects, one per column of an entry, in ``columns`` order."""
+        return tuple(getattr(self, _COLUMN_OBJECTS[column]) for column in self.columns)
+
+    def settable(self) -> dict[tuple[str, int], str]:
+        """(OBIS, attribute) of what the SM system may SET, by setting name."""
+        return {
+            _key(self.clock): "clock",
+            _key(self.capture_period): "granularity_s",
+            _key(self.upload_interval): "upload_interval_s",
+            _key(self.auth_password): "password",
+            _key(self.terminal_id): "authentication_id",
+        }
+
+
+def _key(attribute: CosemAttribute) -> tuple[str, int]:
+    return (attribute.obis, attribute.attribute)
+
+
+_COLUMN_OBJECTS: Final = {"capture_time": "clock", "import": "import_energy", "export": "export_energy"}
 
 
 def _check_integer(name: str, value: object, low: int, high: int) -> None:
@@ -128,16 +196,20 @@ def parse_scaler_unit(data: Data, *, what: str = "scaler_unit") -> tuple[int, in
     )
 
 
-def _entry_data(entry: ProfileEntry) -> Data:
-    return axdr.structure(
-        date_time.date_time_data(entry.capture_time),
-        axdr.double_long_unsigned(entry.import_wh),
-        axdr.double_long_unsigned(entry.export_wh),
+def _entry_data(entry: ProfileEntry, model: ObjectModel) -> Data:
+    cells = {
+        "capture_time": date_time.date_time_data(entry.capture_time),
+        "import": axdr.double_long_unsigned(entry.import_wh),
+        "export": axdr.double_long_unsigned(entry.export_wh),
+    }
+    return axdr.structure(*(cells[column] for column in model.columns))
+
+
+def _parse_entry(data: Data, what: str, model: ObjectModel) -> ProfileEntry:
+    cells = dict(
+        zip(model.columns, axdr.as_items(data, DataType.STRUCTURE, length=3, what=what), strict=True)
     )
-
-
-def _parse_entry(data: Data, what: str) -> ProfileEntry:
-    capture_time, imported, exported = axdr.as_items(data, DataType.STRUCTURE, length=3, what=what)
+    capture_time, imported, exported = cells["capture_time"], cells["import"], cells["export"]
     if capture_time.type is not DataType.OCTET_STRING:  # the clock's time is an octet-string
         axdr.as_bytes(capture_time, what=f"{what} capture_time")
     try:
@@ -150,12 +222,13 @@ def _parse_entry(data: Data, what: str) -> ProfileEntry:
         raise DlmsError(f"{what}: {exc}") from None
 
 
-def profile_buffer(entries: Sequence[ProfileEntry]) -> Data:
+def profile_buffer(entries: Sequence[ProfileEntry], model: ObjectModel | None = None) -> Data:
     """The buffer attribute's array of entries, as a GET with range access returns it."""
-    return axdr.array(*(_entry_data(entry) for entry in entries))
+    model = model or DEFAULT_MODEL
+    return axdr.array(*(_entry_data(entry, model) for entry in entries))
 
 
-def parse_profile_buffer(data: Data) -> tuple[ProfileEntry, ...]:
+def parse_profile_buffer(data: Data, model: ObjectModel | None = None) -> tuple[ProfileEntry, ...]:
     """The entries of a buffer array.
 
     Raises:
@@ -164,20 +237,24 @@ def parse_profile_buffer(data: Data) -> tuple[ProfileEntry, ...]:
     """
     if not isinstance(data, Data):
         raise BenchUsageError(f"the buffer must be Data, not {data!r}")
+    model = model or DEFAULT_MODEL
     items = axdr.as_items(data, DataType.ARRAY, what="buffer")
-    return tuple(_parse_entry(item, f"buffer entry {index}") for index, item in enumerate(items, 1))
+    return tuple(_parse_entry(item, f"buffer entry {index}", model) for index, item in enumerate(items, 1))
 
 
-def report_body(report: MeterReport) -> Data:
-    """The Data-Notification body carrying ``report`` (layout in the module docstring)."""
-    return axdr.structure(
-        axdr.octet_string(report.meter_id),
-        profile_buffer(report.entries),
-        scaler_unit(report.scaler, report.unit),
-    )
+def report_body(report: MeterReport, model: ObjectModel | None = None) -> Data:
+    """The Data-Notification body carrying ``report`` (layout in the module docstring, fields
+    and columns in the order of ``model``)."""
+    model = model or DEFAULT_MODEL
+    fields = {
+        "meter_id": axdr.octet_string(report.meter_id),
+        "entries": profile_buffer(report.entries, model),
+        "scaler_unit": scaler_unit(report.scaler, report.unit),
+    }
+    return axdr.structure(*(fields[name] for name in model.report_fields))
 
 
-def parse_report(body: Data) -> MeterReport:
+def parse_report(body: Data, model: ObjectModel | None = None) -> MeterReport:
     """The meter report a Data-Notification body carries.
 
     Raises:
@@ -185,14 +262,36 @@ def parse_report(body: Data) -> MeterReport:
     """
     if not isinstance(body, Data):
         raise BenchUsageError(f"the body must be Data, not {body!r}")
-    meter_id, entries, units = axdr.as_items(body, DataType.STRUCTURE, length=3, what="report body")
+    model = model or DEFAULT_MODEL
+    fields = axdr.as_items(body, DataType.STRUCTURE, length=3, what="report body")
+    named = dict(zip(model.report_fields, fields, strict=True))
+    meter_id, entries, units = named["meter_id"], named["entries"], named["scaler_unit"]
     scaler, unit = parse_scaler_unit(units, what="report scaler_unit")
     return MeterReport(
         meter_id=axdr.as_bytes(meter_id, what="report meter_id"),
         entries=tuple(
-            _parse_entry(item, f"report entry {index}")
+            _parse_entry(item, f"report entry {index}", model)
             for index, item in enumerate(axdr.as_items(entries, DataType.ARRAY, what="report entries"), 1)
         ),
         scaler=scaler,
         unit=unit,
     )
+
+
+# The bench's own model (the objects of ``objects``); conformance/declarations/object-model.yaml
+# writes it out as data, and tests/protocols/dlms/test_profile.py checks the two agree.
+DEFAULT_MODEL: Final = ObjectModel(
+    name="bench default (IEC 62056-6-2 objects)",
+    clock=CosemAttribute(InterfaceClass.CLOCK, CLOCK, objects.VALUE_ATTRIBUTE),
+    meter_id=CosemAttribute(InterfaceClass.DATA, METER_ID, objects.VALUE_ATTRIBUTE),
+    terminal_id=CosemAttribute(InterfaceClass.DATA, TERMINAL_ID, objects.VALUE_ATTRIBUTE),
+    import_energy=CosemAttribute(InterfaceClass.REGISTER, IMPORT_ENERGY, objects.VALUE_ATTRIBUTE),
+    export_energy=CosemAttribute(InterfaceClass.REGISTER, EXPORT_ENERGY, objects.VALUE_ATTRIBUTE),
+    profile_buffer=CosemAttribute(InterfaceClass.PROFILE_GENERIC, LOAD_PROFILE, objects.BUFFER_ATTRIBUTE),
+    capture_period=CosemAttribute(
+        InterfaceClass.PROFILE_GENERIC, LOAD_PROFILE, objects.CAPTURE_PERIOD_ATTRIBUTE
+    ),
+    upload_interval=CosemAttribute(InterfaceClass.DATA, UPLOAD_INTERVAL, objects.VALUE_ATTRIBUTE),
+    auth_password=CosemAttribute(InterfaceClass.DATA, AUTH_PASSWORD, objects.VALUE_ATTRIBUTE),
+)
+PROFILE_CAPTURE_OBJECTS: Final = DEFAULT_MODEL.capture_objects

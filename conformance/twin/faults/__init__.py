@@ -68,7 +68,9 @@ def declaration_for(declaration: Declaration, dut: str) -> Declaration:
         for part in path:
             section = section[part]
         section[last] = value
-    return Declaration.model_validate(data)
+    changed = Declaration.model_validate(data)
+    changed._object_model = declaration._object_model  # loaded with the file, not a field's value
+    return changed
 
 
 def terminal_class(name: str) -> type[ReferenceTerminal]:

@@ -6,6 +6,9 @@ class that is otherwise the reference.
 
 from __future__ import annotations
 
+from functools import cache
+
+from conformance.ics import OTHER_OPERATOR_OBJECT_MODEL, load_object_model
 from conformance.protocols import dlms, echonet
 from conformance.twin.faults import Fault
 from conformance.twin.terminal.metering import MeteringApp
@@ -122,6 +125,20 @@ class ForwardsEchonetLite(MeteringApp):
             self._send_dlms(dlms.wrap(self._raw))  # the ECHONET Lite frame where DLMS belongs
 
 
+@cache
+def _other_operator_model() -> dlms.ObjectModel:
+    return load_object_model(OTHER_OPERATOR_OBJECT_MODEL)
+
+
+class SpeaksAnotherOperatorsModel(MeteringApp):
+    """Built for another operator's object model (other OBIS codes and report layout) while
+    its declaration names the bench's default: the SM system cannot read what it sends."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.settings.model = _other_operator_model()
+
+
 FAULTS = (
     Fault(
         "stores-5-days",
@@ -203,5 +220,11 @@ FAULTS = (
         "takes 100 s to answer the SM system",
         ("THK-7-DELAY",),
         _with_metering(AnswersLate),
+    ),
+    Fault(
+        "speaks-other-operator-model",
+        "built for another operator's DLMS/COSEM object model than it declares",
+        ("NAT-2.5-CONV",),
+        _with_metering(SpeaksAnotherOperatorsModel),
     ),
 )

@@ -86,9 +86,15 @@ class TwinHeadEnd:
 
     # -- HeadEnd -------------------------------------------------------------------------
 
-    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
-        self._record("commission", f"terminal {terminal_id} meter {meter_id.hex().upper()}")
-        self.metering.commission(terminal_id, meter_id, granularity_s)
+    def commission(
+        self,
+        terminal_id: str,
+        meter_id: bytes,
+        granularity_s: int,
+        model: dlms.ObjectModel = dlms.DEFAULT_MODEL,
+    ) -> None:
+        self._record("commission", f"terminal {terminal_id} meter {meter_id.hex().upper()} ({model.name})")
+        self.metering.commission(terminal_id, meter_id, granularity_s, model)
 
     def sm_time(self) -> datetime:
         return sm_datetime(self._scheduler.now)
@@ -125,7 +131,7 @@ class TwinHeadEnd:
         self.metering.sync_clock(terminal_id)
 
     def read_clock(self, terminal_id: str) -> None:
-        self.metering.read(terminal_id, "clock", dlms.CosemAttribute(8, dlms.CLOCK, 2))
+        self.metering.read(terminal_id, "clock", self.metering.model_of(terminal_id).clock)
 
     def secrets(self) -> list[str]:
         return self._registry.secrets()

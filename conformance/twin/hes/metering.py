@@ -43,7 +43,6 @@ from conformance.observe.hes_events import (
     Value,
 )
 from conformance.protocols import dlms
-from conformance.protocols.dlms import UPLOAD_INTERVAL  # the codec owns the OBIS code
 from conformance.protocols.dlms import events as dlms_events
 from conformance.protocols.errors import ProtocolError
 from conformance.redaction import register
@@ -95,6 +94,8 @@ class TerminalRecord:
     queue: list[tuple[str, dlms.GetRequest | dlms.SetRequest, Callable]] = field(default_factory=list)
     completion_attempts: dict[tuple[int, int], int] = field(default_factory=dict)
     password: Callable[[str], None] | None = None
+    # The operator's object model the terminal was commissioned with (OBIS codes, layout).
+    model: dlms.ObjectModel = dlms.DEFAULT_MODEL
 
 
 class HesMetering:
@@ -115,7 +116,13 @@ class HesMetering:
 
     # -- registry ----------------------------------------------------------------------
 
-    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
+    def commission(
+        self,
+        terminal_id: str,
+        meter_id: bytes,
+        granularity_s: int,
+        model: dlms.ObjectModel = dlms.DEFAULT_MODEL,
+    ) -> None:
         now = self.sm_posix()
         first_slot = (now // granularity_s + 1) * granularity_s
         self.terminals[terminal_id] = TerminalRecord(
@@ -123,7 +130,12 @@ class HesMetering:
             meter_id=meter_id.hex().upper(),
             commissioned=first_slot,
             granularity=[(first_slot, granularity_s)],
+            model=model,
         )
+
+    def model_of(self, terminal_id: str) -> dlms.ObjectModel:
+        """The object model the terminal was commissioned with."""
+        return self._record(terminal_id).model
 
     def register_meter(self, terminal_id: str, meter_id: bytes) -> None:
         self._record(terminal_id).meter_id = meter_id.hex().upper()
@@ -195,7 +207,7 @@ class HesMetering:
 
     def _on_report(self, record: TerminalRecord, notification: dlms.DataNotification) -> None:
         try:
-            report = dlms.parse_report(notification.body)
+            report = dlms.parse_report(notification.body, record.model)
             values = tuple(self._values(report.entries, report.scaler, report.unit))
         except ProtocolError as exc:
             self._finding(record.terminal_id, f"unusable meter report: {exc}")
@@ -344,9 +356,7 @@ class HesMetering:
                         attempt=attempts + 1,
                     )
                 )
-                request = dlms.GetRequest(
-                    invoke_id=0, attribute=dlms.CosemAttribute(7, dlms.LOAD_PROFILE, 2), range=window
-                )
+                request = dlms.GetRequest(invoke_id=0, attribute=record.model.profile_buffer, range=window)
                 self._request(
                     record, "completion", request, self._completion_answer(record, start, end, attempts + 1)
                 )
@@ -358,7 +368,7 @@ class HesMetering:
                 try:
                     report_values = self._plausible(
                         record.terminal_id,
-                        tuple(self._values(dlms.parse_profile_buffer(response.data), 0, 30)),
+                        tuple(self._values(dlms.parse_profile_buffer(response.data, record.model), 0, 30)),
                     )
                 except ProtocolError as exc:
                     self._finding(record.terminal_id, f"unusable completion answer: {exc}")
@@ -480,7 +490,7 @@ class HesMetering:
         self.write(
             terminal_id,
             "granularity",
-            dlms.CosemAttribute(7, dlms.LOAD_PROFILE, 4),
+            self._record(terminal_id).model.capture_period,
             dlms.double_long_unsigned(seconds),
             agreed=agreed,
             seconds=seconds,
@@ -490,7 +500,7 @@ class HesMetering:
         self.write(
             terminal_id,
             "upload interval",
-            dlms.CosemAttribute(1, UPLOAD_INTERVAL, 2),
+            self._record(terminal_id).model.upload_interval,
             dlms.double_long_unsigned(seconds),
             agreed=agreed,
             seconds=seconds,
@@ -502,7 +512,7 @@ class HesMetering:
         self.write(
             terminal_id,
             "password",
-            dlms.CosemAttribute(1, dlms.AUTH_PASSWORD, 2),
+            self._record(terminal_id).model.auth_password,
             dlms.octet_string(password.encode()),
         )
 
@@ -510,7 +520,7 @@ class HesMetering:
         self.write(
             terminal_id,
             "authentication ID",
-            dlms.CosemAttribute(1, dlms.TERMINAL_ID, 2),
+            self._record(terminal_id).model.terminal_id,
             dlms.octet_string(new_id.encode()),
         )
 
@@ -519,7 +529,7 @@ class HesMetering:
         self.write(
             terminal_id,
             "clock",
-            dlms.CosemAttribute(8, dlms.CLOCK, 2),
+            self._record(terminal_id).model.clock,
             dlms.date_time_data(sm_datetime(self._scheduler.now)),
         )
 

@@ -42,9 +42,6 @@ TERMINAL_EOJ = echonet.CONTROLLER
 BUS_NODE = "terminal"
 BUS_RESPONSE_TIMEOUT_S = 1.0  # Modbus over Serial Line: the master's response time-out
 MODBUS_UNIT = modbus_meter.DEFAULT_UNIT
-# The bench's model of the upload schedule object (the IoT-route application spec is not
-# public): a manufacturer-specific data object holding the upload interval in seconds.
-UPLOAD_INTERVAL = "0.128.25.9.0.255"
 GRANULARITIES_S = (300, 900, 1800, 3600)
 ACQUISITION_DELAY_S = 1.0  # the terminal reads the meter one second into the slot
 READ_RETRY_S = 10.0  # a Get that got no answer is repeated, within the slot's minute
@@ -54,13 +51,8 @@ READ_ATTEMPTS = 3
 VALUES_PER_UPLOAD = 24
 
 
-_SETTING_NAMES = {
-    (dlms.CLOCK, 2): "clock",
-    (dlms.LOAD_PROFILE, 4): "granularity_s",
-    (UPLOAD_INTERVAL, 2): "upload_interval_s",
-    (dlms.AUTH_PASSWORD, 2): "password",
-    (dlms.TERMINAL_ID, 2): "authentication_id",
-}
+def _key(attribute: dlms.CosemAttribute) -> tuple[str, int]:
+    return (attribute.obis, attribute.attribute)
 
 
 @dataclass(slots=True)
@@ -72,6 +64,8 @@ class MeteringSettings:
     storage_days: int
     meter_time_sync: bool
     meter_interface: str = "echonet-lite"  # or "modbus-rtu": the meter on RS-485
+    # The operator's DLMS/COSEM object model the terminal is built for (its OBIS codes, layout).
+    model: dlms.ObjectModel = dlms.DEFAULT_MODEL
 
 
 class ValueStore:
@@ -383,7 +377,9 @@ class MeteringApp:
             report = dlms.MeterReport(meter_id=self.meter_id, entries=chunk, **self.scaler_unit())
             self._upload_id = (self._upload_id + 1) % 0x1000000  # long-invoke-id: 24 bits
             notification = dlms.DataNotification(
-                invoke_id=self._upload_id, date_time=self.now(), body=dlms.report_body(report)
+                invoke_id=self._upload_id,
+                date_time=self.now(),
+                body=dlms.report_body(report, self.settings.model),
             )
             self.send_apdu(notification)
 
@@ -413,18 +409,18 @@ class MeteringApp:
 
     def _get(self, request: dlms.GetRequest) -> dlms.GetResponse:
         target, invoke_id = request.attribute, request.invoke_id
-        key = (target.obis, target.attribute)
-        if key == (dlms.LOAD_PROFILE, 2) and request.range is not None:
+        key, model = (target.obis, target.attribute), self.settings.model
+        if key == _key(model.profile_buffer) and request.range is not None:
             entries = self.completion_entries(
                 int(request.range.start.timestamp()), int(request.range.end.timestamp())
             )
-            return dlms.GetResponse(invoke_id=invoke_id, data=dlms.profile_buffer(entries))
+            return dlms.GetResponse(invoke_id=invoke_id, data=dlms.profile_buffer(entries, model))
         values = {
-            (dlms.CLOCK, 2): lambda: dlms.date_time_data(self.now()),
-            (dlms.METER_ID, 2): lambda: dlms.octet_string(self.meter_id or b""),
-            (dlms.TERMINAL_ID, 2): lambda: dlms.octet_string(self.authentication_id.encode()),
-            (dlms.LOAD_PROFILE, 4): lambda: dlms.double_long_unsigned(self.settings.granularity_s),
-            (UPLOAD_INTERVAL, 2): lambda: dlms.double_long_unsigned(self.settings.upload_interval_s),
+            _key(model.clock): lambda: dlms.date_time_data(self.now()),
+            _key(model.meter_id): lambda: dlms.octet_string(self.meter_id or b""),
+            _key(model.terminal_id): lambda: dlms.octet_string(self.authentication_id.encode()),
+            _key(model.capture_period): lambda: dlms.double_long_unsigned(self.settings.granularity_s),
+            _key(model.upload_interval): lambda: dlms.double_long_unsigned(self.settings.upload_interval_s),
         }
         if key not in values:
             return dlms.GetResponse(invoke_id=invoke_id, error=dlms.DataAccessResult.OBJECT_UNDEFINED)
@@ -434,27 +430,28 @@ class MeteringApp:
         return self.store.between(start, end)
 
     def _set(self, request: dlms.SetRequest) -> dlms.DataAccessResult:
-        key = (request.attribute.obis, request.attribute.attribute)
+        key, model = (request.attribute.obis, request.attribute.attribute), self.settings.model
+        names = model.settable()
         try:
-            if key == (dlms.CLOCK, 2):
+            if key == _key(model.clock):
                 self.apply_clock(dlms.as_datetime(request.data))
-            elif key == (dlms.LOAD_PROFILE, 4):
+            elif key == _key(model.capture_period):
                 result = self.apply_granularity(dlms.as_int(request.data))
                 if result is dlms.DataAccessResult.SUCCESS:  # the functions hear it (event log)
-                    self.on_setting(_SETTING_NAMES[key], "SM system")
+                    self.on_setting(names[key], "SM system")
                 return result
-            elif key == (UPLOAD_INTERVAL, 2):
+            elif key == _key(model.upload_interval):
                 self.settings.upload_interval_s = dlms.as_int(request.data)
                 self._next_upload = 0
-            elif key == (dlms.AUTH_PASSWORD, 2):
+            elif key == _key(model.auth_password):
                 self._on_password(dlms.as_bytes(request.data).decode("utf-8"))
-            elif key == (dlms.TERMINAL_ID, 2):
+            elif key == _key(model.terminal_id):
                 return self.apply_terminal_id(dlms.as_bytes(request.data).decode("ascii", "replace"))
             else:
                 return dlms.DataAccessResult.OBJECT_UNDEFINED
         except (ProtocolError, UnicodeDecodeError, ValueError):
             return dlms.DataAccessResult.TYPE_UNMATCHED
-        self.on_setting(_SETTING_NAMES[key], "SM system")
+        self.on_setting(names[key], "SM system")
         return dlms.DataAccessResult.SUCCESS
 
     def apply_clock(self, when: datetime) -> None:

@@ -94,6 +94,7 @@ class TerminalConfig:
                 storage_days=declaration.metering.storage_days,
                 meter_time_sync=declaration.metering.meter_time_sync,
                 meter_interface=declaration.metering.meter_interface,
+                model=declaration.dlms_model,
             ),
             declaration=declaration,
         )

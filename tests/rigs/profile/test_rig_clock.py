@@ -9,8 +9,10 @@ import time
 import pytest
 
 from conformance.errors import BenchError
+from conformance.sim.timebase import SM_EPOCH_POSIX
 from rigs import RigError
-from rigs.profile.clock import RigClock
+from rigs.profile.bench import GRID_S, HilBench
+from rigs.profile.clock import LONG_WAIT_S, RigClock
 from rigs.profile.rig import pace_of
 
 
@@ -61,3 +63,36 @@ def test_only_the_emulated_radio_declares_a_pace():
     assert pace_of("iotroute-bench-emulator") == 1.0
     assert pace_of("rev1.2.10 x300") == 1.0  # a real module's version string, whatever it says
     assert pace_of(None) == 1.0
+
+
+def test_a_skip_moves_rig_time_ahead_at_once_and_only_forward():
+    tended = []
+    clock = RigClock(pace=1.0, tend=lambda: tended.append(True))
+    before = clock.now()
+    clock.skip(3600.0)
+    assert 3600.0 <= clock.now() - before < 3600.5
+    assert tended  # what the parts reported is stamped before the jump
+    with pytest.raises(BenchError, match="only runs forward"):
+        clock.skip(-1.0)
+
+
+def test_a_long_wait_goes_to_the_scenarios_planner_once_and_a_short_one_does_not():
+    clock = RigClock(pace=1000.0)
+    planned: list[float] = []
+
+    def planner(seconds: float) -> None:
+        planned.append(seconds)
+        clock.wait(seconds)  # the planner waits with the clock itself, without coming back here
+
+    clock.long_wait = planner
+    clock.wait(LONG_WAIT_S)
+    clock.wait(10.0)
+    assert planned == [LONG_WAIT_S]
+    assert clock.long_wait is planner
+
+
+def test_the_planner_visits_every_slot_boundary_of_the_sm_calendar_in_a_wait():
+    start = 1800.0 * 7 - SM_EPOCH_POSIX % GRID_S  # a rig second on the grid
+    boundaries = HilBench._boundaries(start + 10.0, start + 3 * 3600.0)
+    assert len(boundaries) == 12 and all((SM_EPOCH_POSIX + b) % GRID_S == 0 for b in boundaries)
+    assert boundaries[0] == start + GRID_S and boundaries[-1] == start + 3 * 3600.0

@@ -27,6 +27,7 @@ from conformance.interfaces import (
     Terminal,
     if_provided,
 )
+from conformance.protocols import dlms
 from conformance.sim.radio import channel_frequency_mhz
 from conformance.sim.scheduler import Scheduler
 from rigs.drivers.homelansocket import HomeLanRogue
@@ -308,8 +309,8 @@ class FakeHeadEnd:
         self.calls.append(("sm_time",))
         return datetime(2026, 1, 1)
 
-    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int) -> None:
-        self.calls.append(("commission", terminal_id, meter_id, granularity_s))
+    def commission(self, terminal_id: str, meter_id: bytes, granularity_s: int, model) -> None:
+        self.calls.append(("commission", terminal_id, meter_id, granularity_s, model))
 
     def secrets(self) -> list[str]:
         return ["password"]
@@ -321,6 +322,6 @@ def test_the_hes_on_a_rig_is_the_twin_s_asked_after_tending() -> None:
     assert hes.events is twin.events
     hes.commission("ID", b"\x01", 1800)
     assert hes.sm_time() == datetime(2026, 1, 1)
-    assert twin.calls == [("commission", "ID", b"\x01", 1800), ("sm_time",)]
+    assert twin.calls == [("commission", "ID", b"\x01", 1800, dlms.DEFAULT_MODEL), ("sm_time",)]
     assert tending.count == 2
     assert hes.secrets() == ["password"] and tending.count == 2
