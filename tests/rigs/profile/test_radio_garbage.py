@@ -3,7 +3,8 @@ at random, seeded (``rigs/emulators/line_garbage.py``: events without a sender o
 bad one, unknown events, short ERXUDP, lying DATALEN, bad hex, a bad EPANDESC field,
 truncated, overlong and noise lines, garbled echoes, the password command's among them,
 and, a quarter of the time, the module's next real EVENT or ERXUDP cut short), about one
-a second, and the @hil scenarios run once against it (x300, as ``test_reference_run.py``).
+a second, and the short part of the @hil list (``SHORT_RUN``) runs once against it (x300, as
+``test_reference_run.py``).
 
 Every scenario keeps the clean run's verdict unless the garbage broke it, and then it ends
 with an error whose message names the line; no scenario fails for it (a rig's malformed
@@ -23,7 +24,7 @@ import pytest
 
 from conformance.ics import load_declaration
 from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, run_hil, scenario_names
-from tests.rigs.profile.test_reference_run import CAPABILITY_SKIPS, RUNS_ON_A_RIG
+from tests.rigs.profile.test_reference_run import SHORT_RUN, SHORT_RUN_PASSES, SHORT_RUN_SKIPS
 
 SEED = 1
 GARBAGE_EVERY_S = 1.0  # wall-clock seconds between malformed lines, on average
@@ -71,7 +72,7 @@ def garbage_run(module_folder: Path) -> GarbageRun:
     allure_dir = module_folder / "allure"
     options = ["--garbage-every", f"{GARBAGE_EVERY_S:g}"]
     with emulated_rig(module_folder, pace=CI_PACE, seed=SEED, options=options) as rig:
-        run = run_hil(module_folder, rig.env(), "--alluredir", str(allure_dir))
+        run = run_hil(module_folder, rig.env(), *SHORT_RUN, "--alluredir", str(allure_dir), timeout_s=400)
     log = rig.log.read_text()
     injected, withheld = _injected(log)
     return GarbageRun(run, injected, withheld, _radio_errors(allure_dir), list(allure_dir.iterdir()), log)
@@ -94,9 +95,9 @@ def test_every_scenario_keeps_the_clean_verdict_or_ends_with_an_error_naming_the
         assert _names_an_injected_line(verdict["message"], garbage_run.injected), verdict
     assert not [v for v in run.verdicts if v["verdict"] == "fail"], run.output[-3000:]  # never the terminal
     # The clean run (test_reference_run.py): these pass, the rest are not applicable.
-    assert set(scenario_names(run, "pass")) | {v["scenario"] for v in broken} == set(RUNS_ON_A_RIG)
+    assert set(scenario_names(run, "pass")) | {v["scenario"] for v in broken} == set(SHORT_RUN_PASSES)
     skipped = {v["scenario"] for v in run.verdicts if v["verdict"] == "not applicable"}
-    assert set(CAPABILITY_SKIPS) <= skipped
+    assert set(SHORT_RUN_SKIPS) <= skipped
 
 
 def test_each_scenario_the_garbage_reached_names_the_lines_in_its_report(garbage_run):
