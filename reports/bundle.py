@@ -13,6 +13,8 @@
     html/index.html     the single-file HTML report
     traceability.html, traceability.json, verdicts.json, conformance.log
     declaration.yaml    the terminal's declaration, re-emitted from the validated model, secrets replaced
+    object-model.yaml   the DLMS/COSEM object model the terminal was judged in (the
+                        declaration's ``object_model``, else the bench's default), re-emitted
     rig.yaml            the rig file, if the run used one, re-emitted the same way
 
 **The signing key** is made once per user and never lives in the folder that is handed
@@ -65,8 +67,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, SecretBytes, SecretStr
 
-from conformance.ics import DEFAULT_DECLARATION, load_declaration
-from conformance.yamlfile import DocumentError, read_text
+from conformance.ics import DEFAULT_DECLARATION, DEFAULT_OBJECT_MODEL, ObjectModelFile, load_declaration
+from conformance.yamlfile import DocumentError, load_document, read_text
 from reports.i18n.readme import README, bundle_readme
 
 MANIFEST = "MANIFEST.sha256"
@@ -260,6 +262,15 @@ def redacted_declaration(path: Path | None) -> str:
     return _note(source) + _yaml(redacted_data(load_declaration(source)))
 
 
+def object_model_file(declaration_path: Path | None) -> str:
+    """The object model the run judged the terminal in, validated and re-emitted: a lab
+    reading a metering verdict needs the OBIS codes and layouts it was judged against."""
+    source = Path(declaration_path or DEFAULT_DECLARATION)
+    named = load_declaration(source).object_model
+    model = source.parent / named if named is not None else DEFAULT_OBJECT_MODEL
+    return _note(model) + _yaml(redacted_data(load_document(model, ObjectModelFile)))
+
+
 def redacted_rig(path: Path) -> str:
     """The rig file as the run used it: validated (variables expanded), re-emitted, secrets replaced."""
     from rigs.rigfile import load_rig  # only when the run used a rig: it pulls in pyvisa
@@ -309,6 +320,7 @@ def collect(out: Path, *, ics: Path | None, rig: Path | None) -> dict[str, bytes
         files["html/index.html"] = (out / "html" / "index.html").read_bytes()
     try:
         files["declaration.yaml"] = redacted_declaration(ics).encode()
+        files["object-model.yaml"] = object_model_file(ics).encode()
         if rig is not None:
             files["rig.yaml"] = redacted_rig(rig).encode()
     except DocumentError as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conformance.ics import DEFAULT_OBJECT_MODEL
 from reports.bundle import MANIFEST, REDACTED, SIGNATURE, redacted_data, redacted_rig, verify
 from reports.i18n.readme import README
 
@@ -52,6 +53,7 @@ def test_the_bundle_holds_the_run_and_verifies(run) -> None:
         "traceability.html",
         "verdicts.json",
         "declaration.yaml",
+        "object-model.yaml",
     ):
         assert name in files, name
     captures = [name for name in files if name.startswith("captures/")]
@@ -70,6 +72,11 @@ def test_the_declaration_travels_with_its_password_redacted(run) -> None:
     declaration = yaml.safe_load(members(run.bundle)["declaration.yaml"])
     assert declaration["credentials"]["password"] == REDACTED
     assert declaration["identity"]["model"] == "Reference terminal twin"
+
+
+def test_the_object_model_the_terminal_was_judged_in_travels_with_it(run) -> None:
+    model = yaml.safe_load(members(run.bundle)["object-model.yaml"])
+    assert model == yaml.safe_load(DEFAULT_OBJECT_MODEL.read_text(encoding="utf-8"))
 
 
 def test_changing_one_byte_of_a_file_fails_verification_and_names_the_file(run, tmp_path: Path) -> None:
