@@ -84,7 +84,11 @@ def _names_an_injected_line(text: str, injected: list[bytes]) -> bool:
     if WITHHELD in text:
         return True
     shown = [ast.literal_eval(m.group()) for m in _OCTETS.finditer(text)]
-    return any(octets and any(octets in line for line in injected) for octets in shown)
+    # A cut real event runs on into the garbage that cut it: the line the driver names then
+    # holds the injected one rather than the other way round.
+    return any(
+        octets and any(octets in line or (line and line in octets) for line in injected) for octets in shown
+    )
 
 
 def test_every_scenario_keeps_the_clean_verdict_or_ends_with_an_error_naming_the_line(garbage_run):
