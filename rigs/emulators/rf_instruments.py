@@ -26,78 +26,16 @@ RSSI column (the C family) and the terminal reads when it chooses a meter.
 from __future__ import annotations
 
 import math
-import selectors
 from collections.abc import Callable
 
 from conformance.sim.radio import CHANNELS, RadioMedium, channel_frequency_mhz
-from rigs.emulators.endpoints import TcpEndpoint
+from rigs.emulators.scpi_lines import ScpiLines
 
 GENERATOR_IDENTITY = "BENCHSIM,SG-6000-TCP,SIM000202,2.3.1"
 ATTENUATOR_IDENTITY = "BENCHSIM,AT-11713-TCP,SIM000302,1.0.2"
 CAPTURE_MARGIN_DB = 10.0
 CHANNEL_TOLERANCE_MHZ = 0.1
-MAX_LINE = 256
-MAX_ERRORS = 16
-NO_ERROR, COMMAND_ERROR = '+0,"No error"', '-100,"Command error"'
 DATA_OUT_OF_RANGE = '-222,"Data out of range"'
-
-
-class _ScpiLines:
-    """SCPI lines from one host on a loopback TCP port, each answered by ``execute``."""
-
-    identity = ""
-
-    def __init__(self, port: int = 0) -> None:
-        self._endpoint = TcpEndpoint(port, receive=self._receive, hung_up=self._hung_up)
-        self.port = self._endpoint.port
-        self.address = f"TCPIP::127.0.0.1::{self.port}::SOCKET"
-        self._pending = bytearray()
-        self.errors: list[str] = []
-
-    def register(self, selector: selectors.BaseSelector) -> None:
-        self._endpoint.register(selector)
-
-    def close(self) -> None:
-        self._endpoint.close()
-
-    def _hung_up(self) -> None:
-        self._pending.clear()
-
-    def _receive(self, data: bytes) -> None:
-        self._pending += data
-        while b"\n" in self._pending:
-            raw, _, rest = bytes(self._pending).partition(b"\n")
-            self._pending = bytearray(rest)
-            answer = self.execute(raw.decode("ascii", "replace").strip())
-            if answer is not None:
-                self._endpoint.write(answer.encode("ascii") + b"\n")
-        if len(self._pending) > MAX_LINE:
-            self._pending.clear()
-
-    def execute(self, line: str) -> str | None:
-        """One command; a query's answer, or None. An unknown one queues -100."""
-        head, _, argument = line.upper().partition(" ")
-        if head == "*IDN?":
-            return self.identity
-        if head in ("*CLS", "*RST"):
-            self.errors.clear()
-            return None
-        if head == "*OPC?":
-            return "1"
-        if head == "SYST:ERR?":
-            return self.errors.pop(0) if self.errors else NO_ERROR
-        try:
-            return self.command(head, argument.strip())
-        except (KeyError, ValueError):
-            self.error(COMMAND_ERROR)
-            return None
-
-    def command(self, head: str, argument: str) -> str | None:
-        raise KeyError(head)
-
-    def error(self, entry: str) -> None:
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(entry)
 
 
 def _number(text: str, low: float, high: float) -> float:
@@ -121,7 +59,7 @@ def channel_at(frequency_hz: float) -> int | None:
     return next((c for c in CHANNELS if abs(channel_frequency_mhz(c) - mhz) <= CHANNEL_TOLERANCE_MHZ), None)
 
 
-class EmulatedSignalGenerator(_ScpiLines):
+class EmulatedSignalGenerator(ScpiLines):
     """The jammer: its carrier jams a channel of ``medium`` while it is on."""
 
     identity = GENERATOR_IDENTITY
@@ -193,7 +131,7 @@ class EmulatedSignalGenerator(_ScpiLines):
         self.jammed = wanted
 
 
-class EmulatedAttenuator(_ScpiLines):
+class EmulatedAttenuator(ScpiLines):
     """The step attenuator in the module's path to the terminal; ``set_rssi`` is told the
     level the terminal then sees."""
 
