@@ -317,11 +317,7 @@ class CaptureStream:
     def _next_pcap(self) -> tuple[int, PcapRecord | None] | None:
         if len(self._buffer) < 16:
             return None
-        if struct.unpack_from(self._order + "I", self._buffer)[0] in (_MAGIC_USEC, _MAGIC_NSEC):
-            # A writer that reopened a named pipe before the reader saw it go starts a new
-            # capture where a record should start: its header, whose magic number no
-            # record's seconds (2055) have yet.
-            self._format = None
+        if self._new_capture():
             return 0, None
         seconds, fraction, captured, original = struct.unpack_from(self._order + "IIII", self._buffer)
         interface = self._interfaces[0]
@@ -343,9 +339,25 @@ class CaptureStream:
         except DecodeError as exc:
             raise DecodeError(f"record at offset {self._offset}: {exc}") from None
 
+    def _new_capture(self) -> bool:
+        """Whether a new capture starts where a record or block should: a writer that
+        reopened a named pipe before the reader saw it go (an extcap sniffer restarting, in
+        either format) begins with its header. A classic header's magic number is no
+        record's seconds yet (2055), nor a block type the pcapng specification defines; a
+        section header in a classic stream would be seconds in 1975. A pcapng section header
+        within pcapng is a new section of the same capture (``_next_block``)."""
+        magic = struct.unpack_from("<I", self._buffer)[0], struct.unpack_from(">I", self._buffer)[0]
+        classic = any(m in (_MAGIC_USEC, _MAGIC_NSEC) for m in magic)
+        if classic or (self._format == "pcap" and magic[0] == _SHB):
+            self._format = None
+            return True
+        return False
+
     def _next_block(self) -> tuple[int, PcapRecord | None] | None:
         if len(self._buffer) < 12:
             return None
+        if self._new_capture():
+            return 0, None
         block_type = struct.unpack_from(self._order + "I", self._buffer)[0]
         if block_type == _SHB or struct.unpack_from("<I", self._buffer)[0] == _SHB:
             magic = self._buffer[8:12]

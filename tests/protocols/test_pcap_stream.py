@@ -127,3 +127,12 @@ def test_a_writer_that_restarts_on_the_pipe_before_the_reader_saw_it_go_starts_a
     """On a FIFO the reader sees no end of file when a new writer opens before it drained
     the old one: the new capture's header then comes where a record should."""
     assert [r.frame for r in _stream(_pcap() + _pcap(), 11)] == FRAMES + FRAMES
+
+
+@pytest.mark.parametrize("piece", [1, 13, 4096])
+def test_a_writer_that_restarts_in_the_other_format_starts_a_new_capture(tmp_path: Path, piece: int):
+    """An extcap sniffer writes pcapng, a restarted one may write classic pcap (or the other
+    way round): the new header comes where a block or a record should."""
+    pcapng = _to_pcapng(tmp_path, _pcap())
+    assert [r.frame for r in _stream(pcapng + _pcap(), piece)] == FRAMES + FRAMES
+    assert [r.frame for r in _stream(_pcap() + pcapng, piece)] == FRAMES + FRAMES
