@@ -73,3 +73,28 @@ class SnifferRecord:
         self.closing.set()
         if self._thread is not None:
             self._thread.join(timeout=1.0)
+
+
+class RecordingSniffer:
+    """The part of :class:`~rigs.protocols.SnifferProtocol` every feed shares: its frames are
+    in ``self._record``; a feed opens itself and says in ``_close_feed`` how it lets go."""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        self._record = SnifferRecord(resource)
+
+    def mark(self) -> int:
+        return self._record.mark()
+
+    def frames(self, since: int = 0) -> list[SniffedFrame]:
+        return self._record.frames(since)
+
+    def check_alive(self) -> None:
+        self._record.check_alive()
+
+    def close(self) -> None:
+        self._record.stop()  # the reader first: it must not read a feed that is gone
+        self._close_feed()
+
+    def _close_feed(self) -> None:
+        raise NotImplementedError

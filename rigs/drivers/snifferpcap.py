@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 from conformance.protocols.errors import ProtocolError
 from conformance.protocols.pcap import CaptureStream
 from rigs import RigError
-from rigs.drivers.sniffer import POLL_S, SnifferRecord
-from rigs.protocols import SniffedFrame
+from rigs.drivers.sniffer import POLL_S, RecordingSniffer
 
 if TYPE_CHECKING:
     from rigs.resources import PcapFeed
@@ -26,13 +25,12 @@ if TYPE_CHECKING:
 READ_SIZE = 65536
 
 
-class PcapSniffer:
+class PcapSniffer(RecordingSniffer):
     """Implements :class:`~rigs.protocols.SnifferProtocol` on a pcap/pcapng pipe or file."""
 
     def __init__(self, name: str, path: str) -> None:
         self.path = path
-        self.resource = f"{name} on {path}"
-        self._record = SnifferRecord(self.resource)
+        super().__init__(f"{name} on {path}")
         self._fd: int | None = None
         self.is_pipe = False
 
@@ -72,17 +70,7 @@ class PcapSniffer:
                     record.frame, record.timestamp, channel=record.channel, rssi_dbm=record.rssi_dbm
                 )
 
-    def mark(self) -> int:
-        return self._record.mark()
-
-    def frames(self, since: int = 0) -> list[SniffedFrame]:
-        return self._record.frames(since)
-
-    def check_alive(self) -> None:
-        self._record.check_alive()
-
-    def close(self) -> None:
-        self._record.stop()
+    def _close_feed(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

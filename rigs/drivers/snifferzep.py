@@ -16,20 +16,18 @@ from typing import TYPE_CHECKING
 from conformance.protocols import zep
 from conformance.protocols.errors import ProtocolError
 from rigs import RigError
-from rigs.drivers.sniffer import POLL_S, SnifferRecord
-from rigs.protocols import SniffedFrame
+from rigs.drivers.sniffer import POLL_S, RecordingSniffer
 
 if TYPE_CHECKING:
     from rigs.resources import ZepFeed
 
 
-class ZepSniffer:
+class ZepSniffer(RecordingSniffer):
     """Implements :class:`~rigs.protocols.SnifferProtocol` on a UDP socket receiving ZEP v2."""
 
     def __init__(self, name: str, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.resource = f"{name} on zep udp {host}:{port}"
-        self._record = SnifferRecord(self.resource)
+        super().__init__(f"{name} on zep udp {host}:{port}")
         self._socket: socket.socket | None = None
         self.ignored = 0  # datagrams that were not ZEP v2 data
         self.bad_crc = 0  # frames the sniffer heard damaged
@@ -73,17 +71,7 @@ class ZepSniffer:
                 continue
             self._record.add(packet.frame, packet.timestamp, channel=packet.channel, rssi_dbm=packet.rssi_dbm)
 
-    def mark(self) -> int:
-        return self._record.mark()
-
-    def frames(self, since: int = 0) -> list[SniffedFrame]:
-        return self._record.frames(since)
-
-    def check_alive(self) -> None:
-        self._record.check_alive()
-
-    def close(self) -> None:
-        self._record.stop()
+    def _close_feed(self) -> None:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
