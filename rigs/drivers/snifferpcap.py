@@ -52,7 +52,12 @@ class PcapSniffer(RecordingSniffer):
         stream, had_data = CaptureStream(), False
         while not self._record.closing.is_set():
             ready, _, _ = select.select([self._fd], [], [], POLL_S)
-            data = os.read(self._fd, READ_SIZE) if ready else b""
+            try:
+                data = os.read(self._fd, READ_SIZE) if ready else b""
+            except BlockingIOError:
+                # select saw the pipe at its end (no writer), and a new writer opened it
+                # before the read: nothing to read yet, and no end either.
+                continue
             if not data:
                 if self.is_pipe and ready and had_data:
                     stream, had_data = CaptureStream(), False  # the writer left: a new one starts afresh

@@ -393,7 +393,9 @@ def test_a_c_family_module_gets_side_arguments_and_its_sa2_written() -> None:
     with scripted(ropt_answer=b"FAIL ER04\r\n", info_answer=C_EINFO) as module:
         with SkStackRadio(module.path, rssi_column=True) as radio:
             assert radio.layout.family == "C" and radio.side == 0 and radio.hex_data
-            module.write(f"EVENT 21 {PEER} 0 00\r\n".encode())  # EVENT 21 with SIDE (momonga)
+            # EVENT 21 with SIDE (as momonga reads it), after the OK as a module sends it: written
+            # before the command, a quick reader took it before the send and waited in vain
+            module.responders["SKSENDTO"] = lambda _: f"OK\r\nEVENT 21 {PEER} 0 00\r\n".encode()
             radio.send_udp(sk.parse_ipaddr(PEER), 3610, b"x", True)
             radio.terminate()
         sendto = next(c for c in module.commands if c.name == "SKSENDTO")
