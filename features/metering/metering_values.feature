@@ -15,6 +15,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     And 6 hours pass
     Then the terminal read the meter's energy over ECHONET Lite at every :00 and :30 of those hours
     And the HES holds a value for every :00 and :30 of those hours
+    And every value at the HES is the lower 8 digits of what the meter answered at that time
 
   @req:NAT-2.5-ACQ @hil
   Scenario: The 9-digit counter is kept as its lower 8 digits, through the rollover
@@ -53,6 +54,25 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     Then the import values at the HES follow the meter's AC input 0xE0
     And the export values at the HES follow the meter's AC output 0xE2
 
+  # The registers stay apart wherever the counters stand, not only at installation (export
+  # at 0): the export counter above the import one, each near the rollover, mid-range, and
+  # where the seed draws, with the export rising faster than the import as above.
+  @req:NAT-2.5-TYPES
+  Scenario Outline: AC input and AC output stay apart with the counters at <where>
+    Given the meter's counters stand at <import> Wh imported and <export> Wh exported, rising 800 and 2,300 Wh an hour
+    When the terminal is powered on
+    And 3 hours pass
+    Then the import values at the HES follow the meter's AC input 0xE0
+    And the export values at the HES follow the meter's AC output 0xE2
+
+    Examples:
+      | where                                 | import      | export      |
+      | the export above the import           | 5,000,000   | 60,000,000  |
+      | the export near the rollover          | 123,456,789 | 999,997,000 |
+      | the import near the rollover          | 999,998,500 | 4,000       |
+      | the middle of the range               | 500,000,000 | 499,999,000 |
+      | a point the seed draws                | seeded      | seeded      |
+
   @req:NAT-2.5-15MIN @hil
   Scenario: Switched to 15-minute values, the terminal sends a value every 15 minutes
     When the terminal is powered on
@@ -72,6 +92,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     Then the HES saw the setting accepted
     And the HES holds a value for every full hour of the last 2 days
     And the HES holds no values between the full hours
+    And every value at the HES is the lower 8 digits of what the meter answered at that time
     And the HES received at most one upload a day from the terminal over the last 2 days
 
   @req:NAT-3.1-T3
