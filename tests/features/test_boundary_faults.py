@@ -1,4 +1,4 @@
-"""The faults of issue 11's second round against every scenario of the requirements they
+"""The faults of issue 11's second and third rounds against every scenario of the requirements they
 break, as the detection matrix runs them (``--dut all``, one seed): each fails the new
 scenario written for it, under its own requirement, and passes every older one, which is
 why the new stimulus, oracle or monitor was needed (a defect the bench had never seen)."""
@@ -21,6 +21,7 @@ BOUNDARY = "At the boundaries of frame protection the terminal still refuses a f
 MAPS = "The terminal's property maps match its whitelist, and every property they list is refused"
 CHANNEL = "The terminal finds its smart meter on channel"
 COUNTERS = "Both 9-digit counters are kept as their lower 8 digits at "
+APART = "AC input and AC output stay apart with the counters at "
 # Under ``make test`` (pytest-xdist, --dist loadgroup) the module's tests share one worker, so
 # the run happens once.
 pytestmark = pytest.mark.xdist_group("boundary-faults")
@@ -43,7 +44,14 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "falls-back-to-any-meter": ({"Alone with a smart meter of another Pairing ID"}, set()),
     "uncapped-rescan": ({"A smart meter that comes into range after an hour"}, set()),
     "drops-failures-when-full": ({"Full logs keep taking authentication failures"}, set()),
-    "reads-import-only": ({"Forward energy is sent as AC input"}, set()),
+    "reads-import-only": ({"Forward energy is sent as AC input", APART}, set()),
+    # issue 11, third round: value oracles and the direction scenario's counter range
+    "hourly-values-an-hour-stale": ({"For automatic meter reading the terminal keeps hourly values"}, set()),
+    "port-shows-slot-before": ({"A handy terminal reads the stored values from the maintenance port"}, set()),
+    # the export above the import and near the rollover always; other rows as the counters meet
+    "swaps-registers-when-export-leads": (
+        {APART, APART + "the export above", APART + "the export near"}, set()
+    ),
     "bridges-home-multicast": ({"The terminal carries no home-side multicast"}, {"ports", "stack"}),
 }  # fmt: skip
 

@@ -21,6 +21,7 @@ from conformance.twin.faults import terminal_class
 from conformance.twin.hes import log as log_module
 from conformance.twin.hes.log import HesLog, Tampering
 from conformance.twin.meter import smart_meter
+from steps.operations_steps import hes_log_text
 
 DECLARATION = load_declaration()
 TERMINAL = DECLARATION.identity.eui64
@@ -153,3 +154,21 @@ def test_the_sequence_renders_where_there_is_no_sniffer() -> None:
     bench.route = _NoSniffer(bench.route)  # type: ignore[assignment]
     text = sequence_text(bench)
     assert "observes TerminalAuthenticated" in text and " dBm " not in text  # events, no frames
+
+
+def test_the_hes_log_attachment_says_how_many_entries_were_archived(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11, third round (left out by issue 15): the operation log's attachment in the
+    report opens with the count archived behind the sealed checkpoint, 0 included."""
+    monkeypatch.setattr(log_module, "MAX_LOG_ENTRIES", 10)
+    monkeypatch.setattr(log_module, "ARCHIVE_BLOCK", 4)
+    log = HesLog(bytes(32))
+    for n in range(25):
+        log.append(float(n), "join", f"terminal T{n}")
+    text = hes_log_text(log.lines())
+    head = f"{log.archived} older entries archived behind the sealed checkpoint"
+    assert text.splitlines()[0].startswith(head)
+    assert "9 kept" in text.splitlines()[0] and text.splitlines()[1:] == log.lines()
+    fresh = HesLog(bytes(32))
+    fresh.append(0.0, "join", "terminal T0")
+    assert hes_log_text(fresh.lines()).startswith("0 older entries archived")
+    assert "; 0 kept" in hes_log_text([])

@@ -45,12 +45,7 @@ also_copy =
     rigs/
     reports/
     conftest.py
-    tests/__init__.py
-    tests/conftest.py
-    tests/tshark.py
-    tests/twin/__init__.py
-    tests/twin/terminal/__init__.py
-    tests/twin/terminal/test_echonet_tid.py
+    tests/
 pytest_add_cli_args_test_selection =
     features
     tests/twin/terminal/test_echonet_tid.py
