@@ -58,7 +58,7 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
   # at 0): the export counter above the import one, each near the rollover, mid-range, and
   # where the seed draws, with the export rising faster than the import as above.
   @req:NAT-2.5-TYPES
-  Scenario Outline: AC input and AC output stay apart with the counters at <where>
+  Scenario Outline: AC input and AC output stay apart with <where>
     Given the meter's counters stand at <import> Wh imported and <export> Wh exported, rising 800 and 2,300 Wh an hour
     When the terminal is powered on
     And 3 hours pass
@@ -66,12 +66,12 @@ Feature: Metering values from the meter's ECHONET Lite to the HES
     And the export values at the HES follow the meter's AC output 0xE2
 
     Examples:
-      | where                                 | import      | export      |
-      | the export above the import           | 5,000,000   | 60,000,000  |
-      | the export near the rollover          | 123,456,789 | 999,997,000 |
-      | the import near the rollover          | 999,998,500 | 4,000       |
-      | the middle of the range               | 500,000,000 | 499,999,000 |
-      | a point the seed draws                | seeded      | seeded      |
+      | where                                        | import      | export      |
+      | the export counter above the import counter  | 5,000,000   | 60,000,000  |
+      | the export counter near the rollover         | 123,456,789 | 999,997,000 |
+      | the import counter near the rollover         | 999,998,500 | 4,000       |
+      | both counters in the middle of the range     | 500,000,000 | 499,999,000 |
+      | counters the seed draws                      | seeded      | seeded      |
 
   @req:NAT-2.5-15MIN @hil
   Scenario: Switched to 15-minute values, the terminal sends a value every 15 minutes
