@@ -8,7 +8,9 @@ mutant of those modules; a seeded sample of them runs, because the whole set (ab
 mutants) takes hours on a 2-core machine. The work happens in a copy of the tracked files
 under ``reports/out/mutation/work`` (mutmut writes its ``mutants/`` tree there, and its
 configuration in the copy's ``setup.cfg``), so the checkout stays untouched. Each mutant runs
-the scenarios that call the mutated function, stopping at the first that fails.
+the scenarios that call the mutated function, stopping at the first that fails. Beside the
+features the suite holds one test (``test_echonet_tid.py``): a TID wrap that no scenario can
+reach in time. ``--only NAME ...`` runs named mutants instead of a sample, to check a fix.
 
 The report (``reports/out/mutation/report.txt`` and ``.json``) gives the score, killed /
 (killed + survived - equivalent), the time, and every survivor with its diff; a survivor
