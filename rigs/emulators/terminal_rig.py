@@ -42,7 +42,8 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
 scenario of the twin profile gets a new one. A real terminal keeps its non-volatile
 settings; the HIL profile does not rely on either.
 
-**Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5). ``--time-scale S``
+**Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5), from the host's
+first command to the radio (the bench's calendar starts there too). ``--time-scale S``
 runs them S times faster than the wall clock, so CI can run hour-long scenarios in
 seconds; the module then answers SKAPPVER with ``iotroute-bench-emulator/xS``, and the
 bench, reading it, runs its own side (HES, metering device, timeouts of the scenarios) at
@@ -351,7 +352,13 @@ def serve(
         selector.register(injector.socket, selectors.EVENT_READ, lambda: injector.read() or b"")
     for instrument in rig.instruments:
         instrument.register(selector)
-    started = time.monotonic()
+    # Rig time starts at the host's first word to the radio, not at the launch: the bench
+    # counts its calendar from the same moment (rigs/profile/rig.py, ``HilRig.radio``), so
+    # the terminal twin's clock is on the bench's calendar from its first power-on. Counted
+    # from the launch it ran ahead by the bench's start-up times the pace (1,162 s at x300),
+    # and an upload the SM system had not yet set the clock for came stamped in the future
+    # (NAT-2.5-TIME's monitor). Until then the twins' time stands still.
+    started: float | None = None
     try:
         while not stop and not until():
             for key, _ in selector.select(timeout=TICK_S):
@@ -362,13 +369,16 @@ def serve(
                 if not data:
                     continue
                 if key.fd == radio_fd:
+                    if started is None:
+                        started = time.monotonic()
                     rig.module.receive(data)
                 else:
                     maintenance.receive(data)
             rig.bridge.sync_ports()
             rig.bridge.read()  # every tick: the ports it opens come and go with the twin
             rig.apply_coil_writes()
-            rig.module.advance((time.monotonic() - started) * pace)
+            if started is not None:
+                rig.module.advance((time.monotonic() - started) * pace)
             if rig.supply is not None:
                 rig.supply.model.advance(rig.module.scheduler.now)
             rig.sense_led()
