@@ -36,7 +36,7 @@ Feature: Detection of denial-of-service attacks
       | 1,200  | plaintext data frames       | 20   |
       | 1,200  | malformed frames            | 20   |
 
-  @req:NAT-3.1-T4 @hil
+  @req:NAT-3.1-T4
   Scenario Outline: A flood of <count> <kind> on the home side is detected and reported, and metering goes on
     When the terminal is powered on
     And the terminal joins "SM-1"

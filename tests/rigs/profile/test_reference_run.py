@@ -24,10 +24,12 @@ from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, merged, r
 # boundary instead (rigs/profile/bench.py). The emulated terminal's clock starts on the
 # bench's calendar (both count from the bench's first command to the radio); counted from
 # the emulator's launch it ran ahead (1,162 s at x300) and the timestamps monitor caught
-# uploads stamped before the SM system set it, which took the battery's duty cycle, the
-# password changed on the maintenance port and the home-side floods off this list for a
-# while. The refused firmware images run on the rig too, but are not listed (same cause,
-# one run of three; not re-checked since).
+# uploads stamped before the SM system set it, which took the battery's duty cycle and the
+# password changed on the maintenance port off this list for a while. The refused firmware
+# images run on the rig too, but are not listed (same cause, one run of three; not
+# re-checked since). Nor are the home-side floods: the twin takes 1,800 datagrams that
+# arrive within 0.2 s of wall time at x300, and on a busy 2-core machine its detection
+# came 159 s and 282 s of rig time after the flood began (limit 60 s): CPU, not the clock.
 RUNS_ON_A_RIG = sorted(
     [
         "The terminal is authenticated within 90 seconds of power-on",
@@ -47,12 +49,8 @@ RUNS_ON_A_RIG = sorted(
         "The terminal sets the meter's clock over ECHONET Lite",
         "The terminal's average current over a duty cycle projects a battery life "
         "of at least the declared years",
-        # The rig's signal generator pulses on the channel; its rogue device floods the LAN.
+        # The rig's signal generator pulses on the channel.
         "Through a pulsed jammer on its channel the terminal still delivers its values",
-        *(
-            f"A flood of 1,800 {kind} on the home side is detected and reported, and metering goes on"
-            for kind in ("ECHONET Lite requests", "UDP datagrams of random octets")
-        ),
     ]
 )
 INJECTOR = "needs an injector radio (role injector)"
@@ -113,9 +111,9 @@ SHORT_RUN_SKIPS = {
 
 
 # The run in two parts at once, each on an emulated rig of its own (its own home LAN and
-# ports, conftest.EmulatedRig): the longest waits (a day of pulsed jamming, the home-side
-# floods) in one, the rest in the other, so the module takes the longer part's wall time.
-PARTS = ("pulsed_jammer or flood", "not (pulsed_jammer or flood)")
+# ports, conftest.EmulatedRig): the longest wait (a day of pulsed jamming) in one, the rest
+# in the other, so the module takes the longer part's wall time.
+PARTS = ("pulsed_jammer", "not pulsed_jammer")
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +122,7 @@ def reference_run(module_folder: Path) -> HilRun:
         folder = module_folder / f"part-{index}"
         folder.mkdir()
         with emulated_rig(folder, pace=CI_PACE) as rig:
-            # A day of pulsed jamming and two hour-long floods are about 7 minutes at x300.
+            # The longer part takes several minutes at x300 (6.5 under a load of 15 on 2 cores).
             return run_hil(folder, rig.env(), "-m", "hil", "-k", selection, timeout_s=900)
 
     with ThreadPoolExecutor(len(PARTS)) as pool:
