@@ -88,9 +88,9 @@ hil: $(STAMP) $(NODE_STAMP)
 	exit $$status
 
 # The bench's own loop uses every core through pytest-xdist. tests/conftest.py gives xdist
-# its scheduling: a test module goes to one worker, and so do all the emulated-rig tests of
-# tests/rigs/profile (they bind fixed loopback addresses) and the report tests (one shared
-# conformance run); the long units (the detection matrix, the report tests) go out first. make test starts one worker more than there
+# its scheduling: a test module goes to one worker, and so do the report tests (one shared
+# conformance run); the long units (the detection matrix, the emulated-rig modules, the
+# report tests) go out first. make test starts one worker more than there
 # are CPUs, since the one that starts the detection matrix (itself on its own workers, at a
 # lower priority) only waits for it. --durations names the slowest tests, for the next
 # engineer who wants the loop shorter.
@@ -107,16 +107,18 @@ PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 # (issue 14). make parity runs it on its own.
 PARITY := tests/rigs/profile/test_parity.py
 
-# The emulated-rig tests (tests/rigs/profile) run after the rest, alone: at x300 a second of
-# CPU starvation is five minutes of rig time, and beside the matrix a clock set after a join
-# came late enough for an upload to go out stamped by the emulated terminal's head start
-# (tests/rigs/profile/test_reference_run.py). Together again once the rig shares the bench's
-# pace (issue 14).
+# The emulated-rig tests (tests/rigs/profile) run after the rest, RIG_JOBS modules at once:
+# they mostly sleep (the rig runs at x300 of the wall clock), and each module's emulated rig
+# has a loopback home LAN and ports of its own (rigs/emulators/terminal_rig.py), so they no
+# longer queue on one worker. Not beside the CPU-bound tests: at x300 a second of CPU
+# starvation is five minutes of rig time (the home-side flood's detection missed its 60 s
+# beside the matrix).
 RIG_TESTS := tests/rigs/profile
+RIG_JOBS ?= 4
 
 test: $(STAMP) system-deps lint
 	$(PYTEST) tests -n $(TEST_JOBS) --dist loadscope --durations=15 -p no:cacheprovider --ignore $(RIG_TESTS)
-	$(PYTEST) $(RIG_TESTS) --durations=10 -p no:cacheprovider --ignore $(PARITY)
+	$(PYTEST) $(RIG_TESTS) -n $(RIG_JOBS) --dist loadscope --durations=10 -p no:cacheprovider --ignore $(PARITY)
 
 parity: $(STAMP) system-deps
 	$(PYTEST) $(PARITY) -p no:cacheprovider -q

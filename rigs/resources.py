@@ -31,7 +31,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pyvisa import rname
 
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ${NAME}, or ${NAME:-default} as POSIX sh expands it (XCU 2.6.2): the default when NAME is unset or empty.
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # pyserial's serial_for_url takes a device path, a Windows COM port or a URL
 # (socket://host:port, rfc2217://host:port, loop://).
 _SERIAL_PORT = re.compile(r"^(/.+|COM\d+|[a-z][a-z0-9+]*://.*)$")
@@ -41,12 +42,15 @@ _VISA_BACKEND = re.compile(r"^(?:(?P<devices>.+\.ya?ml)@sim|@(?:py|ivi|sim))$")
 
 
 def expand_environment(value: Any) -> Any:
-    """Replace ``${NAME}`` in a string by the environment variable; an unset one is an error."""
+    """Replace ``${NAME}`` in a string by the environment variable; an unset one is an error,
+    unless a default follows (``${NAME:-default}``)."""
     if not isinstance(value, str):
         return value
 
     def lookup(match: re.Match[str]) -> str:
-        name = match.group(1)
+        name, default = match.group(1, 2)
+        if default is not None and not os.environ.get(name):
+            return default
         if name not in os.environ:
             raise PydanticCustomError(
                 "unset_variable", "environment variable {name} is not set", {"name": name}
@@ -209,7 +213,7 @@ class NetworkInterface(_Strict):
     """A host interface and the bench's own address on it (the home LAN, ECHONET Lite)."""
 
     interface: Annotated[str, Field(min_length=1, max_length=15)]  # IFNAMSIZ - 1 on Linux
-    address: IPv4Address | IPv6Address
+    address: Annotated[IPv4Address | IPv6Address, FromEnvironment]
 
     def describe(self) -> str:
         return f"{self.interface} {self.address}"

@@ -123,7 +123,7 @@ class HomeLanEntry(RoleEntry):
     network: NetworkInterface
     # The bench's rogue device (NAT-3.1-T2, NAT-3.1-T4): its own address on the LAN, which
     # must be this host's; left out, the home-side attacks are not applicable on the rig.
-    rogue_address: IPv4Address | IPv6Address | None = None
+    rogue_address: Annotated[IPv4Address | IPv6Address | None, FromEnvironment] = None
     # The terminal's home-side address: the one address off this host the rogue may send
     # to (rigs/drivers/homelansocket.py refuses every other).
     terminal_address: IPv4Address | IPv6Address | None = None

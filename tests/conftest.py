@@ -32,17 +32,32 @@ def tshark() -> str:
 # silently dropped (pytest-dev/pytest-xdist#1386, every worker that got a matrix test ran the
 # whole matrix), and a mark cannot name a session-scoped fixture anyway.
 ONE_WORKER = (
-    # They start emulated rigs on fixed loopback addresses (127.0.0.2:3610): one at a time.
-    "tests/rigs/profile/",
     # One conformance run, report build and browser for the session (tests/reports/conftest.py).
     "tests/reports/",
 )
 # The units that take minutes go out first, longest first, so that none of them starts last
 # and holds the run up alone. The matrix spreads itself over the CPUs at a lower priority
-# (tests/features/test_detection_matrix.py): its worker only waits, the others run on.
+# (tests/features/test_detection_matrix.py): its worker only waits, the others run on. So
+# do the emulated-rig modules (tests/rigs/profile), each its own unit on a rig of its own
+# (its own loopback home LAN and ports): they mostly sleep, in the rig's time.
+RIG_MODULES_LONG_FIRST = tuple(
+    f"tests/rigs/profile/test_{name}.py"
+    for name in (  # by their wall time, as measured one module at a time (issue 14)
+        "parity",  # make parity
+        "air_rig",
+        "rig_faults",
+        "air_and_home_setup",
+        "reference_run",
+        "faulty_terminals",
+        "maintenance_console",
+        "battery",
+        "radio_garbage",
+        "c2_layout",
+    )
+)
 LONG_FIRST = (
     "tests/features/test_detection_matrix.py",
-    "tests/rigs/profile/",
+    *RIG_MODULES_LONG_FIRST,
     "tests/reports/",
     "tests/features/test_conformance_run.py",
     "tests/observe/test_monitors_in_scenarios.py",

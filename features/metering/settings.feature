@@ -17,7 +17,7 @@ Feature: Settings from the SM system and from a handy terminal
     And the SM system ends the terminal's session
     Then the terminal is authenticated again with the new password within 5 minutes
 
-  @req:NAT-2.5-CFG
+  @req:NAT-2.5-CFG @hil
   Scenario: A handy terminal changes the password on the maintenance port
     When the terminal is powered on
     And 1 hours pass

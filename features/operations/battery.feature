@@ -5,7 +5,7 @@ Feature: Battery life
   declared capacity lasts at that average (conformance/judge/battery.py).
   (THK seed ch. 8: 電池容量は、各メーターの検定満了までの期間、機能を維持できること)
 
-  @req:THK-8-BATT
+  @req:THK-8-BATT @hil
   Scenario: The terminal's average current over a duty cycle projects a battery life of at least the declared years
     Given the terminal declares a battery
     And a smart meter "SM-1" with the terminal's Pairing ID

@@ -19,9 +19,10 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
   (``conformance/twin/terminal/functions/led.py``): lit while the pattern is steady, lit
   in the first half of every second while it blinks, dark otherwise;
 * the terminal's home LAN: the twin's home network bridged to a real UDP socket, the
-  terminal at ``--home-terminal`` (127.0.0.2:3610), talking ECHONET Lite to the bench's
-  metering device twin at ``--home-meter`` (127.0.0.1:3610, the emulated rig's home-lan
-  address), which runs in the bench's process;
+  terminal at ``--home-terminal`` (127.x.y.2:3610), talking ECHONET Lite to the bench's
+  metering device twin at ``--home-meter`` (127.x.y.1:3610, the emulated rig's home-lan
+  address, ``IOTROUTE_RIG_HOME_ADDRESS``), which runs in the bench's process; left out,
+  they are a loopback /24 nobody uses (``free_home_lan``), so that rigs run side by side;
 * the bench power supply (``power_supply.EmulatedPowerSupply``): SCPI on a loopback TCP
   port, its ``MEAS:CURR?`` from a current model of the twin's radio (THK-8-BATT;
   ``rigs/emulators/metered-rig.yaml`` names it, pyvisa-py's ``@py`` backend reaches it);
@@ -42,7 +43,8 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
 scenario of the twin profile gets a new one. A real terminal keeps its non-volatile
 settings; the HIL profile does not rely on either.
 
-**Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5). ``--time-scale S``
+**Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5), from the host's
+first command to the radio (the bench's calendar starts there too). ``--time-scale S``
 runs them S times faster than the wall clock, so CI can run hour-long scenarios in
 seconds; the module then answers SKAPPVER with ``iotroute-bench-emulator/xS``, and the
 bench, reading it, runs its own side (HES, metering device, timeouts of the scenarios) at
@@ -53,7 +55,7 @@ When every part is ready the launcher writes the rig file's variables
 ``IOTROUTE_RIG_POWER_SUPPLY_PORT``, ``IOTROUTE_RIG_SNIFFER_PIPE``,
 ``IOTROUTE_RIG_SNIFFER_ZEP_PORT``, ``IOTROUTE_RIG_INJECTOR_PORT``,
 ``IOTROUTE_RIG_GROUP_KEY``, ``IOTROUTE_RIG_SIGNAL_GENERATOR_PORT``,
-``IOTROUTE_RIG_ATTENUATOR_PORT``) as
+``IOTROUTE_RIG_ATTENUATOR_PORT``, ``IOTROUTE_RIG_HOME_ADDRESS``, ``IOTROUTE_RIG_ROGUE_ADDRESS``) as
 ``NAME=value`` lines to ``--rig-env`` (written whole at once, so a reader never sees half
 of it) and prints them. With ``-- COMMAND...`` it runs the command with those variables
 set and stops when it ends, exiting with its status.
@@ -66,6 +68,7 @@ import contextlib
 import ipaddress
 import os
 import queue
+import random
 import selectors
 import signal
 import socket
@@ -109,9 +112,18 @@ ENV_GROUP_KEY = "IOTROUTE_RIG_GROUP_KEY"
 SECRET_VARIABLES = frozenset({ENV_GROUP_KEY})
 ENV_SIGNAL_GENERATOR_PORT = "IOTROUTE_RIG_SIGNAL_GENERATOR_PORT"
 ENV_ATTENUATOR_PORT = "IOTROUTE_RIG_ATTENUATOR_PORT"
+ENV_HOME_ADDRESS = "IOTROUTE_RIG_HOME_ADDRESS"  # the bench's (its metering device's) on the home LAN
+ENV_ROGUE_ADDRESS = "IOTROUTE_RIG_ROGUE_ADDRESS"  # the bench's rogue device's
 RSSI_AT_0_DB_DBM = -40.0  # rigs/emulators/rig.yaml: atten.rssi_at_0_db_dbm
-DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rigs/emulators/rig.yaml, role home-lan
-DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)  # all of 127/8 is loopback on Linux
+# ECHONET Lite Part 2 §3.1: port 3610 at both ends, so each end of an emulated home LAN is
+# a loopback address of its own (all of 127/8 is loopback on Linux), and so is each rig's
+# LAN: the launcher picks a free 127.x.y.0/24 (x, y from 1) for the metering device (.1),
+# the terminal (.2) and the rogue device (.9), so that emulated rigs run side by side.
+HOME_METER_HOST, HOME_TERMINAL_HOST, HOME_ROGUE_HOST = 1, 2, 9
+DEFAULT_HOME_METER = ("127.0.0.1", echonet.ECHONET_PORT)  # rig.yaml's home-lan without the variables
+DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)
+DEFAULT_ROGUE = "127.0.0.9"
+HOME_LAN_TRIES = 64
 TICK_S = 0.005
 MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
 FLOOD_BUFFER = 16 << 20  # octets queued at the terminal's home ports: a whole home-side flood
@@ -237,6 +249,24 @@ class HomeBridge:
         self._sockets.clear()
 
 
+def free_home_lan(rng: random.Random) -> tuple[str, str, str]:
+    """The metering device's, the terminal's and the rogue device's addresses on a loopback
+    /24 where nobody holds port 3610 at the first two (bound and released: the bridge binds
+    the terminal's at once; another rig drawing the same /24 of 64,516 is unlikely)."""
+    for _ in range(HOME_LAN_TRIES):
+        net = f"127.{rng.randint(1, 254)}.{rng.randint(1, 254)}"
+        hosts = [f"{net}.{n}" for n in (HOME_METER_HOST, HOME_TERMINAL_HOST, HOME_ROGUE_HOST)]
+        with contextlib.ExitStack() as probes:
+            try:
+                for host in hosts[:2]:
+                    probe = probes.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                    probe.bind((host, echonet.ECHONET_PORT))
+            except OSError:
+                continue
+        return hosts[0], hosts[1], hosts[2]
+    raise OSError(f"no free loopback home LAN in {HOME_LAN_TRIES} tries")
+
+
 def _plain(address: str) -> str:
     """``fe80::1%lo`` -> ``fe80::1``, in the address's canonical form."""
     return str(ipaddress.ip_address(address.strip("[]").split("%", 1)[0]))
@@ -351,7 +381,13 @@ def serve(
         selector.register(injector.socket, selectors.EVENT_READ, lambda: injector.read() or b"")
     for instrument in rig.instruments:
         instrument.register(selector)
-    started = time.monotonic()
+    # Rig time starts at the host's first word to the radio, not at the launch: the bench
+    # counts its calendar from the same moment (rigs/profile/rig.py, ``HilRig.radio``), so
+    # the terminal twin's clock is on the bench's calendar from its first power-on. Counted
+    # from the launch it ran ahead by the bench's start-up times the pace (1,162 s at x300),
+    # and an upload the SM system had not yet set the clock for came stamped in the future
+    # (NAT-2.5-TIME's monitor). Until then the twins' time stands still.
+    started: float | None = None
     try:
         while not stop and not until():
             for key, _ in selector.select(timeout=TICK_S):
@@ -362,13 +398,16 @@ def serve(
                 if not data:
                     continue
                 if key.fd == radio_fd:
+                    if started is None:
+                        started = time.monotonic()
                     rig.module.receive(data)
                 else:
                     maintenance.receive(data)
             rig.bridge.sync_ports()
             rig.bridge.read()  # every tick: the ports it opens come and go with the twin
             rig.apply_coil_writes()
-            rig.module.advance((time.monotonic() - started) * pace)
+            if started is not None:
+                rig.module.advance((time.monotonic() - started) * pace)
             if rig.supply is not None:
                 rig.supply.model.advance(rig.module.scheduler.now)
             rig.sense_led()
@@ -402,8 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rig-env", type=Path, default=None, metavar="FILE", help="write the variables here")
     parser.add_argument("--mac", default=DEFAULT_MAC.hex().upper(), help="the module's EUI-64")
     parser.add_argument("--variant", choices=("bp35a1", "bp35c2"), default="bp35a1", help="radio layout")
-    parser.add_argument("--home-meter", type=_address, default=DEFAULT_HOME_METER, metavar="HOST:PORT")
-    parser.add_argument("--home-terminal", type=_address, default=DEFAULT_HOME_TERMINAL, metavar="HOST:PORT")
+    # Left out: a free loopback pair (free_home_lan), handed to the rig file as ENV_HOME_ADDRESS.
+    parser.add_argument("--home-meter", type=_address, default=None, metavar="HOST:PORT")
+    parser.add_argument("--home-terminal", type=_address, default=None, metavar="HOST:PORT")
     parser.add_argument("--home-interface", default="lo", help="the interface of a link-local home LAN")
     parser.add_argument("--power-coil", type=int, default=0, help="the relay coil of the terminal's supply")
     parser.add_argument("--led-input", type=int, default=0, help="the discrete input that senses its LED")
@@ -420,6 +460,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _home_lan(
+    meter: tuple[str, int] | None, terminal: tuple[str, int] | None
+) -> tuple[tuple[str, int], tuple[str, int], str | None]:
+    """The home LAN's ends as asked, a free loopback /24 for those left out, and the rogue
+    device's address (on the picked /24; 127.0.0.9 beside the usual 127.0.0.1; else none)."""
+    if meter is not None and terminal is not None:
+        return meter, terminal, DEFAULT_ROGUE if meter == DEFAULT_HOME_METER else None
+    port = echonet.ECHONET_PORT
+    picked_meter, picked_terminal, rogue = free_home_lan(random.Random())
+    if meter is not None:
+        rogue = DEFAULT_ROGUE if meter == DEFAULT_HOME_METER else None
+    return meter or (picked_meter, port), terminal or (picked_terminal, port), rogue
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -430,6 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--power-coil and --led-input are 0..{IO_POINTS - 1}", file=sys.stderr)
         return 2
     declaration = declaration_for_fault(load_declaration(args.ics), args.dut)
+    home_meter, home_terminal, rogue = _home_lan(args.home_meter, args.home_terminal)
     # One group key for every SKSTART, so that the rig file can declare it to the sniffer.
     group_key = None if args.no_air else stream(args.seed, "emulated rig group key").randbytes(16)
     module = EmulatedModule(
@@ -446,12 +501,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         bridge = HomeBridge(
             module.home.network,
-            terminal=args.home_terminal,
-            meter=args.home_meter,
+            terminal=home_terminal,
+            meter=home_meter,
             interface=args.home_interface,
         )
     except OSError as exc:
-        host, port = args.home_terminal
+        host, port = home_terminal
         print(f"--home-terminal {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     io = IoModule()
@@ -489,7 +544,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ENV_POWER_SUPPLY_PORT: str(supply.port),
             ENV_SIGNAL_GENERATOR_PORT: str(generator.port),
             ENV_ATTENUATOR_PORT: str(attenuator.port),
+            ENV_HOME_ADDRESS: home_meter[0],
         }
+        if rogue is not None:
+            variables[ENV_ROGUE_ADDRESS] = rogue
         if air is not None and group_key is not None:
             variables |= {
                 ENV_SNIFFER_PIPE: air.pipe.path,

@@ -138,6 +138,7 @@ class HilRig:
         if radio is None:
             if self._entry("wisun-radio") is None:
                 raise BenchError(f"rig {self.rig.rig.name} has no wisun-radio: the hil profile needs one")
+            opened = time.monotonic()
             radio = self._part("wisun-radio", declaration)
             try:
                 identity = radio.identify()
@@ -147,7 +148,7 @@ class HilRig:
                     if not exc.problem.startswith("FAIL ER04"):
                         raise
                     application = None
-                self._set_pace(pace_of(application), radio.resource)
+                self._set_pace(pace_of(application), radio.resource, opened)
             except BaseException:
                 self._drop("wisun-radio")
                 raise
@@ -155,9 +156,12 @@ class HilRig:
             self._note(f"{radio.resource}: SKSTACK-IP {identity}{shown}")
         return radio
 
-    def _set_pace(self, pace: float, resource: str) -> None:
+    def _set_pace(self, pace: float, resource: str, opened: float) -> None:
         if not self._paced:
             self.clock.pace, self._paced = pace, True
+            # The calendar counts from the session's first word to the radio, where an
+            # emulated rig starts its twins' time (rigs/emulators/terminal_rig.py, serve).
+            self.clock.origin = opened
             if pace != 1.0:
                 self._note(f"rig time runs {pace:g}x the wall clock, as the emulated radio declares")
         elif pace != self.clock.pace:

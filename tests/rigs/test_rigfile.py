@@ -135,6 +135,17 @@ def test_an_address_may_take_part_of_its_text_from_the_environment(rig_copy: Pat
     assert load_rig(rig_copy).resources["radio"].serial.port == "socket://127.0.0.1:7002"
 
 
+def test_a_variable_may_have_a_default_as_in_sh_and_the_home_lan_takes_its_addresses_so(monkeypatch):
+    home = load_rig(EMULATED).resources["home"]
+    assert (str(home.network.address), str(home.rogue_address)) == ("127.0.0.1", "127.0.0.9")
+    monkeypatch.setenv("IOTROUTE_RIG_HOME_ADDRESS", "127.41.7.1")
+    monkeypatch.setenv("IOTROUTE_RIG_ROGUE_ADDRESS", "127.41.7.9")
+    home = load_rig(EMULATED).resources["home"]
+    assert (str(home.network.address), str(home.rogue_address)) == ("127.41.7.1", "127.41.7.9")
+    monkeypatch.setenv("IOTROUTE_RIG_HOME_ADDRESS", "")  # empty is unset, as ${NAME:-default} says
+    assert str(load_rig(EMULATED).resources["home"].network.address) == "127.0.0.1"
+
+
 # (what to replace, by what, where the error must point: the field and a text at its line, the message)
 MISTAKES = [
     pytest.param(

@@ -4,9 +4,9 @@ pytest runs of the features against it in a subprocess, as a vendor runs them.
 Each test module starts its own emulator and runs the HIL scenarios once (module-scoped
 fixtures); the tests then read that run's verdicts.
 
-Under pytest-xdist (``make test``) one worker runs every test here, one after the other
-(tests/conftest.py): each emulated rig binds the terminal's home address 127.0.0.2:3610.
-The other workers go on with the CPU-bound tests meanwhile.
+Each emulated rig picks its own loopback home LAN and free ports (``terminal_rig``'s
+``free_home_lan``) and hands them to the rig file in its variables, so under pytest-xdist
+(``make test``) the modules here run on several workers at once, beside the CPU-bound tests.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from conformance.observe.monitors import MONITOR_SOURCE
 
 ROOT = Path(__file__).parents[3]
 RIG_FILE = ROOT / "rigs" / "emulators" / "rig.yaml"
-START_TIMEOUT_S = 20.0
+# An emulated rig imports the twins and opens its parts in a few seconds; with several
+# starting at once beside CPU-bound tests on a busy 2-core machine, 20 s was seen to pass.
+START_TIMEOUT_S = 60.0
 # The emulated rig runs its twins this much faster than the wall clock, so an hour-long
 # scenario takes 12 s; tests/rigs/profile/test_rig_faults.py runs in real time (x1).
 # Not faster on the wall clock: every round trip between the bench and the emulator (a
@@ -55,7 +57,7 @@ class EmulatedRig:
         dut: str = "reference",
         pace: float = 1.0,
         seed: int = 1,
-        home_terminal: str = "127.0.0.2:3610",
+        home_terminal: str | None = None,
         variant: str = "bp35a1",
         options: Sequence[str] = (),
     ) -> None:
@@ -63,7 +65,9 @@ class EmulatedRig:
         self.log = folder / f"rig-{dut}-x{pace:g}.log"
         command = [sys.executable, "-m", "rigs.emulators.terminal_rig", "--rig-env", str(self.env_file)]
         command += ["--dut", dut, "--time-scale", f"{pace:g}", "--seed", str(seed)]
-        command += ["--home-terminal", home_terminal, "--variant", variant, *options]
+        command += ["--variant", variant, *options]
+        if home_terminal is not None:  # else the launcher picks a free loopback home LAN
+            command += ["--home-terminal", home_terminal]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=clean_environment(), stdout=log, stderr=subprocess.STDOUT
@@ -106,6 +110,17 @@ class HilRun:
             f"{scenario!r}: {len(found)} verdicts in {[v['scenario'] for v in self.verdicts]}"
         )
         return found[0]
+
+
+def merged(runs: Sequence[HilRun]) -> HilRun:
+    """Runs of parts of one selection (each on a rig of its own) as one run."""
+    return HilRun(
+        max(run.returncode for run in runs),
+        "\n".join(run.output for run in runs),
+        [v for run in runs for v in run.verdicts],
+        "\n".join(run.junit for run in runs),
+        [v for run in runs for v in run.monitors],
+    )
 
 
 def run_hil(

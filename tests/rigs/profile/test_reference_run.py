@@ -4,29 +4,32 @@ this run must pass; the tag selects nothing on its own) passes, in rig time driv
 wall clock, and what the rig lacks skips its example with the part named. Every other
 scenario runs on the rig too; ``test_parity.py`` compares them all with the twin.
 
-The run happens once for the module (a few minutes: x300, see ``conftest.CI_PACE``).
+The run happens once for the module, in two parts on two emulated rigs at once (a few
+minutes: x300, see ``conftest.CI_PACE``).
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, run_hil, scenario_names
+from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, merged, run_hil, scenario_names
 
 # The scenarios tagged @hil that one Wi-SUN module, a maintenance port, a relay and the
 # home LAN can judge (the others tagged @hil skip one example each, for a capability). The
 # metering ones wait hours or a day: the bench sets the terminal's clock before each slot
-# boundary instead (rigs/profile/bench.py). The refused firmware images run on the rig too,
-# but are not listed: the emulated terminal's clock starts ahead of the bench's calendar
-# (by the emulator's head start times its pace) and the timestamps monitor caught a value
-# stamped before the SM system set it, in one run of three. So, for the same reason, did
-# the battery's duty cycle and the password changed on the maintenance port (an upload
-# stamped 1,162 s ahead, the emulator's head start at x300, when CI ran this beside the
-# matrix), and the home-side flood's detection missed its 60 s under that load: they run
-# on the rig (test_battery.py, test_air_and_home_setup.py, make parity) but are off the
-# list until the emulated terminal's clock starts on the bench's calendar.
+# boundary instead (rigs/profile/bench.py). The emulated terminal's clock starts on the
+# bench's calendar (both count from the bench's first command to the radio); counted from
+# the emulator's launch it ran ahead (1,162 s at x300) and the timestamps monitor caught
+# uploads stamped before the SM system set it, which took the battery's duty cycle and the
+# password changed on the maintenance port off this list for a while. The refused firmware
+# images run on the rig too, but are not listed (same cause, one run of three; not
+# re-checked since). Nor are the home-side floods: the twin takes 1,800 datagrams that
+# arrive within 0.2 s of wall time at x300, and on a busy 2-core machine its detection
+# came 159 s and 282 s of rig time after the flood began (limit 60 s): CPU, not the clock.
 RUNS_ON_A_RIG = sorted(
     [
         "The terminal is authenticated within 90 seconds of power-on",
@@ -38,11 +41,14 @@ RUNS_ON_A_RIG = sorted(
         "Forward energy is sent as AC input and reverse energy as AC output",
         "Switched to 15-minute values, the terminal sends a value every 15 minutes",
         "The SM system changes the terminal's password, which it uses from then on",
+        "A handy terminal changes the password on the maintenance port",
         "Neither the SM system nor a handy terminal can change the authentication ID",
         "A handy terminal switches the terminal to 15-minute values",
         "A handy terminal reads the stored values from the maintenance port",
         "A request from the connection server is answered within about 90 seconds",
         "The terminal sets the meter's clock over ECHONET Lite",
+        "The terminal's average current over a duty cycle projects a battery life "
+        "of at least the declared years",
         # The rig's signal generator pulses on the channel.
         "Through a pulsed jammer on its channel the terminal still delivers its values",
     ]
@@ -104,11 +110,23 @@ SHORT_RUN_SKIPS = {
 }
 
 
+# The run in two parts at once, each on an emulated rig of its own (its own home LAN and
+# ports, conftest.EmulatedRig): the longest wait (a day of pulsed jamming) in one, the rest
+# in the other, so the module takes the longer part's wall time.
+PARTS = ("pulsed_jammer", "not pulsed_jammer")
+
+
 @pytest.fixture(scope="module")
-def reference_run(module_folder) -> HilRun:
-    with emulated_rig(module_folder, pace=CI_PACE) as rig:
-        # A day of pulsed jamming and two hour-long floods are about 7 minutes at x300.
-        return run_hil(module_folder, rig.env(), "-m", "hil", timeout_s=900)
+def reference_run(module_folder: Path) -> HilRun:
+    def part(index: int, selection: str) -> HilRun:
+        folder = module_folder / f"part-{index}"
+        folder.mkdir()
+        with emulated_rig(folder, pace=CI_PACE) as rig:
+            # The longer part takes several minutes at x300 (6.5 under a load of 15 on 2 cores).
+            return run_hil(folder, rig.env(), "-m", "hil", "-k", selection, timeout_s=900)
+
+    with ThreadPoolExecutor(len(PARTS)) as pool:
+        return merged(list(pool.map(part, range(len(PARTS)), PARTS)))
 
 
 def test_every_scenario_tagged_for_hil_passes_against_the_reference(reference_run: HilRun):

@@ -81,7 +81,7 @@ def test_the_rig_check_identifies_every_emulated_instrument_and_port(rig: Emulat
             "BENCHSIM,AT-11713-TCP,SIM000302,1.0.2",
         ),
         "io": ("digital-io", f"127.0.0.1:{rig.variables['IOTROUTE_RIG_DIGITAL_IO_PORT']}", "power relay off"),
-        "home": ("home-lan", "lo 127.0.0.1", "lo index"),
+        "home": ("home-lan", f"lo {rig.variables['IOTROUTE_RIG_HOME_ADDRESS']}", "lo index"),
     }
     assert set(rows) == set(expected)
     for name, (role, address, identity) in expected.items():
