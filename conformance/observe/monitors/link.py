@@ -125,7 +125,11 @@ class NothingUnderWithdrawnKey(Monitor):
         ended = [e.time for e in watched.route_events(SessionEnded)]
         # The key is the terminal's again once a meter hands it over: the final PAR, which
         # carries it (RFC 5191 §4.1, RFC 6786), seen on the air, or the authentication.
-        joined = [e.time for e in watched.route_events(TerminalAuthenticated)] + _key_deliveries(watched)
+        # Without a session end there is no window to close, and the air's PANA need not be
+        # read (most scenarios: reading it was a quarter of the monitors' cost).
+        joined = [e.time for e in watched.route_events(TerminalAuthenticated)]
+        if ended:
+            joined += _key_deliveries(watched)
         cut = list(windows(ended, joined, until=watched.now + 1))
         if watched.air is None:
             return self.outcome(
