@@ -14,6 +14,7 @@ from conformance.observe.monitors.core import (
     Violation,
     Watched,
     no_sniffer,
+    octets_of,
     windows,
 )
 from conformance.observe.route_events import DatagramReceived, SessionEnded, TerminalAuthenticated
@@ -198,7 +199,10 @@ class NothingUnderWithdrawnKey(Monitor):
 def _key_deliveries(watched: Watched) -> list[float]:
     """When a smart meter sent the terminal a final PAR (the C flag), on the air."""
     found = []
+    marker = octets_of(watched.terminal)
     for frame in watched.air_frames:
+        if marker not in frame.raw:
+            continue  # not addressed to the terminal (see octets_of): not decoded
         decoded = frame.frame
         if decoded is None or decoded.dst_addr != watched.terminal or (message := frame.pana) is None:
             continue
