@@ -38,19 +38,20 @@ class AirFrame:
     keys: tuple[bytes, ...] = field(repr=False, default=())
 
     @cached_property
-    def _decoded(self) -> tuple[wpan.Frame | None, bool, str | None]:
+    def _decoded(self) -> tuple[wpan.Frame | None, bytes | None, str | None]:
+        """The frame, the key that verified it (None: unsecured or no key did), the error."""
         try:
             frame = wpan.decode(self.raw)
         except ProtocolError as exc:
-            return None, False, f"undecodable 802.15.4 frame: {exc}"
+            return None, None, f"undecodable 802.15.4 frame: {exc}"
         if frame.security is None:
-            return frame, False, None
+            return frame, None, None
         for key in self.keys:
             try:
-                return wpan.unsecure(self.raw, key), True, None
+                return wpan.unsecure(self.raw, key), key, None
             except ProtocolError:
                 continue
-        return frame, False, "secured with a key the bench did not issue, or a bad MIC"
+        return frame, None, "secured with a key the bench did not issue, or a bad MIC"
 
     @property
     def frame(self) -> wpan.Frame | None:
@@ -58,6 +59,12 @@ class AirFrame:
 
     @property
     def decrypted(self) -> bool:
+        return self._decoded[1] is not None
+
+    @property
+    def opened_with(self) -> bytes | None:
+        """The first of the bench's keys whose MIC verifies the frame (a secret: never shown).
+        The monitors tell keys apart by it instead of verifying the frame again."""
         return self._decoded[1]
 
     @property

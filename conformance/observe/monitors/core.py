@@ -143,8 +143,11 @@ class Watched:
         """The terminal's frames in air order, each with the key that opens it."""
         first_sent: dict[bytes, float] = {}
         found = []
+        marker = octets_of(self.terminal)
         for number, frame in enumerate(self.air_frames, start=1):
-            if frame.src != self.terminal:
+            # Octets without the terminal's address cannot be from it: a flood's 10,000
+            # frames are then not decoded just to be set aside.
+            if marker not in frame.raw or frame.src != self.terminal:
                 continue
             first = first_sent.setdefault(frame.raw, frame.time)
             found.append(TerminalFrame(frame, number, first, self._key_in_use(frame)))
@@ -156,6 +159,8 @@ class Watched:
         meters' own frames tell when a meter switched to a new group key."""
         users: dict[int, dict[bytes, float]] = {}
         for frame in self.air_frames:
+            if not frame.raw[:1] or not frame.raw[0] & SECURITY_ENABLED:
+                continue  # not secured, or not a frame at all: no key to find, nothing to decode
             src = frame.src
             if src is None or src == self.terminal:
                 continue
@@ -177,7 +182,7 @@ class Watched:
             return None
         pair, index = (decoded.src_addr, decoded.dst_addr), decoded.security.key_index
         last = self._last_key.get(pair)
-        if last is not None and last[0] == index and (trusted or self._opens(frame.raw, last[1])):
+        if last is not None and last[0] == index and (trusted or self._opens(frame, last[1])):
             return last[1]
         key = self._key_of(frame.raw)
         self._last_key[pair] = (index, key)
@@ -187,11 +192,14 @@ class Watched:
     def _last_key(self) -> dict[tuple[object, object], tuple[int, int | None]]:
         return {}
 
-    def _opens(self, raw: bytes, position: int | None) -> bool:
+    def _opens(self, frame: AirFrame, position: int | None) -> bool:
         if position is None:
             return False
+        key = self.keys[position - 1]
+        if key == frame.opened_with:
+            return True  # the air log verified the frame's MIC with this very key
         try:
-            wpan.unsecure(raw, self.keys[position - 1])
+            wpan.unsecure(frame.raw, key)
         except ProtocolError:
             return False
         return True
@@ -204,6 +212,17 @@ class Watched:
                 continue
             return index + 1
         return None
+
+
+# IEEE 802.15.4-2015 §7.2.2: Frame Control is sent low octet first, Security Enabled is its bit 3.
+# The codec reads an auxiliary security header only when it is set (§7.2.2.2).
+SECURITY_ENABLED = 0x08
+
+
+def octets_of(eui64: bytes) -> bytes:
+    """An extended address as the MAC header carries it, low octet first (§7.2.2): a frame
+    that does not contain these octets neither comes from nor goes to that address."""
+    return eui64[::-1]
 
 
 class Monitor:
