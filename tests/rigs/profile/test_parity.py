@@ -1,6 +1,8 @@
 """Twin and rig agree (issue 13): the features run on the twin profile and on the HIL profile
 against the emulated rig, for the reference terminal and for faulty terminals the emulator
-hosts (``--dut``), and every scenario that ran on both gives the same verdict.
+hosts (``--dut``), and every scenario that ran on both gives the same verdict. The rig is
+``rigs/emulators/full-rig.yaml``, the emulated rig with every role: radio, maintenance port,
+I/O module, metered supply, sniffer, injector, signal generator, attenuator and home LAN.
 
 The reference runs every scenario on both profiles. The faults are chosen greedily so that
 each scenario that ran on the rig is failed by at least one hosted fault (a fault runs only
@@ -24,6 +26,8 @@ from pytest_bdd.scenario import make_python_name
 from conformance.twin.faults import FAULTS, REFERENCE
 from reports.traceability import Scenario, feature_scenarios
 from tests.rigs.profile.conftest import CI_PACE, ROOT, HilRun, clean_environment, emulated_rig, run_hil
+
+FULL_RIG = ROOT / "rigs" / "emulators" / "full-rig.yaml"
 
 # Scenarios (feature-file scenarios, an outline's examples counted once) that must run on the
 # emulated rig, not skipped. Raise it as roles join the emulated rig.
@@ -131,7 +135,9 @@ def reference(module_folder: Path) -> tuple[list[dict], HilRun, float]:
     started = time.monotonic()
     with emulated_rig(module_folder, pace=CI_PACE) as rig:
         env = rig.env(IOTROUTE_HIL_WAIT_BUDGET_S=WAIT_BUDGET_S)
-        hil = run_hil(module_folder, env, "-k", NOT_ON_THE_EMULATED_RIG, timeout_s=HIL_RUN_TIMEOUT_S)
+        hil = run_hil(
+            module_folder, env, "-k", NOT_ON_THE_EMULATED_RIG, rig=FULL_RIG, timeout_s=HIL_RUN_TIMEOUT_S
+        )
     return twin, hil, time.monotonic() - started
 
 
@@ -153,7 +159,7 @@ def test_twin_and_rig_agree_for_the_reference_and_the_hosted_faults(reference, t
         twin_verdicts = twin_run(folder, "--dut", dut, "-k", expression)
         with emulated_rig(folder, dut=dut, pace=CI_PACE) as rig:
             env = rig.env(IOTROUTE_HIL_WAIT_BUDGET_S=WAIT_BUDGET_S)
-            run = run_hil(folder, env, "-k", expression, timeout_s=HIL_RUN_TIMEOUT_S)
+            run = run_hil(folder, env, "-k", expression, rig=FULL_RIG, timeout_s=HIL_RUN_TIMEOUT_S)
         found += differences(dut, by_scenario(twin_verdicts), by_scenario(run.verdicts))
     print(f"\nreference on the emulated rig: {len(ran_on_rig)} scenarios ran ({len(ran)} with examples), "
           f"{wall:.0f} s wall at x{CI_PACE:g}; the issue's target is {ISSUE_TARGET}")  # fmt: skip
