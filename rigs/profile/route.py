@@ -69,6 +69,7 @@ what ``probe_replies`` returns; it is kept from the HES.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
@@ -146,6 +147,22 @@ class RadioRegistry(HeadEndSystem):
         self._radio.register_terminal(authentication_id, password)
         super().register(authentication_id, password)
         self.registered_id = authentication_id
+
+    def set_enabled(self, authentication_id: str, enabled: bool) -> None:
+        """THK seed ch. 14 別表2: the SM system invalidates the terminal's credentials (or
+        enables them again), and the smart meter then refuses (or accepts) its PANA
+        authentication, as a real one asks the SM system for the key. The module is a PAA
+        with one terminal's credentials (SKSETPWD 3.16): invalidated, it holds a password
+        nobody has, so EAP-PSK fails at MAC_P (RFC 4764 §3.2) and the module reports EVENT 24;
+        enabled, the terminal's own again."""
+        super().set_enabled(authentication_id, enabled)
+        password = self._registrations[authentication_id].password if enabled else _nobody_s_password()
+        self._radio.register_terminal(authentication_id, password)
+
+
+def _nobody_s_password() -> str:
+    """32 random characters (SKSETPWD's most): no terminal holds them, nothing records them."""
+    return secrets.token_hex(16)
 
 
 class ModuleRelay:
