@@ -126,11 +126,14 @@ class PtyEndpoint:
         os.set_blocking(self._master, False)
         self.address = os.ttyname(self._slave)
         self._pending = bytearray()
+        self._selector: selectors.BaseSelector | None = None
 
     def register(self, selector: selectors.BaseSelector) -> None:
+        self._selector = selector
         selector.register(self._master, selectors.EVENT_READ, self._read)
 
     def _read(self) -> bytes:
+        self._drain()  # writable again: the rest of a long answer goes out now, not with the next one
         try:
             return os.read(self._master, 4096)
         except (BlockingIOError, InterruptedError):
@@ -142,14 +145,34 @@ class PtyEndpoint:
 
     def write(self, data: bytes) -> None:
         self._pending += data
+        self._drain()
+        if len(self._pending) > MAX_OUTPUT:  # nobody reads: drop, as a UART would
+            self._pending.clear()
+            self._watch_writable(False)
+
+    def _drain(self) -> None:
+        """Write what the pty takes now. A pty holds a few KiB: the rest of a long answer (a
+        log of 1,000 entries) waits for the host to read, and the selector, watching the
+        master for room while anything waits, calls ``_read`` to send it then."""
         while self._pending:
             try:
                 written = os.write(self._master, self._pending[:4096])
             except (BlockingIOError, InterruptedError):
                 break
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                break  # no host has the slave open: the line is idle
             del self._pending[:written]
-        if len(self._pending) > MAX_OUTPUT:  # nobody reads: drop, as a UART would
-            self._pending.clear()
+        self._watch_writable(bool(self._pending))
+
+    def _watch_writable(self, watch: bool) -> None:
+        if self._selector is None:
+            return
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if watch else 0)
+        with contextlib.suppress(KeyError, ValueError):  # closed at shutdown
+            if self._selector.get_key(self._master).events != events:
+                self._selector.modify(self._master, events, self._read)
 
     def close(self) -> None:
         os.close(self._master)

@@ -54,6 +54,7 @@ subclass handed to the meter twin, and SKSENDTO goes out through the meter twin'
 from __future__ import annotations
 
 import argparse
+import copy
 import selectors
 import signal
 import sys
@@ -201,6 +202,7 @@ class EmulatedModule:
         self._dut = dut
         self._terminal_config = TerminalConfig.from_declaration(declaration)
         self._terminals_made = 0
+        self.resets = 0  # SKRESETs so far: the HIL profile sends one as each scenario begins
         self.scheduler = Scheduler()
         self._timers = GuardedTimers(self.scheduler)  # the module's own: SKRESET makes them stale
         self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
@@ -236,7 +238,8 @@ class EmulatedModule:
             scheduler=self.scheduler,
             medium=self.medium,
             rng=stream(self._seed, label),
-            config=self._terminal_config,
+            # Its own copy: a terminal's settings are its non-volatile state, changed in place.
+            config=copy.deepcopy(self._terminal_config),
             name=TERMINAL_PORT,
             home=self.home.network,
         )
@@ -467,6 +470,7 @@ class EmulatedModule:
         self._timers.invalidate()  # a reset module forgets the scan it was running
         self._stop_meter()
         self._reset_state()
+        self.resets += 1
         self._print(sk.Ok())
 
     def _cmd_skjoin(self, command: sk.Command) -> None:

@@ -38,10 +38,13 @@ What it serves (``rigs/emulators/rig.yaml`` names each part):
   sets the level at which the terminal hears the module's smart meter (``--rssi-at-0-db``
   with no attenuation), SCPI on loopback TCP ports (``rigs/emulators/rig.yaml``).
 
-**Power.** Every power-on through the relay gives a factory-fresh terminal twin (a new
-``ReferenceTerminal`` or faulty one): the twin keeps nothing across a power cycle, as each
-scenario of the twin profile gets a new one. A real terminal keeps its non-volatile
-settings; the HIL profile does not rely on either.
+**Power.** The terminal twin keeps its non-volatile state (settings, password, logs, value
+store, frame counters) across a power cycle through the relay and across the restart after
+a firmware update, as a real terminal does and as the twin profile's terminal does: the
+same twin is powered off and on again. Each scenario starts with a factory-fresh one, as
+on the twin profile: the first power-on after the module's SKRESET, which the HIL profile
+sends as a scenario begins (``rigs.profile.rig.HilRig.scenario``), gets a new
+``ReferenceTerminal`` (or faulty one).
 
 **Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5), from the host's
 first command to the radio (the bench's calendar starts there too). ``--time-scale S``
@@ -318,6 +321,7 @@ class TerminalRig:
         self.instruments = tuple(instruments)  # they answer their hosts by themselves
         self.power_coil, self.led_input = power_coil, led_input
         self.powered = False
+        self._resets_seen = module.resets
 
     def sense_led(self) -> None:
         """What the photodiode on the LED sees now (the twin's pattern, at rig time)."""
@@ -339,10 +343,21 @@ class TerminalRig:
         if on == self.powered:
             return
         self.powered = on
-        if on:
-            self.module.new_terminal().power_on()
-        else:
+        if not on:
             self.module.terminal.power_off()
+            return
+        terminal = self.module.terminal
+        if self.module.resets != self._resets_seen:  # a new scenario: a factory-fresh terminal
+            self._resets_seen = self.module.resets
+            terminal = self.module.new_terminal()
+        terminal.power_on()  # otherwise the same twin: its non-volatile state kept
+
+    def current_terminal(self) -> Any:
+        """The terminal as the host left it: a relay the host switched before it sent a
+        maintenance command is in effect when the command arrives, as on a real desk (the
+        Modbus write is acknowledged before the command is sent; both wait in this loop)."""
+        self.apply_coil_writes()
+        return self.module.terminal
 
 
 def _register(selector: selectors.BaseSelector, endpoint: PtyEndpoint) -> int:
@@ -536,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             air=air,
             instruments=(generator, attenuator),
         )
-        maintenance = MaintenanceLine(console, lambda: module.terminal)
+        maintenance = MaintenanceLine(console, rig.current_terminal)
         variables = {
             ENV_RADIO: radio.address,
             ENV_MAINTENANCE: console.address,

@@ -69,6 +69,7 @@ what ``probe_replies`` returns; it is kept from the HES.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
@@ -147,6 +148,22 @@ class RadioRegistry(HeadEndSystem):
         super().register(authentication_id, password)
         self.registered_id = authentication_id
 
+    def set_enabled(self, authentication_id: str, enabled: bool) -> None:
+        """THK seed ch. 14 別表2: the SM system invalidates the terminal's credentials (or
+        enables them again), and the smart meter then refuses (or accepts) its PANA
+        authentication, as a real one asks the SM system for the key. The module is a PAA
+        with one terminal's credentials (SKSETPWD 3.16): invalidated, it holds a password
+        nobody has, so EAP-PSK fails at MAC_P (RFC 4764 §3.2) and the module reports EVENT 24;
+        enabled, the terminal's own again."""
+        super().set_enabled(authentication_id, enabled)
+        password = self._registrations[authentication_id].password if enabled else _nobody_s_password()
+        self._radio.register_terminal(authentication_id, password)
+
+
+def _nobody_s_password() -> str:
+    """32 random characters (SKSETPWD's most): no terminal holds them, nothing records them."""
+    return secrets.token_hex(16)
+
 
 class ModuleRelay:
     """The module as the smart meter's relay towards the HES (the twin ``SmartMeter``'s
@@ -204,6 +221,9 @@ class HilIotRoute:
         self._sessions: set[bytes] = set()  # EVENT 25 seen, no end since
         self._pending_joins: dict[bytes, float] = {}  # EVENT 25 not confirmed yet: its time
         self._confirmed: set[bytes] = set()
+        # When each terminal's last session ended (EVENT 24/26-29, SKTERM): a join's PANA
+        # exchange on the air comes after it, never from the session before.
+        self._session_ended: dict[bytes, float] = {}
         self.join_observations: list[str] = []
         self._terminated: set[bytes] = set()  # sessions the bench ended with SKTERM
         self._probes: dict[int, EchoProbe] = {}  # invoke-id -> probe in flight
@@ -342,6 +362,7 @@ class HilIotRoute:
     def terminate_session(self, meter: str, terminal: bytes) -> None:
         self._check_meter(meter)
         self._terminated.add(terminal)
+        self._session_ended[terminal] = self._clock.now()
         self._radio.terminate()  # 3.6: no argument, the module's one session ends
 
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
@@ -595,17 +616,18 @@ class HilIotRoute:
             self._pending_joins[terminal] = when
             self._elicit_secured_datagram(terminal)
         elif event.number == sk.EventNumber.PANA_FAILED:
-            self._forget_session(terminal)
+            self._forget_session(terminal, when)
             reason = "PANA authentication failed (EVENT 24)"
             self.events.append(
                 AuthenticationRejected(time=when, meter=meter, terminal=terminal, reason=reason)
             )
         elif event.number in SESSION_ENDS:
-            self._forget_session(terminal)
+            self._forget_session(terminal, when)
             cause = SESSION_ENDS[sk.EventNumber(event.number)]
             self.events.append(SessionEnded(time=when, meter=meter, terminal=terminal, cause=cause))
 
-    def _forget_session(self, terminal: bytes) -> None:
+    def _forget_session(self, terminal: bytes, when: float) -> None:
+        self._session_ended[terminal] = when
         self._sessions.discard(terminal)
         self._confirmed.discard(terminal)
         if self._pending_joins.pop(terminal, None) is not None:
@@ -645,17 +667,25 @@ class HilIotRoute:
     def _completed_on_the_air(self, terminal: bytes, reported: float) -> float | None:
         """With a sniffer, when PANA completed on the air: the terminal's last PANA-Answer
         with the C flag (RFC 5191 §4.3: the PAA authenticates on receiving it) before the
-        module's EVENT 25, on the sniffer's clock like every other frame of the air."""
+        module's EVENT 25, on the sniffer's clock like every other frame of the air. Only
+        this session's: after the terminal's last session ended; heard a little after the
+        EVENT (the sniffer's feed runs behind the module's line), the first one after it."""
         if self._sniffed is None:
             return None
-        found = None
+        since = self._session_ended.get(terminal, float("-inf"))
+        before: float | None = None
+        after: float | None = None
         for frame in self.air.sent_by(terminal):
             message = frame.pana
             if message is None or message.is_request or not message.flags & pana.Flag.COMPLETE:
                 continue
+            if frame.time <= since:
+                continue
             if frame.time <= reported:
-                found = frame.time
-        return found
+                before = frame.time
+            elif after is None:
+                after = frame.time
+        return before if before is not None else after
 
     def join_evidence(self) -> str:
         """Which observation confirmed each join (or that none did), for the report."""

@@ -3,6 +3,7 @@ and ptys, pumped by a selector as the emulator's loop pumps it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import socket
@@ -87,6 +88,32 @@ def test_a_pty_passes_bytes_raw_both_ways(selector):
         assert _pump(selector, lambda returned: len(returned) >= 7) == b"SKVER\r\n"
         endpoint.write(b"OK\r\n")
         assert os.read(host, 100) == b"OK\r\n"
+    finally:
+        os.close(host)
+        endpoint.close()
+
+
+def test_an_answer_longer_than_the_pty_holds_goes_out_whole_while_the_loop_runs(selector):
+    """A log of 1,000 entries is some 60 KiB, far more than a pty holds: the rest goes out
+    as the host reads, with no further write to push it (it used to wait for the next
+    answer, after the host's timeout, and then spoil that answer)."""
+    endpoint = PtyEndpoint()
+    endpoint.register(selector)
+    host = os.open(endpoint.address, os.O_RDWR | os.O_NOCTTY)
+    os.set_blocking(host, False)
+    answer = b"".join(b"ENTRY 2026-12-07T12:00:00+09:00 maintenance CLOCK %06d\r\n" % n for n in range(1000))
+    received = bytearray()
+    try:
+        endpoint.write(answer + b"OK 1000\r\n")
+        deadline = time.monotonic() + 5
+        while not received.endswith(b"OK 1000\r\n"):
+            assert time.monotonic() < deadline, f"{len(received)} of {len(answer)} octets arrived"
+            for key, _ in selector.select(timeout=0.01):
+                assert key.data() == b""  # nothing from the host: only the rest of the answer went out
+            with contextlib.suppress(BlockingIOError):
+                received += os.read(host, 65536)
+        assert bytes(received) == answer + b"OK 1000\r\n"
+        assert selector.get_key(endpoint._master).events == selectors.EVENT_READ  # nothing left to send
     finally:
         os.close(host)
         endpoint.close()

@@ -2,12 +2,21 @@
 against the emulated rig, for the reference terminal and for faulty terminals the emulator
 hosts (``--dut``), and every scenario that ran on both gives the same verdict.
 
+The rig is ``rigs/emulators/full-rig.yaml``, the emulated rig with every role: radio,
+maintenance port, I/O module, metered supply, sniffer, injector, signal generator,
+attenuator, and the home LAN on IPv6 link-local addresses in a network namespace of each
+run's own (``HOME_LAN``, root: ``make parity`` runs as such). Each run is the launcher with
+the bench behind it, as CI and a vendor run it (``python -m rigs.emulators.terminal_rig --
+pytest ...``).
+
 The reference runs every scenario on both profiles. The faults are chosen greedily so that
 each scenario that ran on the rig is failed by at least one hosted fault (a fault runs only
 the scenarios of the requirements it violates, as in the detection matrix), not every fault
-on every scenario: the rig runs in wall time, on CI's two cores. The differences are printed
-whatever the outcome, and so is how many scenarios ran on the rig (the issue's target is
-``ISSUE_TARGET``; the sniffer, injector and instrument roles add the rest).
+on every scenario: the rig runs in wall time, on CI's two cores. Scenarios judged within a
+few seconds of rig time (a flood's detection within 60 s, a home-side answer within 2 s:
+under 7 ms of wall clock at x300) run at ``SLOW_PACE``; the rest at ``CI_PACE``. The
+differences are printed whatever the outcome, and so is how many scenarios ran on the rig,
+per area, with and without an outline's examples (the issue's target is ``ISSUE_TARGET``).
 """
 
 from __future__ import annotations
@@ -21,60 +30,93 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import make_python_name
 
+from conformance.observe.monitors import MONITOR_SOURCE
 from conformance.twin.faults import FAULTS, REFERENCE
 from reports.traceability import Scenario, feature_scenarios
-from tests.rigs.profile.conftest import CI_PACE, ROOT, HilRun, clean_environment, emulated_rig, run_hil
+from tests.rigs.profile.conftest import CI_PACE, ROOT, clean_environment
+from tests.rigs.profile.test_air_and_home_setup import HOME_LAN, _namespaces
 
-# Scenarios (feature-file scenarios, an outline's examples counted once) that must run on the
-# emulated rig, not skipped. Raise it as roles join the emulated rig.
-HIL_SCENARIOS_MIN = 25
+FULL_RIG = ROOT / "rigs" / "emulators" / "full-rig.yaml"
+HOME_ADDRESSES = ("--home-meter", "[fe80::1]:3610", "--home-terminal", "[fe80::2]:3610")  # full-rig.yaml
+# The issue's 70 counts the twin's scenarios as pytest runs them (``pytest features``: 102
+# today, an outline's examples each); the feature files hold fewer scenario templates.
+HIL_SCENARIOS_MIN = 70  # scenarios, an outline's examples each
+HIL_TEMPLATES_MIN = 45  # feature-file scenarios, an outline's examples counted once
 ISSUE_TARGET = 70
 HIL_RUN_TIMEOUT_S = 1800
 NOT_APPLICABLE = "not applicable"
 # One wait may take this much wall time here (rigs/profile/bench.py): a day of slots runs,
 # longer waits are twin-only in CI.
 WAIT_BUDGET_S = "60"
-# Left out of the rig's run: the emulated maintenance port cannot hand over a log of 1,000
-# entries within its timeout, and the rest of the answer spoils the next scenarios' commands.
-NOT_ON_THE_EMULATED_RIG = "not overflowing_the_logs"
+# Judged within seconds of rig time (tests/rigs/profile/test_air_and_home_setup.py runs the
+# home side at x60 for it): at x300 a busy machine's scheduling delays decide the verdict.
+SLOW = ("flood", "rogue_device", "port_probe", "property_maps")
+SLOW_PACE = 60
 # Where the emulated rig, not the terminal, makes the rig's verdict differ from the twin's:
 # known, printed, and not counted as a disagreement. Each names the part to fix.
+CLOCK_HEAD_START = (
+    "the emulated terminal's clock counts from the emulator's start, not the bench's (the "
+    "emulator's head start times its pace), so an entry or a value is stamped ahead of the SM "
+    "system's clock until the SM system sets it (engineer pace: rigs/emulators/terminal_rig.py's clock)"
+)
 KNOWN_DIFFERENCES = {
-    "The logs survive a power cycle": "the emulator powers on a factory-fresh terminal twin, logs and all",
     "Failed and successful authentications are in the access log, at the times they happened": (
-        "the emulated terminal's clock counts from the emulator's start, not the bench's, and no SM "
-        "system sets it in this scenario (nothing is commissioned)"
+        CLOCK_HEAD_START + "; no SM system sets it in this scenario (nothing is commissioned)"
     ),
-    "The terminal follows the SM system's clock": (
-        "the maintenance port's CLOCK answer is lost right after power-on"
-    ),
-    "The logs keep their entries for the declared retention period": (
-        "a LOG? answer of many entries outlasts the emulated maintenance port's timeout"
-    ),
-    "The LED shows not connected until the smart meter authenticates the terminal, then connected": (
-        "the maintenance port's answer is lost right after power-on"
-    ),
-    "The LED shows the end of the session and the rejoin": "the same",
-    "The LED never shows connected while the SM system turns the terminal away": "the same",
-    "The operator's incident report names the company and the terminal the SM system knows": (
-        "the incident report names the terminal by the module's short ID, not the declared one"
-    ),
+    "A handy terminal switches the terminal to 15-minute values": CLOCK_HEAD_START,
+    "A request from the connection server is answered within about 90 seconds": CLOCK_HEAD_START,
     "A signed, newer image is installed, reported and logged, and metering resumes": (
-        "the emulator's terminal restarts factory-fresh after the update and does not rejoin in time"
-    ),
-    "The terminal's average current over a duty cycle projects a battery life "
-    "of at least the declared years": (
-        "rigs/emulators/rig.yaml's power supply is pyvisa-sim with a fixed current; test_battery.py "
-        "judges the faults on metered-rig.yaml, whose supply measures the twin's current model"
-    ),
-    "Once the network ends its session the terminal takes no part in it": (
-        "the PANA termination through the emulated module: not applicable in one run, failing in another"
+        "after the update's restart the bench sees no new authentication within 5 minutes; the "
+        "terminal keeps its state now (rigs/emulators/terminal_rig.py), the rejoin's confirmation "
+        "through the module (rigs/profile/route.py, _confirm_join) is still to be traced"
     ),
     "Cut off, the terminal stays off the network, sends nothing and keeps trying sensibly": (
-        "the Wi-SUN module emulator authenticates a terminal whose credentials the HES invalidated"
+        "the module now refuses the invalidated terminal (rigs/profile/route.py, RadioRegistry."
+        "set_enabled: SKSETPWD with a password nobody holds), but the bench counts no authentication "
+        "attempt (PanaStarted, from the sniffer's PANA-Client-Initiations) after the cut, where the "
+        "twin counts the terminal's retries: to be traced between the emulated module and the sniffer"
     ),
-    "Re-enabled, the terminal is back in time and no value of the cut period is lost": "the same",
+    "Re-enabled, the terminal is back in time and no value of the cut period is lost": (
+        "the same: back after 827 s where the twin's terminal is back within its retry interval"
+    ),
 }
+
+
+def _slow(name: str) -> bool:
+    test = f"test_{make_python_name(name)}"
+    return any(word in test for word in SLOW)
+
+
+def rig_run(folder: Path, *, dut: str, pace: float, expression: str) -> list[dict]:
+    """The launcher and the bench behind it, in a network namespace whose loopback is the
+    IPv6 home LAN; the scenarios' verdicts (the monitors' left out)."""
+    verdicts = folder / f"verdicts-{dut}-x{pace:g}.json"
+    emulator = [sys.executable, "-m", "rigs.emulators.terminal_rig", "--dut", dut, "--seed", "1"]
+    emulator += ["--time-scale", f"{pace:g}", *HOME_ADDRESSES]
+    bench = [sys.executable, "-m", "pytest", "features", "--profile", "hil", "--rig", str(FULL_RIG)]
+    bench += ["-p", "no:cacheprovider", "-q", "--tb=no", "-k", expression, "--verdicts-json", str(verdicts)]
+    command = ["unshare", "-n", "sh", "-c", f'{HOME_LAN} && exec "$@"', "sh", *emulator, "--", *bench]
+    env = clean_environment(IOTROUTE_HIL_WAIT_BUDGET_S=WAIT_BUDGET_S)
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HIL_RUN_TIMEOUT_S, check=False
+    )
+    assert verdicts.exists(), result.stdout[-3000:] + result.stderr[-2000:]
+    return [v for v in json.loads(verdicts.read_text()) if v["feature"] != MONITOR_SOURCE]
+
+
+def hil_run(folder: Path, dut: str, scenarios: list[Scenario] | None = None) -> list[dict]:
+    """Every scenario (or these) on the rig: the quick ones at CI_PACE, the others at SLOW_PACE."""
+    slow = " or ".join(SLOW)
+    if scenarios is None:
+        fast_part, slow_part = f"not ({slow})", slow
+    else:
+        fast_part = selection([s for s in scenarios if not _slow(s.name)])
+        slow_part = selection([s for s in scenarios if _slow(s.name)])
+    found: list[dict] = []
+    for pace, expression in ((CI_PACE, fast_part), (SLOW_PACE, slow_part)):
+        if expression:
+            found += rig_run(folder, dut=dut, pace=pace, expression=expression)
+    return found
 
 
 def twin_run(folder: Path, *args: str) -> list[dict]:
@@ -125,43 +167,44 @@ def differences(dut: str, twin: dict[str, str], hil: dict[str, str]) -> list[tup
 
 
 @pytest.fixture(scope="module")
-def reference(module_folder: Path) -> tuple[list[dict], HilRun, float]:
+def reference(module_folder: Path) -> tuple[list[dict], list[dict], float]:
+    reason = _namespaces()
+    if reason is not None:
+        pytest.skip(reason)
     (module_folder / "twin").mkdir(exist_ok=True)
     twin = twin_run(module_folder / "twin")
     started = time.monotonic()
-    with emulated_rig(module_folder, pace=CI_PACE) as rig:
-        env = rig.env(IOTROUTE_HIL_WAIT_BUDGET_S=WAIT_BUDGET_S)
-        hil = run_hil(module_folder, env, "-k", NOT_ON_THE_EMULATED_RIG, timeout_s=HIL_RUN_TIMEOUT_S)
+    hil = hil_run(module_folder, REFERENCE)
     return twin, hil, time.monotonic() - started
 
 
 def test_twin_and_rig_agree_for_the_reference_and_the_hosted_faults(reference, tmp_path: Path):
     twin, hil, wall = reference
     scenarios = feature_scenarios(ROOT / "features")
-    ran = [v for v in hil.verdicts if v["verdict"] != NOT_APPLICABLE]
+    ran = [v for v in hil if v["verdict"] != NOT_APPLICABLE]
     ran_on_rig = templates_of(ran, scenarios)
-    ran_on_rig_by_area: dict[str, int] = {}
+    by_area: dict[str, list[int]] = {}
     for s in ran_on_rig:
-        area = Path(s.feature).parent.name
-        ran_on_rig_by_area[area] = ran_on_rig_by_area.get(area, 0) + 1
-    found = differences(REFERENCE, by_scenario(twin), by_scenario(hil.verdicts))
+        counts = by_area.setdefault(Path(s.feature).parent.name, [0, 0])
+        counts[0] += 1
+        counts[1] += sum(1 for v in ran if s.matches(v))
+    found = differences(REFERENCE, by_scenario(twin), by_scenario(hil))
     faults = pick_faults(ran_on_rig)
     for dut, targets in faults.items():
         folder = tmp_path / dut
         folder.mkdir()
-        expression = f"({selection(targets)}) and {NOT_ON_THE_EMULATED_RIG}"
-        twin_verdicts = twin_run(folder, "--dut", dut, "-k", expression)
-        with emulated_rig(folder, dut=dut, pace=CI_PACE) as rig:
-            env = rig.env(IOTROUTE_HIL_WAIT_BUDGET_S=WAIT_BUDGET_S)
-            run = run_hil(folder, env, "-k", expression, timeout_s=HIL_RUN_TIMEOUT_S)
-        found += differences(dut, by_scenario(twin_verdicts), by_scenario(run.verdicts))
-    print(f"\nreference on the emulated rig: {len(ran_on_rig)} scenarios ran ({len(ran)} with examples), "
-          f"{wall:.0f} s wall at x{CI_PACE:g}; the issue's target is {ISSUE_TARGET}")  # fmt: skip
-    print("per area: " + ", ".join(f"{a} {n}" for a, n in sorted(ran_on_rig_by_area.items())))
+        twin_verdicts = twin_run(folder, "--dut", dut, "-k", selection(targets))
+        found += differences(dut, by_scenario(twin_verdicts), by_scenario(hil_run(folder, dut, targets)))
+    print(f"\nreference on the emulated rig: {len(ran)} scenarios ran ({len(ran_on_rig)} feature-file "
+          f"scenarios, an outline's examples counted once), {wall:.0f} s wall at x{CI_PACE:g} "
+          f"(x{SLOW_PACE:g} for {', '.join(SLOW)}); the issue's target is {ISSUE_TARGET}")  # fmt: skip
+    print("per area (feature-file scenarios/with examples): "
+          + ", ".join(f"{a} {n}/{m}" for a, (n, m) in sorted(by_area.items())))  # fmt: skip
     print("hosted faults: " + ", ".join(f"{d} ({len(t)} scenarios)" for d, t in faults.items()))
     known = [line for scenario, line in found if scenario in KNOWN_DIFFERENCES]
     unknown = [line for scenario, line in found if scenario not in KNOWN_DIFFERENCES]
     print("known differences (the emulated rig's):" + "".join(f"\n  {line}" for line in known))
     print("differences:" + "".join(f"\n  {line}" for line in unknown) if unknown else "differences: none")
     assert not unknown, "\n".join(unknown)
-    assert len(ran_on_rig) >= HIL_SCENARIOS_MIN, [s.name for s in ran_on_rig]
+    assert len(ran) >= HIL_SCENARIOS_MIN, [v["scenario"] for v in ran]
+    assert len(ran_on_rig) >= HIL_TEMPLATES_MIN, [s.name for s in ran_on_rig]

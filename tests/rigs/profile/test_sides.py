@@ -67,6 +67,9 @@ class FakeRadio:
 
     def register_terminal(self, rbid: str, password: str) -> None:
         self.calls.append(("register_terminal", rbid))
+        self.passwords.append(password)
+
+    passwords: list[str] = field(default_factory=list)  # what SKSETPWD was given, in order
 
     def protocol_error_mark(self) -> int:
         return 0
@@ -325,3 +328,19 @@ def test_the_hes_on_a_rig_is_the_twin_s_asked_after_tending() -> None:
     assert twin.calls == [("commission", "ID", b"\x01", 1800, dlms.DEFAULT_MODEL), ("sm_time",)]
     assert tending.count == 2
     assert hes.secrets() == ["password"] and tending.count == 2
+
+
+def test_invalidated_credentials_leave_the_module_a_password_the_terminal_does_not_hold() -> None:
+    """THK seed ch. 14 別表2: cut off, the smart meter refuses the terminal; re-enabled, it
+    accepts it again. The module checks one terminal's password (SKSETPWD)."""
+    radio = FakeRadio()
+    registry = RadioRegistry(radio)  # type: ignore[arg-type]
+    terminal_id = "0" * 24 + "IOT00901"
+    registry.register(terminal_id, "the terminal's own")
+    registry.set_enabled(terminal_id, False)
+    registry.set_enabled(terminal_id, True)
+    own, refused, again = radio.passwords
+    assert own == again == "the terminal's own"
+    assert refused != own and len(refused) == 32  # SKSETPWD takes at most 32 characters
+    assert registry.psk_for(terminal_id.encode()) is not None
+    assert [c[1] for c in radio.calls if c[0] == "register_terminal"] == [terminal_id] * 3
