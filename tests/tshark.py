@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,58 @@ def run_tshark(
     if result.returncode != 0:
         raise AssertionError(f"tshark failed ({result.returncode}): {result.stderr}")
     return re.split(r"(?m)^(?=Frame \d+: )", result.stdout)[1:]
+
+
+def run_tshark_over(
+    tshark: str,
+    captures: Sequence[Path],
+    *,
+    keys: Iterable[tuple[bytes, int]] = (),
+    disabled_heuristics: Iterable[str] = (),
+    config_dir: Path,
+) -> list[list[str]]:
+    """:func:`run_tshark` over several classic pcap files in one tshark: a block per frame,
+    a list of them per capture, in the order given.
+
+    tshark's start (registering every dissector) costs far more than dissecting a
+    scenario's few hundred frames, so the captures are joined into one file (the first
+    file's header, then every file's records, as mergecap -a appends them) and split
+    again by their record counts. Wireshark then keeps its cross-frame state over the
+    whole file: the frame numbers that PANA's request/answer links and UDP's stream
+    index show, and the time since the previous frame, differ from a capture dissected
+    alone; whether a frame is malformed, has expert errors or decrypts does not.
+    """
+    if not captures:
+        return []
+    octets = [capture.read_bytes() for capture in captures]
+    header = octets[0][:_PCAP_HEADER]
+    for capture, data in zip(captures, octets, strict=True):
+        if data[:_PCAP_HEADER] != header:
+            raise AssertionError(f"{capture.name}: not a pcap file like {captures[0].name}, cannot join them")
+    joined = config_dir / "joined.pcap"
+    joined.write_bytes(header + b"".join(data[_PCAP_HEADER:] for data in octets))
+    blocks = run_tshark(
+        tshark, joined, keys=keys, disabled_heuristics=disabled_heuristics, config_dir=config_dir
+    )
+    counts = [_records(data, header) for data in octets]
+    if sum(counts) != len(blocks):
+        raise AssertionError(f"tshark dissected {len(blocks)} frames of the {sum(counts)} joined")
+    starts = [sum(counts[:index]) for index in range(len(counts))]
+    return [blocks[start : start + count] for start, count in zip(starts, counts, strict=True)]
+
+
+_PCAP_HEADER = 24  # the classic pcap file header; a record header is 16 octets
+
+
+def _records(data: bytes, header: bytes) -> int:
+    """How many records a classic pcap file holds, by walking their headers."""
+    order = "<" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    count, offset = 0, _PCAP_HEADER
+    while offset < len(data):
+        (captured,) = struct.unpack_from(f"{order}I", data, offset + 8)
+        offset += 16 + captured
+        count += 1
+    return count
 
 
 def find_tshark() -> str:

@@ -22,7 +22,7 @@ from conformance.twin.bench import METER_ADDRESS_BASE, TwinBench
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.faults import terminal_class
 from fixtures.evidence import REVEALED_KEYS
-from tests.tshark import run_tshark
+from tests.tshark import run_tshark, run_tshark_over
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
@@ -150,11 +150,15 @@ def test_the_captures_dissect_in_tshark_without_malformed_packets(
 ) -> None:
     captures = sorted((results / "allure-results").glob("*.pcap"))
     assert captures
+    records_of = {}
     for capture in captures:
         linktype, records = read_pcap(capture.read_bytes())
         assert linktype == LINKTYPE_IEEE802_15_4_TAP and records
-        blocks = run_tshark(tshark, capture, config_dir=tmp_path)
-        assert len(blocks) == len(records)
+        records_of[capture] = records
+    # One tshark for all of them (its start costs more than a capture's dissection).
+    dissected = run_tshark_over(tshark, captures, config_dir=tmp_path)
+    for capture, blocks in zip(captures, dissected, strict=True):
+        assert len(blocks) == len(records_of[capture])
         for number, block in enumerate(blocks, start=1):
             if _from_a_forger(block):
                 continue  # the floods' malformed frames are malformed on purpose
@@ -171,14 +175,25 @@ def test_with_the_revealed_keys_every_terminal_frame_decrypts_and_verifies(
 ) -> None:
     terminal = ":".join(f"{octet:02x}" for octet in load_declaration().identity.eui64)
     eap_psk_seen = False
-    for scenario, capture, table in _evidence(revealed):
+    evidence = _evidence(revealed)
+    keys_of: dict[Path, tuple[tuple[bytes, int], ...]] = {}
+    for scenario, capture, table in evidence:
         assert table is not None, scenario
         lines = table.read_text().splitlines()
-        keys = [(bytes.fromhex(line.split('"')[1]), int(line.split('"')[3])) for line in lines]
-        blocks = run_tshark(
-            tshark, capture, keys=keys, disabled_heuristics=NO_DLMS_DISSECTOR, config_dir=tmp_path
+        keys_of[capture] = tuple(
+            (bytes.fromhex(line.split('"')[1]), int(line.split('"')[3])) for line in lines
         )
-        for number, block in enumerate(blocks, start=1):
+    # One tshark for the captures that reveal the same keys, each with only its own keys:
+    # a frame decrypts under the keys its scenario revealed, or not at all.
+    dissected: dict[Path, list[str]] = {}
+    for keys in dict.fromkeys(keys_of.values()):
+        batch = [capture for capture, revealed_keys in keys_of.items() if revealed_keys == keys]
+        found = run_tshark_over(
+            tshark, batch, keys=keys, disabled_heuristics=NO_DLMS_DISSECTOR, config_dir=tmp_path
+        )
+        dissected.update(zip(batch, found, strict=True))
+    for scenario, capture, _ in evidence:
+        for number, block in enumerate(dissected[capture], start=1):
             where = f"{scenario}: frame {number}"
             if _from_a_forger(block):
                 continue
