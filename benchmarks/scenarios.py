@@ -32,6 +32,7 @@ from benchmarks.figures import HIGHER, LOWER, keep
 from fixtures.bench import BENCH
 
 ROOT = Path(__file__).resolve().parents[1]
+MATRIX_SEEDS = 20  # what make matrix runs
 QUIET = [
     "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=",
     "-W", "ignore::pytest.PytestAssertRewriteWarning",
@@ -130,6 +131,15 @@ def matrix(seeds: int, workers: int) -> None:
         f"{cpu:.1f} s CPU of all its processes "
         f"({cpu / len(runs) * 1000:.1f} ms a run){f'; {errors} ERRORS' if errors else ''}"
     )
+    if seeds != MATRIX_SEEDS:
+        # Every seed runs the same (twin, scenario) pairs, so the runs grow linearly with the
+        # seeds; at this run's rate the whole matrix would take this long.
+        total, full = len(runs) * MATRIX_SEEDS / seeds, wall * MATRIX_SEEDS / seeds
+        print(
+            f"  extrapolated to the {MATRIX_SEEDS} seeds of make matrix: {total:,.0f} runs, about "
+            f"{full:.0f} s wall at this rate (an upper bound: the workers start once)"
+        )
+        keep(f"matrix wall time, {MATRIX_SEEDS} seeds, extrapolated", full, "s", better=LOWER)
     keep(f"matrix wall time, {seeds} seeds", wall, "s", better=LOWER)
     keep(f"matrix runs per second, {seeds} seeds", len(runs) / wall, "runs/s", better=HIGHER)
     keep(f"matrix CPU per run, {seeds} seeds", cpu / len(runs) * 1000, "ms", better=LOWER)
@@ -137,7 +147,9 @@ def matrix(seeds: int, workers: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--matrix-seeds", type=int, default=20, help="seeds of the matrix run (default 20)")
+    parser.add_argument(
+        "--matrix-seeds", type=int, default=MATRIX_SEEDS, help=f"matrix seeds (default {MATRIX_SEEDS})"
+    )
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="matrix workers (0: one process)"
     )
