@@ -8,11 +8,34 @@ escapes and folds a YAML or JSON writer may use."""
 
 from __future__ import annotations
 
+import hashlib
 import tarfile
 from pathlib import Path
 
 from reports.html import embedded_files
-from tests.reports.secret_forms import leaks as _leaks
+from tests.reports.secret_forms import leaks
+
+# What each distinct content revealed, by its SHA-256: the bundle holds the results, the
+# summary and the report that the scans before it read already, and the report embeds
+# the captures and sequences again. A content is judged once; its verdict is the same.
+_scanned: dict[tuple[bytes, tuple[bytes, ...]], list[bytes]] = {}
+_unpacked: dict[bytes, dict[str, bytes]] = {}
+
+
+def _leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
+    """``secret_forms.leaks``, scanned once per distinct content."""
+    key = (hashlib.sha256(content).digest(), tuple(secrets))
+    if key not in _scanned:
+        _scanned[key] = leaks(content, secrets)
+    return _scanned[key]
+
+
+def _embedded_files(html: str) -> dict[str, bytes]:
+    """``reports.html.embedded_files``, decoded once per distinct report."""
+    digest = hashlib.sha256(html.encode("utf-8")).digest()
+    if digest not in _unpacked:
+        _unpacked[digest] = embedded_files(html)
+    return _unpacked[digest]
 
 
 def _secrets(run) -> list[bytes]:
@@ -36,7 +59,7 @@ def test_the_html_report_and_everything_it_embeds_hold_no_secret(run) -> None:
     secrets = _secrets(run)
     html = run.html.read_text(encoding="utf-8")
     assert not _leaks(html.encode(), secrets), "the report's page reveals a secret"
-    embedded = embedded_files(html)
+    embedded = _embedded_files(html)
     assert any(name.endswith(".pcap") for name in embedded)
     for name, body in embedded.items():
         assert not _leaks(body, secrets), f"{name}, embedded in the report, reveals a secret"
@@ -53,6 +76,6 @@ def test_no_file_of_the_evidence_bundle_holds_a_secret(run) -> None:
             names.append(Path(member.name).name)
             assert not _leaks(body, secrets), f"{member.name} reveals a secret"
             if member.name.endswith("html/index.html"):
-                for name, inner in embedded_files(body.decode("utf-8")).items():
+                for name, inner in _embedded_files(body.decode("utf-8")).items():
                     assert not _leaks(inner, secrets), f"{name} in the bundled report reveals a secret"
     assert "declaration.yaml" in names and "index.html" in names
