@@ -11,6 +11,7 @@ break and the indentation after it, YAML 1.2 §7.3.1, or a wrapped base64 block)
 from __future__ import annotations
 
 import base64
+import functools
 import re
 
 _ESCAPES = re.compile(rb"\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|%([0-9A-Fa-f]{2})")
@@ -39,9 +40,17 @@ def base64_forms(secret: bytes) -> list[bytes]:
     return forms
 
 
-def forms(secret: bytes) -> list[bytes]:
+@functools.cache
+def forms(secret: bytes) -> tuple[bytes, ...]:
     found = {secret, secret.hex().encode(), secret.hex().upper().encode(), *base64_forms(secret)}
-    return [form for form in found if len(form) >= 6]
+    return tuple(form for form in found if len(form) >= 6)
+
+
+@functools.cache
+def _folded_forms(secret: bytes) -> tuple[bytes, ...]:
+    """The forms of ``secret`` as they read in normalised content."""
+    folded = (_FOLDS.sub(b"", form) for form in forms(secret))
+    return tuple(form for form in folded if len(form) >= 6)
 
 
 def leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
@@ -49,9 +58,8 @@ def leaks(content: bytes, secrets: list[bytes]) -> list[bytes]:
     flat = normalised(content)
     found = []
     for secret in secrets:
-        candidates = forms(secret)
-        if any(form in content for form in candidates) or any(
-            _FOLDS.sub(b"", form) in flat for form in candidates if len(_FOLDS.sub(b"", form)) >= 6
+        if any(form in content for form in forms(secret)) or any(
+            form in flat for form in _folded_forms(secret)
         ):
             found.append(secret)
     return found
