@@ -292,7 +292,8 @@ def _address(draw: st.DrawFn, mac: bytes | int, *, multicast_ok: bool) -> bytes:
         st.just(mac_to_link_local(mac)),
         st.binary(min_size=8, max_size=8).map(lambda iid: bytes.fromhex("fe80" + "00" * 6) + iid),
         st.integers(0, 0xFFFF).map(mac_to_link_local),
-        st.binary(min_size=16, max_size=16),
+        # Any 16 octets, but ff00::/8 is multicast (RFC 4291 §2.7): only where it may be.
+        st.binary(min_size=16, max_size=16).filter(lambda a: multicast_ok or a[0] != 0xFF),
         st.just(bytes(16)),
     ]
     if multicast_ok:
