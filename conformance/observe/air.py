@@ -212,7 +212,10 @@ class AirLog:
         return list(self._frames)
 
     def sent_by(self, address: bytes) -> list[AirFrame]:
-        return [f for f in self.frames() if f.src == address]
+        # A frame whose octets lack the address's, low octet first as the MAC header carries
+        # it (IEEE 802.15.4-2015 §7.2.2), cannot come from it: it is set aside undecoded.
+        octets = address[::-1] if isinstance(address, bytes) else None
+        return [f for f in self.frames() if (octets is None or octets in f.raw) and f.src == address]
 
     def echo_replies(self, sender: bytes, identifier: int, sequence: int, *, since: float) -> list[AirFrame]:
         """Echo Replies ``sender`` put on the air for one probe, from ``since`` on."""

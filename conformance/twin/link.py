@@ -64,6 +64,17 @@ def _ack_octets(sequence_number: int) -> bytes:
 _broadcast_octets = functools.lru_cache(maxsize=1024)(wpan.encode)
 
 
+# The 6LoWPAN payload of a frame sent in the clear is a function of its octets and the two MAC
+# addresses alone, and the packet decoded from it is immutable; a flood sends a pool of frames
+# again and again with new sequence numbers and the same payloads, so each is decoded once.
+# Only plaintext is kept: a decrypted payload never goes into a cache that outlives the bench.
+@functools.lru_cache(maxsize=1024)
+def _plaintext_packet(
+    payload: bytes, src_mac: bytes, dst_mac: bytes | int
+) -> sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message:
+    return sixlowpan.decode_ipv6(payload, src_mac=src_mac, dst_mac=dst_mac)
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """An IPv6 packet (UDP or ICMPv6) that arrived, with what the link layer knows of it."""
@@ -229,7 +240,10 @@ class LinkLayer:
             return
         self._last_sequence[src] = frame.sequence_number or 0
         try:
-            packet = sixlowpan.decode_ipv6(frame.payload, src_mac=src, dst_mac=self.address)
+            if frame.security is None:
+                packet = _plaintext_packet(frame.payload, src, self.address)
+            else:
+                packet = sixlowpan.decode_ipv6(frame.payload, src_mac=src, dst_mac=self.address)
         except ProtocolError as exc:
             self.on_rejected(raw, f"undecodable 6LoWPAN payload: {exc}")
             return

@@ -227,7 +227,14 @@ def decode(data: bytes) -> Frame:
     return _decode_octets(bytes(data))
 
 
-@functools.lru_cache(maxsize=64)  # see _parse_octets
+# See _parse_octets. The decoded Frames are kept for a whole scenario's air, not only for the
+# receivers of one transmission: the air log and the monitors decode every frame again at the
+# end of a scenario (a receiver decoded it when it arrived), and a scanning terminal sends the
+# same beacon requests in every scenario. Bounded: about 0.5 kB a frame, 8 MB in all.
+_DECODED_FRAMES = 16_384
+
+
+@functools.lru_cache(maxsize=_DECODED_FRAMES)
 def _decode_octets(data: bytes) -> Frame:
     frame = _decode_common(data)  # the twins' usual frame: see _decode_common
     return _decode_general(data) if frame is None else frame
