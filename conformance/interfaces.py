@@ -284,6 +284,12 @@ class HeadEnd(Protocol):
         untampered (NAT-3.2-LOG); a log that does not verify is a bench error."""
         ...
 
+    @property
+    def operation_log_archived(self) -> int:
+        """How many of the operation log's oldest entries were archived behind its sealed
+        checkpoint (no longer among ``operation_log``'s lines)."""
+        ...
+
 
 class IotRouteSide(Protocol):
     """The smart-meter side of the IoT route: meters, the air, and what they observe.
