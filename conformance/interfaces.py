@@ -158,6 +158,9 @@ class MeterSpec:
     import_w: float = 1_200.0  # load profile: constant power until the bench changes it
     export_w: float = 0.0
     clock_offset_s: float = 0.0  # the meter's clock minus the SM system's
+    # Stimulus: slots (SM system POSIX seconds) in whose first minute the meter's Get answers
+    # leave the device ID 0xD1 out (NAT-3.1-T3: a value that comes without its meter's ID).
+    id_left_out: tuple[int, ...] = ()
 
 
 class RogueDevice(Protocol):
