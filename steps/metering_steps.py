@@ -775,3 +775,16 @@ def no_value_without_id(bench: Bench, meter_spec: MeterSpec) -> None:
                     "but the meter's answers in that slot carried no ID (0xD1): a value not obtained "
                     "with its meter's ID (「特例計量器ID等を取得し、電力SMシステムで検知」)"
                 )
+
+
+@then(parsers.parse("the maintenance port shows the granularity set to {minutes:d} minutes"))
+def port_shows_granularity(bench: Bench, minutes: int) -> None:
+    """NAT seed 2-5 ※3 「ハンディターミナル等により、機器情報の設定・変更等ができること」: the
+    setting a handy terminal made reads back as made (SETTING? granularity_s)."""
+    shown = maintenance_ok(bench, "SETTING? granularity_s")[-1].split(" ", 1)
+    value = shown[1].strip() if len(shown) == 2 else ""
+    if value != str(minutes * 60):
+        raise TerminalFailure(
+            f"the maintenance port shows granularity_s {value or '(nothing)'}, not the {minutes * 60} s "
+            "a handy terminal set"
+        )

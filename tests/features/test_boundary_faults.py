@@ -60,6 +60,8 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     # ... and the ruling on a meter answer without its ID (conformance/MODELLED.md)
     "carries-meter-id-over": ({NO_ID}, set()),
     "takes-value-without-id": (set(), {"meter-identity"}),
+    # ... and a survivor of the second mutation sample (maintenance_console _serve _45)
+    "port-shows-factory-granularity": ({"A handy terminal switches the terminal to 15-minute values"}, set()),
 }  # fmt: skip
 
 
