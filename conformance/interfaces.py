@@ -161,6 +161,8 @@ class MeterSpec:
     # Stimulus: slots (SM system POSIX seconds) in whose first minute the meter's Get answers
     # leave the device ID 0xD1 out (NAT-3.1-T3: a value that comes without its meter's ID).
     id_left_out: tuple[int, ...] = ()
+    # Stimulus: slots whose first energy request the meter leaves unanswered (NAT-2.5-ACQ).
+    deaf_at: tuple[int, ...] = ()
 
 
 class RogueDevice(Protocol):

@@ -788,3 +788,17 @@ def port_shows_granularity(bench: Bench, minutes: int) -> None:
             f"the maintenance port shows granularity_s {value or '(nothing)'}, not the {minutes * 60} s "
             "a handy terminal set"
         )
+
+
+@given(
+    "the metering device leaves the first request of a slot the seed draws unanswered",
+    target_fixture="meter_spec",
+)
+def meter_deaf_in_a_slot(bench: Bench, meter_spec: MeterSpec) -> MeterSpec:
+    """One :00 or :30 slot in the second to fourth hour from now, drawn from the run's seed:
+    the terminal's first Get of it goes unanswered, so only a repeated one gets the value."""
+    first = (sm_posix(bench) + 3600) // HALF_HOUR * HALF_HOUR + HALF_HOUR
+    slot = first + HALF_HOUR * random.Random(f"{bench.seed}:deaf slot").randrange(4)
+    spec = replace(meter_spec, deaf_at=(slot,))
+    bench.home.install_meter(spec)
+    return spec

@@ -107,6 +107,13 @@ class ReportsEmptyMeterId(MeteringApp):
         return b""
 
 
+class ReadsOncePerSlot(MeteringApp):
+    """Sends one Get a slot and never repeats it: a request the meter missed loses the slot."""
+
+    def _retry(self, tid: int, slot: int, attempt: int) -> None:
+        self._pending_reads.pop(tid, None)
+
+
 class CarriesMeterIdOver(MeteringApp):
     """A meter answer without its device ID (0xD1) is taken under the ID the last answer
     carried: a meter swapped for one that leaves 0xD1 out would pass as the old one."""
@@ -171,6 +178,12 @@ FAULTS = (
         "uploads values with an empty device ID",
         ("NAT-3.1-T3",),
         _with_metering(ReportsEmptyMeterId),
+    ),
+    Fault(
+        "reads-once-per-slot",
+        "never repeats a Get the meter did not answer, so a missed request loses the slot",
+        ("NAT-2.5-ACQ",),
+        _with_metering(ReadsOncePerSlot),
     ),
     Fault(
         "carries-meter-id-over",
