@@ -62,6 +62,7 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "takes-value-without-id": (set(), {"meter-identity"}),
     # ... and a survivor of the second mutation sample (maintenance_console _serve _45)
     "port-shows-factory-granularity": ({"A handy terminal switches the terminal to 15-minute values"}, set()),
+    "reads-once-per-slot": ({"A meter that misses the first request of a slot"}, set()),
 }  # fmt: skip
 
 

@@ -192,10 +192,12 @@ OUTSIDE: dict[str, str] = {
 #   maintenance_console _serve _45 (SETTING? granularity_s raises instead of answering): the
 #     15-minute scenario (features/metering/settings.feature) now reads the setting back on
 #     the maintenance port (NAT-2.5-CFG); fault port-shows-factory-granularity;
-# left open, each needing a stimulus the bench does not have yet:
 #   metering MeteringApp._acquire _39 (the retry of an unanswered Get passes attempt None and
-#     breaks): no metering device twin misses a Get, so no retry ever runs; a meter silent in
-#     the first seconds of a seeded slot (as MeterSpec.id_left_out) would show it;
+#     breaks): no metering device twin ever missed a Get, so no retry ran; now the metering
+#     device twin leaves the first request of a seeded slot unanswered (MeterSpec.deaf_at) and
+#     features/metering/metering_values.feature's "A meter that misses the first request of a
+#     slot" (NAT-2.5-ACQ) needs that slot's value at the HES; fault reads-once-per-slot;
+# left open, needing a stimulus the bench does not have yet:
 #   metering MeteringApp._get _42 (a DLMS Get of an attribute outside the terminal's model
 #     answered with no data-access-result instead of object-undefined, IEC 62056-5-3): the HES
 #     twin asks only for attributes of the model; a Get of another one would show it, to the
