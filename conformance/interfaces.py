@@ -158,6 +158,11 @@ class MeterSpec:
     import_w: float = 1_200.0  # load profile: constant power until the bench changes it
     export_w: float = 0.0
     clock_offset_s: float = 0.0  # the meter's clock minus the SM system's
+    # Stimulus: slots (SM system POSIX seconds) in whose first minute the meter's Get answers
+    # leave the device ID 0xD1 out (NAT-3.1-T3: a value that comes without its meter's ID).
+    id_left_out: tuple[int, ...] = ()
+    # Stimulus: slots whose first energy request the meter leaves unanswered (NAT-2.5-ACQ).
+    deaf_at: tuple[int, ...] = ()
 
 
 class RogueDevice(Protocol):
@@ -282,6 +287,12 @@ class HeadEnd(Protocol):
     def operation_log(self) -> list[str]:
         """The HES's own operation log, one line per entry, once it has verified as
         untampered (NAT-3.2-LOG); a log that does not verify is a bench error."""
+        ...
+
+    @property
+    def operation_log_archived(self) -> int:
+        """How many of the operation log's oldest entries were archived behind its sealed
+        checkpoint (no longer among ``operation_log``'s lines)."""
         ...
 
 

@@ -18,6 +18,7 @@ from pytest_bdd import given, parsers, then, when
 from conformance.errors import BenchError, NotApplicable, TerminalFailure
 from conformance.ics import EchonetObject
 from conformance.interfaces import Bench, Evidence, HomeDatagram, MeterDomains, RogueDevice
+from conformance.observe.echonet_objects import announcement_map_problems, node_profile_problems
 from conformance.observe.home import meter_reads
 from conformance.observe.route_events import DatagramReceived
 from conformance.protocols import dlms, echonet, sixlowpan
@@ -680,3 +681,41 @@ def iot_route_ports(bench: Bench, port_probe: PortProbe, evidence: Evidence) -> 
             answered.add(datagram.src_port)
     declared = bench.declaration.home_side.iot_route_open_udp_ports
     _judge_ports(evidence, "IoT-route side", declared, port_probe, answered)
+
+
+@then("the objects the terminal answered for describe themselves as ECHONET Lite asks")
+def objects_describe_themselves(bench: Bench, attack: Attack) -> None:
+    """A value oracle on the objects' self-description (conformance/observe/echonet_objects.py):
+    each object's status change announcement map (0x9D) names its class's mandatory
+    announcements and only properties it serves, and the node profile's counts (0xD3, 0xD4)
+    agree with its lists (0xD6, 0xD7). The values are the first each object answered, before
+    any write the rogue tried."""
+    first: dict[tuple[str, int], bytes] = {}
+    eojs: dict[str, echonet.Eoj] = {}
+    for exchange in exchanges(bench, attack):
+        for answer in exchange.answers:
+            if answer.esv is not echonet.Esv.GET_RES:
+                continue
+            eojs.setdefault(str(answer.seoj), answer.seoj)
+            for prop in answer.properties:
+                first.setdefault((str(answer.seoj), prop.epc), prop.edt)
+    problems = []
+    for entry in _whitelist(bench):
+        eoj = whitelisted_eoj(entry)
+        answered = eojs.get(str(eoj), eoj)
+        values = {epc: edt for (name, epc), edt in first.items() if name == str(eoj)}
+        maps = {}
+        for epc in (0x9D, 0x9F):
+            if epc in values:
+                try:
+                    maps[epc] = property_map_epcs(values[epc])
+                except ProtocolError:
+                    continue  # a map that does not decode: the map step says why
+        problems += announcement_map_problems(answered, maps)
+        if (eoj.class_group, eoj.class_code) == (
+            echonet.NODE_PROFILE.class_group,
+            echonet.NODE_PROFILE.class_code,
+        ):
+            problems += node_profile_problems(values)
+    if problems:
+        raise TerminalFailure("; ".join(problems))

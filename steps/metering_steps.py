@@ -42,6 +42,7 @@ from conformance.observe.home import (
     meter_settings,
     meters_read,
 )
+from conformance.observe.meter_identity import answers_without_id
 from conformance.observe.route_events import TerminalAuthenticated
 from conformance.protocols.maintenance import PortValue, parse_values, status
 from steps.common import (
@@ -730,3 +731,74 @@ def port_id_change_refused(port_answer: list[str]) -> None:
         raise TerminalFailure(
             "the maintenance port accepted a new authentication ID (「認証IDは設定変更不可」)"
         )
+
+
+# -- A meter answer without its ID (NAT-3.1-T3; conformance/MODELLED.md) ------------------
+
+HALF_HOUR = 1800
+ID_LEFT_OUT_S = 60  # the meter twin leaves 0xD1 out in the slot's first minute
+
+
+@given(
+    "the metering device leaves its ID (0xD1) out of its answers in a slot the seed draws",
+    target_fixture="meter_spec",
+)
+def meter_leaves_id_out(bench: Bench, meter_spec: MeterSpec) -> MeterSpec:
+    """One :00 or :30 slot in the second to fourth hour from now (the terminal long joined),
+    drawn from the run's seed: in its first minute the meter answers energy without 0xD1."""
+    first = (sm_posix(bench) + 3600) // HALF_HOUR * HALF_HOUR + HALF_HOUR
+    slot = first + HALF_HOUR * random.Random(f"{bench.seed}:id left out").randrange(4)
+    spec = replace(meter_spec, id_left_out=(slot,))
+    bench.home.install_meter(spec)
+    return spec
+
+
+@then("the HES got no value of the slot the meter answered without its ID, under any meter's ID")
+def no_value_without_id(bench: Bench, meter_spec: MeterSpec) -> None:
+    """NAT seed 7-1 ③: the ID the SM system checks must be the one obtained with the value; a
+    value the meter gave without it, sent under an ID (carried over from an earlier read, or
+    made up), would let a swapped meter pass. An upload with an empty ID is the identity
+    monitor's (meter-identity, the same requirement)."""
+    slots = meter_spec.id_left_out
+    if not slots:
+        raise BenchError("the scenario left no slot without the meter's ID (its Given is missing)")
+    answered = [sm_posix(bench, t) for t in answers_without_id(bench.home)]
+    tried = [s for s in slots if any(s <= t < s + ID_LEFT_OUT_S for t in answered)]
+    if not tried:
+        shown = ", ".join(stamp(s) for s in slots)
+        raise NotApplicable(f"the terminal did not read the meter in the minute of {shown}: nothing to judge")
+    for upload in bench.hes.events.of(UploadReceived):
+        for value in (*upload.values, *upload.refused):
+            if value.capture_time in tried and upload.meter_id:
+                raise TerminalFailure(
+                    f"the HES got the value of {stamp(value.capture_time)} under meter ID {upload.meter_id}, "
+                    "but the meter's answers in that slot carried no ID (0xD1): a value not obtained "
+                    "with its meter's ID (「特例計量器ID等を取得し、電力SMシステムで検知」)"
+                )
+
+
+@then(parsers.parse("the maintenance port shows the granularity set to {minutes:d} minutes"))
+def port_shows_granularity(bench: Bench, minutes: int) -> None:
+    """NAT seed 2-5 ※3 「ハンディターミナル等により、機器情報の設定・変更等ができること」: the
+    setting a handy terminal made reads back as made (SETTING? granularity_s)."""
+    shown = maintenance_ok(bench, "SETTING? granularity_s")[-1].split(" ", 1)
+    value = shown[1].strip() if len(shown) == 2 else ""
+    if value != str(minutes * 60):
+        raise TerminalFailure(
+            f"the maintenance port shows granularity_s {value or '(nothing)'}, not the {minutes * 60} s "
+            "a handy terminal set"
+        )
+
+
+@given(
+    "the metering device leaves the first request of a slot the seed draws unanswered",
+    target_fixture="meter_spec",
+)
+def meter_deaf_in_a_slot(bench: Bench, meter_spec: MeterSpec) -> MeterSpec:
+    """One :00 or :30 slot in the second to fourth hour from now, drawn from the run's seed:
+    the terminal's first Get of it goes unanswered, so only a repeated one gets the value."""
+    first = (sm_posix(bench) + 3600) // HALF_HOUR * HALF_HOUR + HALF_HOUR
+    slot = first + HALF_HOUR * random.Random(f"{bench.seed}:deaf slot").randrange(4)
+    spec = replace(meter_spec, deaf_at=(slot,))
+    bench.home.install_meter(spec)
+    return spec

@@ -484,19 +484,19 @@ def back_in_time(bench: Bench, evidence: Evidence, reinstated_at: float) -> None
 @then("the HES's operation log records the cut and the reconnection")
 def hes_log_records(bench: Bench) -> None:
     lines = bench.hes.operation_log()  # a log that does not verify is a bench error
-    allure.attach(hes_log_text(lines), name=HES_LOG, attachment_type=allure.attachment_type.TEXT)
+    archived = bench.hes.operation_log_archived
+    allure.attach(hes_log_text(lines, archived), name=HES_LOG, attachment_type=allure.attachment_type.TEXT)
     mine = [line for line in lines if terminal_id(bench) in line and " credentials " in line]
     if not (any("invalidated" in line for line in mine) and any("enabled" in line for line in mine)):
         raise BenchError(f"the HES's operation log lacks the cut or the reconnection: {mine}")
 
 
-def hes_log_text(lines: list[str]) -> str:
+def hes_log_text(lines: list[str], archived: int) -> str:
     """The operation log as the report shows it, headed by how many of its oldest entries
     were archived behind the sealed checkpoint (issue 15: the log is bounded), so a QA
-    engineer sees that the entries shown are not all there were. Every entry line starts with
-    the sequence it was written with, from 0: the first one kept is the archived count."""
-    first = lines[0].split(" ", 1)[0] if lines else ""
-    archived = int(first) if first.isdigit() else 0
+    engineer sees that the entries shown are not all there were. The count is the HES log's
+    own (``HeadEnd.operation_log_archived``, the twin's ``HesLog.archived``), not read back
+    from the lines' text."""
     head = (
         f"{archived} older entries archived behind the sealed checkpoint; "
         f"{len(lines)} kept, verified as a chain from it"

@@ -44,3 +44,4 @@ Feature: Settings from the SM system and from a handy terminal
     And a handy terminal sets the granularity to 15 minutes on the maintenance port
     And 2 hours pass
     Then the terminal read the meter's energy over ECHONET Lite every 15 minutes of the last hour
+    And the maintenance port shows the granularity set to 15 minutes

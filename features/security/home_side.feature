@@ -37,6 +37,10 @@ Feature: The terminal's home side answers only its declared ECHONET Lite whiteli
 
   # Not a few chosen properties: every one the terminal's own property maps (0x9D, 0x9E,
   # 0x9F) and its declaration name, each with SetC, SetI and SetGet between two reads.
+  # The values read are judged too: the announcement map (0x9D) names the class's mandatory
+  # announcements (APPENDIX ch. 2: 0x80, 0x81, 0x88; Part II 6.11.1: 0x80, 0xD5) and only
+  # properties the object serves; the node profile's counts (0xD3, 0xD4) match its lists
+  # (0xD6, 0xD7) (Part II 6.11.1).
   @req:NAT-3.1-T2
   Scenario: The terminal's property maps match its whitelist, and every property they list is refused a write it does not allow
     When the terminal is powered on
@@ -45,6 +49,7 @@ Feature: The terminal's home side answers only its declared ECHONET Lite whiteli
     Then every answer the terminal gave the rogue device stays within its declared whitelist
     And the terminal answered what its whitelist allows and refused the rest as declared
     And the property maps the terminal answered list exactly its declared whitelist
+    And the objects the terminal answered for describe themselves as ECHONET Lite asks
 
   @req:NAT-3.1-T2 @hil
   Scenario: A UDP port probe of the terminal's home side finds only the declared ports open

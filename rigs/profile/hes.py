@@ -88,6 +88,10 @@ class HilHeadEnd:
     def operation_log(self) -> list[str]:
         return self._hes.operation_log()
 
+    @property
+    def operation_log_archived(self) -> int:
+        return self._hes.operation_log_archived
+
     # -- what the bench's wait planner asks (rigs.profile.bench) ---------------------------
 
     @property

@@ -164,11 +164,11 @@ def test_the_hes_log_attachment_says_how_many_entries_were_archived(monkeypatch:
     log = HesLog(bytes(32))
     for n in range(25):
         log.append(float(n), "join", f"terminal T{n}")
-    text = hes_log_text(log.lines())
+    text = hes_log_text(log.lines(), log.archived)
     head = f"{log.archived} older entries archived behind the sealed checkpoint"
     assert text.splitlines()[0].startswith(head)
     assert "9 kept" in text.splitlines()[0] and text.splitlines()[1:] == log.lines()
     fresh = HesLog(bytes(32))
     fresh.append(0.0, "join", "terminal T0")
-    assert hes_log_text(fresh.lines()).startswith("0 older entries archived")
-    assert "; 0 kept" in hes_log_text([])
+    assert hes_log_text(fresh.lines(), fresh.archived).startswith("0 older entries archived")
+    assert "; 0 kept" in hes_log_text([], 0)

@@ -159,6 +159,30 @@ class CoapOnIotRoute(HomeGuard):
         return True
 
 
+class AnnouncesVersionForLocation(HomeGuard):
+    """Its controller object's status change announcement property map (0x9D) lists the
+    standard version 0x82 where installation location 0x81 belongs: a controller reading the
+    map expects no announcement when the location changes (APPENDIX ch. 2 makes it mandatory)."""
+
+    def __init__(self, terminal) -> None:
+        super().__init__(terminal)
+        controller = self.object_for(echonet.CONTROLLER)
+        assert controller is not None
+        controller.values[0x9D] = property_map((0x80, 0x82, 0x88))
+
+
+class CountsTwoInstances(HomeGuard):
+    """Its node profile says it holds two device object instances (0xD3) while its self-node
+    instance list S (0xD6) lists one, the controller (a count left from a build with a second
+    object)."""
+
+    def __init__(self, terminal) -> None:
+        super().__init__(terminal)
+        profile = self.object_for(echonet.NODE_PROFILE)
+        assert profile is not None
+        profile.values[0xD3] = (2).to_bytes(3, "big")
+
+
 def _with(variant: type[HomeGuard]) -> type[ReferenceTerminal]:
     return replace_function(ReferenceTerminal, HomeGuard, variant)
 
@@ -217,5 +241,17 @@ FAULTS = (
         "answers CoAP on UDP 5683 of its IoT-route side, a port it did not declare",
         ("NAT-3.1-T2",),
         _with(CoapOnIotRoute),
+    ),
+    Fault(
+        "announcement-map-lists-version",
+        "its controller's status change announcement map (0x9D) lists 0x82 where 0x81 belongs",
+        ("NAT-3.1-T2",),
+        _with(AnnouncesVersionForLocation),
+    ),
+    Fault(
+        "node-profile-miscounts-instances",
+        "its node profile's number of self-node instances (0xD3) does not match its list (0xD6)",
+        ("NAT-3.1-T2",),
+        _with(CountsTwoInstances),
     ),
 )

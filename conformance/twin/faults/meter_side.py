@@ -107,6 +107,38 @@ class ReportsEmptyMeterId(MeteringApp):
         return b""
 
 
+class ReadsOncePerSlot(MeteringApp):
+    """Sends one Get a slot and never repeats it: a request the meter missed loses the slot."""
+
+    def _retry(self, tid: int, slot: int, attempt: int) -> None:
+        self._pending_reads.pop(tid, None)
+
+
+class CarriesMeterIdOver(MeteringApp):
+    """A meter answer without its device ID (0xD1) is taken under the ID the last answer
+    carried: a meter swapped for one that leaves 0xD1 out would pass as the old one."""
+
+    def _on_reading(self, slot: int, frame: echonet.Frame) -> None:
+        if self.meter_id and all(p.epc != 0xD1 for p in frame.properties):
+            frame = replace(
+                frame, properties=(*frame.properties, echonet.Property(epc=0xD1, edt=self.meter_id))
+            )
+        super()._on_reading(slot, frame)
+
+
+class TakesValueWithoutId(MeteringApp):
+    """A meter answer without its device ID (0xD1) is taken and uploaded with an empty ID
+    (the reference's behaviour before the ruling): the SM system gets a value of no meter."""
+
+    def _on_reading(self, slot: int, frame: echonet.Frame) -> None:
+        values = {p.epc: p.edt for p in frame.properties}
+        if frame.esv is echonet.Esv.GET_RES and 0xD1 not in values and {0xE0, 0xE2} <= values.keys():
+            imported, exported = (echonet.cumulative_energy(values[epc]) for epc in (0xE0, 0xE2))
+            self.take_value(slot, b"", imported, exported)
+            return
+        super()._on_reading(slot, frame)
+
+
 class DatesValuesAYearAhead(MeteringApp):
     """Stamps each value a year late of its slot (a two-digit year field off by one), so the
     HES refuses them as dated in the future."""
@@ -146,6 +178,24 @@ FAULTS = (
         "uploads values with an empty device ID",
         ("NAT-3.1-T3",),
         _with_metering(ReportsEmptyMeterId),
+    ),
+    Fault(
+        "reads-once-per-slot",
+        "never repeats a Get the meter did not answer, so a missed request loses the slot",
+        ("NAT-2.5-ACQ",),
+        _with_metering(ReadsOncePerSlot),
+    ),
+    Fault(
+        "carries-meter-id-over",
+        "takes a meter answer without its device ID (0xD1) under the ID of the last answer",
+        ("NAT-3.1-T3",),
+        _with_metering(CarriesMeterIdOver),
+    ),
+    Fault(
+        "takes-value-without-id",
+        "uploads the value of a meter answer without its device ID (0xD1) with an empty ID",
+        ("NAT-3.1-T3",),
+        _with_metering(TakesValueWithoutId),
     ),
     Fault(
         "values-dated-a-year-ahead",

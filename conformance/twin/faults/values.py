@@ -67,6 +67,17 @@ class SwapsRegistersWhenExportLeads(MeteringApp):
         return super().make_entry(slot, imported, exported)
 
 
+class PortShowsFactoryGranularity(ReferenceTerminal):
+    """The maintenance port reads the granularity from the factory settings, not from the
+    settings in effect: a handy terminal that switched it to 15 minutes reads 1,800 s back
+    while the terminal reads the meter every 15 minutes."""
+
+    def maintenance_command(self, line: str) -> list[str]:
+        if line.split() == ["SETTING?", "granularity_s"]:
+            return ["OK 1800"]
+        return super().maintenance_command(line)
+
+
 FAULTS = (
     Fault(
         "hourly-values-an-hour-stale",
@@ -85,5 +96,11 @@ FAULTS = (
         "swaps forward and reverse when the export counter is larger and rises faster",
         ("NAT-2.5-TYPES",),
         _with_metering(SwapsRegistersWhenExportLeads),
+    ),
+    Fault(
+        "port-shows-factory-granularity",
+        "the maintenance port shows the factory granularity, not the one a handy terminal set",
+        ("NAT-2.5-CFG",),
+        PortShowsFactoryGranularity,
     ),
 )

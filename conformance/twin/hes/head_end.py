@@ -151,5 +151,9 @@ class TwinHeadEnd:
             raise BenchError(f"the HES twin's operation log does not verify: {finding.describe()}")
         return self.log.lines()
 
+    @property
+    def operation_log_archived(self) -> int:
+        return self.log.archived
+
     def _record(self, kind: str, detail: str) -> None:
         self.log.append(self._scheduler.now, kind, detail)

@@ -23,6 +23,8 @@ from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import sm_datetime
 
+ID_LEFT_OUT_S = 60  # how long into a slot of ``MeterSpec.id_left_out`` the ID is left out
+MISSED_WITHIN_S = 600  # the missed request of a ``MeterSpec.deaf_at`` slot comes within this
 COUNTER_MODULUS = 10**9  # 「積算電力量9桁」: 0 .. 999,999,999 Wh, then 0 again
 OPERATING = b"\x30"
 
@@ -73,6 +75,9 @@ class MeteringDevice:
         self._import_w = spec.import_w
         self._export_w = spec.export_w
         self.clock_offset_s = spec.clock_offset_s
+        self._id_left_out = spec.id_left_out
+        self._deaf_at = spec.deaf_at
+        self._missed: set[int] = set()
         self.clock_settings: list[tuple[float, datetime]] = []  # (virtual time, what was set)
         network.listen(address, echonet.ECHONET_PORT, self._receive)
 
@@ -112,6 +117,8 @@ class MeteringDevice:
             frame = echonet.decode(datagram.payload)
         except ProtocolError:
             return  # a meter ignores what it cannot parse (Part 2 §3.2.6)
+        if self.misses(frame):
+            return
         response = self.respond(frame)
         if response is not None:
             self._network.send(
@@ -169,9 +176,31 @@ class MeteringDevice:
         }
         return values.get(epc)
 
+    def misses(self, frame: echonet.Frame) -> bool:
+        """The first energy request after the boundary of a slot the bench chose goes
+        unanswered (a meter busy with its own measurement): the stimulus of NAT-2.5-ACQ's
+        missed-request scenario. By the first request, not a time: the terminal's clock may
+        stand seconds off the SM system's."""
+        if frame.esv is not echonet.Esv.GET or all(p.epc != EPC_IMPORT for p in frame.properties):
+            return False
+        now = sm_datetime(self._scheduler.now).timestamp()
+        for slot in self._deaf_at:
+            if slot <= now < slot + MISSED_WITHIN_S and slot not in self._missed:
+                self._missed.add(slot)
+                return True
+        return False
+
+    def leaves_id_out(self) -> bool:
+        """In the first minute of a slot the bench chose, the answer carries no 0xD1 at all (a
+        meter whose firmware drops it): the stimulus of NAT-3.1-T3's missing-ID scenario."""
+        now = sm_datetime(self._scheduler.now).timestamp()
+        return any(slot <= now < slot + ID_LEFT_OUT_S for slot in self._id_left_out)
+
     def _get(self, frame: echonet.Frame) -> echonet.Frame:
         answered, ok = [], True
         for prop in frame.properties:
+            if prop.epc == EPC_DEVICE_ID and self.leaves_id_out():
+                continue
             value = self._value(prop.epc)
             ok &= value is not None
             answered.append(echonet.Property(epc=prop.epc, edt=value or b""))

@@ -337,7 +337,15 @@ class MeteringApp:
             exported = echonet.cumulative_energy(values[0xE2])
         except (KeyError, ProtocolError):
             return
-        self.take_value(slot, values.get(0xD1, b""), imported, exported)
+        device_id = values.get(0xD1)
+        if not device_id:
+            # NAT seed 7-1 ③ 「無線端末に接続される特例計量器ID等を取得し、電力SMシステムで検知
+            # できること」 and 2-5 検針データ種別 (機器ID/0xD1 with 0xE0, 0xE2): a value whose
+            # answer names no meter was not obtained with its meter's ID, so it is no value of
+            # the known meter (sent under an earlier ID it would hide a swap) and not taken;
+            # conformance/MODELLED.md, "A meter answer without its ID".
+            return
+        self.take_value(slot, device_id, imported, exported)
 
     def take_value(self, slot: int, device_id: bytes, imported: int, exported: int) -> None:
         """A value read from the meter, whichever its interface: convert, store, upload."""
