@@ -28,6 +28,7 @@ from conformance.measurements import Limit, Measurement
 from conformance.observe.air import AirLog
 from conformance.observe.hes_events import HesEventLog
 from conformance.observe.route_events import RouteEventLog
+from conformance.protocols.dlms.objects import CosemAttribute
 from conformance.protocols.dlms.profile import DEFAULT_MODEL, ObjectModel
 
 # What the home side's port mirror records: part of this interface's vocabulary
@@ -278,6 +279,11 @@ class HeadEnd(Protocol):
     def sync_clock(self, terminal_id: str) -> None: ...
 
     def read_clock(self, terminal_id: str) -> None: ...
+
+    def read_attribute(self, terminal_id: str, name: str, attribute: CosemAttribute) -> None:
+        """GET any attribute, also one outside the terminal's object model; the answer as the
+        HES decoded it is recorded as a ``ResponseReceived`` under ``name``."""
+        ...
 
     def set_credentials_enabled(self, terminal_id: str, *, enabled: bool) -> None:
         """Invalidate (``enabled=False``) or re-enable the terminal's credentials in the SM

@@ -44,7 +44,9 @@ from conformance.observe.home import (
 )
 from conformance.observe.meter_identity import answers_without_id
 from conformance.observe.route_events import TerminalAuthenticated
+from conformance.protocols.dlms import CosemAttribute, DataAccessResult
 from conformance.protocols.maintenance import PortValue, parse_values, status
+from conformance.stimulus.dlms_probe import object_outside
 from steps.common import (
     declared_pairing_id,
     maintenance_of,
@@ -205,6 +207,16 @@ def backhaul_outage(bench: Bench, days: int) -> None:
 def hes_reads_clock(bench: Bench) -> float:
     bench.hes.read_clock(terminal_id(bench))
     return bench.clock.now()
+
+
+OUTSIDE_MODEL = "object outside the model"
+
+
+@when("the HES asks the terminal for an object outside its object model", target_fixture="probe")
+def hes_asks_outside_model(bench: Bench) -> tuple[CosemAttribute, float]:
+    attribute = object_outside(bench.declaration.dlms_model, random.Random(f"{bench.seed}:{OUTSIDE_MODEL}"))
+    bench.hes.read_attribute(terminal_id(bench), OUTSIDE_MODEL, attribute)
+    return attribute, bench.clock.now()
 
 
 @when(parsers.parse("a handy terminal sets the terminal's clock {minutes:d} minutes fast"))
@@ -653,6 +665,31 @@ def answered_within(bench: Bench, evidence: Evidence, asked_at: float, seconds: 
     bench.clock.wait_until(lambda: answer() is not None, 2 * ROUND_TRIP.high)
     event = answer()
     evidence.measure(ROUND_TRIP, None if event is None else event.time - event.requested_at, note="GET clock")
+
+
+@then("the terminal answers that the object is undefined")
+def answered_object_undefined(bench: Bench, probe: tuple[CosemAttribute, float]) -> None:
+    # IEC 62056-5-3, GET service (paraphrased): a Get-Response-Normal's Get-Data-Result is a
+    # CHOICE of the Data or a Data-Access-Result; an attribute of an object the server does not
+    # hold is answered with the result object-undefined (4), not left unanswered or empty.
+    attribute, asked_at = probe
+    hes, asked = bench.hes, f"GET {attribute.obis} attribute {attribute.attribute}"
+
+    def answer() -> ResponseReceived | None:
+        answers = hes.events.of(ResponseReceived, since=asked_at)
+        return next((e for e in answers if e.request == OUTSIDE_MODEL), None)
+
+    bench.clock.wait_until(lambda: answer() is not None, 2 * ROUND_TRIP.high)
+    event, expected = answer(), DataAccessResult.OBJECT_UNDEFINED
+    if event is None:
+        findings = [e.reason for e in hes.events.of(MalformedApplicationData, since=asked_at)]
+        said = f"; the HES could not decode what came: {findings[0]}" if findings else ""
+        raise TerminalFailure(f"{asked}: no Get-Response in {2 * ROUND_TRIP.high:g} s{said}")
+    if event.result != expected.name.lower():
+        got = f"data {event.data!r}" if event.result == "success" else f"data-access-result {event.result}"
+        raise TerminalFailure(
+            f"{asked}: the terminal answered {got}, not {expected.name.lower()} ({expected.value})"
+        )
 
 
 @then(parsers.parse("the terminal's clock agrees with the SM system's within {seconds:d} seconds"))

@@ -41,6 +41,16 @@ Feature: Storage, missing-data completion, delay and time
     And the HES reads the terminal's clock
     Then the HES got the answer within 90 seconds
 
+  # The HES's own requests name only objects of the operator's model; one for another object
+  # (a register the seed picks) must still get a well-formed answer: IEC 62056-5-3's
+  # Data-Access-Result object-undefined (4), the DLMS/COSEM layer of the NAT-2.2 stack.
+  @req:NAT-2.2 @hil
+  Scenario: A request for an object outside the terminal's model is answered object-undefined
+    When the terminal is powered on
+    And 1 hours pass
+    And the HES asks the terminal for an object outside its object model
+    Then the terminal answers that the object is undefined
+
   # The bench puts the terminal's clock ahead on purpose: its stamps may run ahead until it
   # synchronises again, which the timestamps monitor would otherwise call a failure.
   @req:NAT-2.5-TIME @req:THK-8-ACC @expects_monitor:timestamps

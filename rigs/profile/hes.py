@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from conformance.observe.hes_events import HesEventLog
-from conformance.protocols.dlms import DEFAULT_MODEL, ObjectModel
+from conformance.protocols.dlms import DEFAULT_MODEL, CosemAttribute, ObjectModel
 from conformance.twin.hes.head_end import TwinHeadEnd
 from conformance.twin.hes.reading_store import StoredReading
 from rigs.profile.tending import tended
@@ -79,6 +79,10 @@ class HilHeadEnd:
     @tended
     def read_clock(self, terminal_id: str) -> None:
         self._hes.read_clock(terminal_id)
+
+    @tended
+    def read_attribute(self, terminal_id: str, name: str, attribute: CosemAttribute) -> None:
+        self._hes.read_attribute(terminal_id, name, attribute)
 
     @tended
     def set_credentials_enabled(self, terminal_id: str, *, enabled: bool) -> None:

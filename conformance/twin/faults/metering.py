@@ -105,6 +105,21 @@ class AnswersLate(MeteringApp):
         self._later(100.0, super().answer_later, response)
 
 
+class LeavesOutAccessResult(MeteringApp):
+    """Answers a Get of an object it does not hold with a Get-Response-Normal that chooses
+    data-access-result and carries none (the enum octet of object-undefined left out): the
+    mutant ``MeteringApp._get _42`` (error=None) as a terminal would send it."""
+
+    def answer_later(self, response) -> None:
+        if (
+            isinstance(response, dlms.GetResponse)
+            and response.error is dlms.DataAccessResult.OBJECT_UNDEFINED
+        ):
+            self._send_dlms(dlms.wrap(dlms.encode(response)[:-1]))
+            return
+        super().answer_later(response)
+
+
 class KeepsOldPassword(MeteringApp):
     """Acknowledges a new password and keeps authenticating with the old one."""
 
@@ -220,6 +235,12 @@ FAULTS = (
         "takes 100 s to answer the SM system",
         ("THK-7-DELAY",),
         _with_metering(AnswersLate),
+    ),
+    Fault(
+        "leaves-out-access-result",
+        "answers a Get of an object outside its model with no data-access-result",
+        ("NAT-2.2",),
+        _with_metering(LeavesOutAccessResult),
     ),
     Fault(
         "speaks-other-operator-model",

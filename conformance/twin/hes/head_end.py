@@ -133,6 +133,9 @@ class TwinHeadEnd:
     def read_clock(self, terminal_id: str) -> None:
         self.metering.read(terminal_id, "clock", self.metering.model_of(terminal_id).clock)
 
+    def read_attribute(self, terminal_id: str, name: str, attribute: dlms.CosemAttribute) -> None:
+        self.metering.read(terminal_id, name, attribute)
+
     def secrets(self) -> list[str]:
         return self._registry.secrets()
 

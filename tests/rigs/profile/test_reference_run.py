@@ -46,6 +46,7 @@ RUNS_ON_A_RIG = sorted(
         "A handy terminal switches the terminal to 15-minute values",
         "A handy terminal reads the stored values from the maintenance port",
         "A request from the connection server is answered within about 90 seconds",
+        "A request for an object outside the terminal's model is answered object-undefined",
         "The terminal sets the meter's clock over ECHONET Lite",
         "The terminal's average current over a duty cycle projects a battery life "
         "of at least the declared years",

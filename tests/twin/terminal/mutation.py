@@ -197,11 +197,14 @@ OUTSIDE: dict[str, str] = {
 #     device twin leaves the first request of a seeded slot unanswered (MeterSpec.deaf_at) and
 #     features/metering/metering_values.feature's "A meter that misses the first request of a
 #     slot" (NAT-2.5-ACQ) needs that slot's value at the HES; fault reads-once-per-slot;
-# left open, needing a stimulus the bench does not have yet:
-#   metering MeteringApp._get _42 (a DLMS Get of an attribute outside the terminal's model
-#     answered with no data-access-result instead of object-undefined, IEC 62056-5-3): the HES
-#     twin asks only for attributes of the model; a Get of another one would show it, to the
-#     stack monitor (NAT-2.2) if the answer does not decode.
+#   metering MeteringApp._get _42 (error=None: a DLMS Get of an attribute outside the
+#     terminal's model answered with no data-access-result instead of object-undefined,
+#     IEC 62056-5-3): the HES twin asked only for attributes of the model; now the HES can GET
+#     any attribute (HeadEnd.read_attribute) and features/metering/completion_and_time.feature's
+#     "A request for an object outside the terminal's model is answered object-undefined"
+#     (NAT-2.2) asks for an energy register the seed picks outside the model
+#     (conformance/stimulus/dlms_probe.py); fault leaves-out-access-result sends the answer
+#     without its enum octet (the stack monitor fires on it too).
 # Both samples as run: killed 59 of 72 judged (29/35 and 30/37), 0.819. A run with --only of
 # the four mutants these rounds closed (home_guard _controller _14, _node_profile _27,
 # maintenance_console _serve _45, metering _acquire _39) killed all four (261 s), so with the
