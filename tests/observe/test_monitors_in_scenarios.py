@@ -89,6 +89,7 @@ def test_the_certification_summary_lists_the_monitor_under_its_requirement(plain
     assert rows["NAT-2.2"]["status"] == "pass"  # the stack monitor's verdict, and its scenario's
     assert {s["name"] for s in rows["NAT-2.2"]["scenarios"]} == {
         "Three days of metering across a power cycle, every frame watched",
+        "A request for an object outside the terminal's model is answered object-undefined",
         "monitor stack over <scenario>",
     }
     assert matrix["unmatched_verdicts"] == []
