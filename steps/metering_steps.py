@@ -36,13 +36,13 @@ from conformance.observe.hes_events import (
 )
 from conformance.observe.home import (
     MeterAnswer,
+    answers_without_id,
     bus_requests,
     meter_answers,
     meter_reads,
     meter_settings,
     meters_read,
 )
-from conformance.observe.meter_identity import answers_without_id
 from conformance.observe.route_events import TerminalAuthenticated
 from conformance.protocols.dlms import CosemAttribute, DataAccessResult
 from conformance.protocols.maintenance import PortValue, parse_values, status

@@ -44,6 +44,28 @@ def meter_reads(home: HomeSide) -> list[float]:
     ]
 
 
+def answers_without_id(home: HomeSide) -> list[float]:
+    """When (the bench's time) the meter answered energy (0xE0 or 0xE2) without its device ID
+    (0xD1), as the port mirror saw it, in order.
+
+    NAT seed 7-1 ③ 「誤った特例計量器等との接続を防止するため、無線端末に接続される特例計量器ID等を
+    取得し、電力SMシステムで検知できること」 (to prevent connection to the wrong metering device,
+    the terminal obtains the ID of the metering device connected to it, so the SM system can
+    detect it), with 2-5's data kinds 「機器ID/0xD1、積算電力量計測値（交流入力）/0xE0、
+    （交流出力）/0xE2」: the ID is part of each reading. A value from an answer without it was
+    not obtained with its meter's ID; the metering steps hold the HES's values of those slots
+    against this (conformance/MODELLED.md, "A meter answer without its ID").
+    """
+    found = []
+    for datagram, frame in _frames(home, to_meter=False):
+        if frame.esv not in (echonet.Esv.GET_RES, echonet.Esv.GET_SNA):
+            continue
+        carried = {p.epc: p.edt for p in frame.properties}
+        if (IMPORT in carried or EXPORT in carried) and not carried.get(DEVICE_ID):
+            found.append(datagram.time)
+    return sorted(found)
+
+
 def _bus_answers(home: HomeSide) -> list[tuple[float, int, int]]:
     answers = []
     for record in home.bus_traffic:

@@ -12,6 +12,7 @@ seed choosing which, so each run asks another and a failure replays.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from conformance.protocols.dlms import VALUE_ATTRIBUTE, CosemAttribute, InterfaceClass, ObjectModel
@@ -24,7 +25,7 @@ _OTHER_ENERGIES = range(3, 11)
 
 def object_outside(model: ObjectModel, rng: random.Random) -> CosemAttribute:
     """A register's value attribute whose OBIS code the model does not hold."""
-    fields = (getattr(model, name) for name in model.__dataclass_fields__)
+    fields = (getattr(model, field.name) for field in dataclasses.fields(model))
     held = {field.obis for field in fields if isinstance(field, CosemAttribute)}
     candidates = [obis for c in _OTHER_ENERGIES if (obis := f"1.0.{c}.8.0.255") not in held]
     if not candidates:  # the probe's choice is wrong for this model, not the terminal
