@@ -179,6 +179,12 @@ def _pairing(frame: wpan.Frame) -> str:
         return f"malformed ({exc})"
 
 
+def octets_of(eui64: bytes) -> bytes:
+    """An extended address as the MAC header carries it, low octet first (IEEE 802.15.4-2015
+    §7.2.2): a frame that does not contain these octets neither comes from nor goes to it."""
+    return eui64[::-1]
+
+
 class AirLog:
     """The newest ``limit`` transmissions, in order; decoded with the bench's current key ring."""
 
@@ -212,9 +218,8 @@ class AirLog:
         return list(self._frames)
 
     def sent_by(self, address: bytes) -> list[AirFrame]:
-        # A frame whose octets lack the address's, low octet first as the MAC header carries
-        # it (IEEE 802.15.4-2015 §7.2.2), cannot come from it: it is set aside undecoded.
-        octets = address[::-1] if isinstance(address, bytes) else None
+        # A frame without the address's octets cannot come from it: set aside undecoded.
+        octets = octets_of(address) if isinstance(address, bytes) else None
         return [f for f in self.frames() if (octets is None or octets in f.raw) and f.src == address]
 
     def echo_replies(self, sender: bytes, identifier: int, sequence: int, *, since: float) -> list[AirFrame]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from conformance.errors import TerminalFailure
 from conformance.interfaces import if_provided
-from conformance.observe.air import AirFrame
+from conformance.observe.air import AirFrame, octets_of
 from conformance.observe.route_events import RouteEvent, RouteEventLog, TerminalAuthenticated
 from conformance.protocols import wpan
 from conformance.protocols.errors import ProtocolError
@@ -217,12 +217,6 @@ class Watched:
 # IEEE 802.15.4-2015 §7.2.2: Frame Control is sent low octet first, Security Enabled is its bit 3.
 # The codec reads an auxiliary security header only when it is set (§7.2.2.2).
 SECURITY_ENABLED = 0x08
-
-
-def octets_of(eui64: bytes) -> bytes:
-    """An extended address as the MAC header carries it, low octet first (§7.2.2): a frame
-    that does not contain these octets neither comes from nor goes to that address."""
-    return eui64[::-1]
 
 
 class Monitor:
