@@ -149,6 +149,9 @@ class EchoProbe:
     sent_at: float  # when the frame under test went on the air
 
 
+ID_LEFT_OUT_S = 60  # how long into a slot of ``MeterSpec.id_left_out`` the meter leaves 0xD1 out
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MeterSpec:
     """The metering device the bench installs on the terminal's home side."""
@@ -159,8 +162,8 @@ class MeterSpec:
     import_w: float = 1_200.0  # load profile: constant power until the bench changes it
     export_w: float = 0.0
     clock_offset_s: float = 0.0  # the meter's clock minus the SM system's
-    # Stimulus: slots (SM system POSIX seconds) in whose first minute the meter's Get answers
-    # leave the device ID 0xD1 out (NAT-3.1-T3: a value that comes without its meter's ID).
+    # Stimulus: slots (SM system POSIX seconds) in whose first ID_LEFT_OUT_S the meter's Get
+    # answers leave the device ID 0xD1 out (NAT-3.1-T3: a value that comes without its meter's ID).
     id_left_out: tuple[int, ...] = ()
     # Stimulus: slots whose first energy request the meter leaves unanswered (NAT-2.5-ACQ).
     deaf_at: tuple[int, ...] = ()

@@ -18,7 +18,7 @@ from itertools import pairwise
 from pytest_bdd import given, parsers, then, when
 
 from conformance.errors import BenchError, NotApplicable, TerminalFailure
-from conformance.interfaces import Bench, Evidence, MeterSetup, MeterSpec
+from conformance.interfaces import ID_LEFT_OUT_S, Bench, Evidence, MeterSetup, MeterSpec
 from conformance.measurements import (
     ACQUISITION_DELAY,
     CLOCK_ERROR,
@@ -773,7 +773,6 @@ def port_id_change_refused(port_answer: list[str]) -> None:
 # -- A meter answer without its ID (NAT-3.1-T3; conformance/MODELLED.md) ------------------
 
 HALF_HOUR = 1800
-ID_LEFT_OUT_S = 60  # the meter twin leaves 0xD1 out in the slot's first minute
 
 
 @given(

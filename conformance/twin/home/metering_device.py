@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conformance.interfaces import MeterSpec
+from conformance.interfaces import ID_LEFT_OUT_S, MeterSpec
 from conformance.protocols import echonet
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeDatagram, HomeNetwork
 from conformance.sim.scheduler import Scheduler
 from conformance.sim.timebase import sm_datetime
 
-ID_LEFT_OUT_S = 60  # how long into a slot of ``MeterSpec.id_left_out`` the ID is left out
 MISSED_WITHIN_S = 600  # the missed request of a ``MeterSpec.deaf_at`` slot comes within this
 COUNTER_MODULUS = 10**9  # 「積算電力量9桁」: 0 .. 999,999,999 Wh, then 0 again
 OPERATING = b"\x30"
