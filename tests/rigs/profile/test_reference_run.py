@@ -165,8 +165,11 @@ def test_the_run_says_which_waits_it_shortened_and_how(reference_run: HilRun):
 
 
 def test_the_run_says_which_radio_it_used_and_at_what_pace(reference_run: HilRun):
-    assert f"rig time runs {CI_PACE}x the wall clock, as the emulated radio declares" in reference_run.output
-    assert "SKSTACK-IP 1.2.10 (iotroute-bench-emulator/x300)" in reference_run.output
+    assert (
+        f"rig time is a virtual clock shared with the emulated radio, running up to {CI_PACE}x the wall clock"
+        in reference_run.output
+    )
+    assert "SKSTACK-IP 1.2.10 (iotroute-bench-emulator/x300+clock:/" in reference_run.output
 
 
 def test_no_secret_of_the_declaration_reaches_the_output(reference_run: HilRun):
