@@ -47,7 +47,9 @@ from pathlib import Path
 # 2 s held it near x200. On the wall clock at x300 a round trip of 15 ms cost as much.
 LOOKAHEAD_S = 5.0
 MAX_STEP_S = 5.0  # rig seconds the emulated rig advances in one round of its loop at most
-EXCHANGE_LOOKAHEAD_S = 30.0  # rig seconds past it while the host waits on a radio exchange
+# Rig seconds past it while the host waits on a radio exchange. At 30 a bench starved in
+# the middle of one (load 13-16 on 2 cores) let a meter read fall late.
+EXCHANGE_LOOKAHEAD_S = 10.0
 RELEASE_AFTER_S = 1.0  # wall seconds without an acknowledgement before rig time runs at x1
 _FIELD = struct.Struct("<q")
 _RIG_TIME, _ACKNOWLEDGED = 0, 8
