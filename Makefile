@@ -115,7 +115,8 @@ PARITY := tests/rigs/profile/test_parity.py
 # stops rig time instead of losing it, so they no longer wait for the CPU-bound tests to
 # finish (on the wall clock at x300, a second of starvation was five rig minutes: a flood's
 # detection missed its 60 s beside the matrix, four rigs at once missed a join's 90 s).
-# Measured alone (-n 2) on this 2-core machine shared with other work: 12 min 12 s of wall
+# Measured alone (-n 2) on this 2-core machine: 6 min 18 s of wall time for 264 s of CPU at
+# a load average of 1.3-2 (78 passed); shared with other work: 12 min 12 s of wall
 # time for 302 s of CPU at a load average of 10-12, 10 min 18 s for 312 s as it fell from 9
 # to 2.5, 19 min 6 s for 324 s beside two CPU hogs (load 13-16), the rigs' time at
 # x210-x265 of x300; on the wall clock it took 8 min for ~250 s of CPU, machine quieter.
