@@ -46,12 +46,16 @@ on the twin profile: the first power-on after the module's SKRESET, which the HI
 sends as a scenario begins (``rigs.profile.rig.HilRig.scenario``), gets a new
 ``ReferenceTerminal`` (or faulty one).
 
-**Time.** The twins run on the monotonic wall clock (DESIGN.md rule 5), from the host's
-first command to the radio (the bench's calendar starts there too). ``--time-scale S``
-runs them S times faster than the wall clock, so CI can run hour-long scenarios in
-seconds; the module then answers SKAPPVER with ``iotroute-bench-emulator/xS``, and the
-bench, reading it, runs its own side (HES, metering device, timeouts of the scenarios) at
-the same pace. A real module never answers that, so a real rig always runs at x1.
+**Time.** Rig time starts at the host's first command to the radio (the bench's calendar
+starts there too). By default it is a virtual clock shared with the bench
+(``rigs/sharedtime.py``, a mapped file in the launcher's temporary folder): the twins run at
+most ``--time-scale S`` times the wall clock, and never more than a lookahead past the rig
+time the bench has acknowledged, so a stall of either process stops rig time instead of
+losing it; the module answers SKAPPVER with ``iotroute-bench-emulator/xS+clock:PATH`` and
+the bench reads the same clock. With ``--wall-clock`` the twins run on the monotonic wall
+clock times S (DESIGN.md rule 5) and SKAPPVER says ``iotroute-bench-emulator/xS``: the bench
+then runs its own side (HES, metering device, timeouts) at that pace on its wall clock. A
+real module never answers either, so a real rig always runs at x1 on the wall clock.
 
 When every part is ready the launcher writes the rig file's variables
 (``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``,
@@ -103,6 +107,7 @@ from rigs.emulators.skstack_module import (
     PtyEndpoint,
     declaration_for_fault,
 )
+from rigs.sharedtime import PacedRigTime, SharedTime
 
 ENV_RADIO = "IOTROUTE_RIG_RADIO"
 ENV_MAINTENANCE = "IOTROUTE_RIG_MAINTENANCE"
@@ -128,13 +133,17 @@ DEFAULT_HOME_TERMINAL = ("127.0.0.2", echonet.ECHONET_PORT)
 DEFAULT_ROGUE = "127.0.0.9"
 HOME_LAN_TRIES = 64
 TICK_S = 0.005
+# On the shared clock, held by the bench's acknowledgement: look again soon, so that rig
+# time is not bound by two sleeps in turn (the bench's and this loop's).
+HELD_TICK_S = 0.001
 MAX_LINE = 4096  # a maintenance line longer than this is noise, not a command
 FLOOD_BUFFER = 16 << 20  # octets queued at the terminal's home ports: a whole home-side flood
 
 
-def app_version(pace: float) -> str:
-    """What the module answers to SKAPPVER at a given pace (``rigs.profile`` reads it)."""
-    return f"{SKAPPVER_VERSION}/x{pace:g}"
+def app_version(pace: float, clock: str | None = None) -> str:
+    """What the module answers to SKAPPVER at a given pace, with the path of the shared
+    virtual clock if there is one (``rigs.profile.rig.pace_of`` reads it)."""
+    return f"{SKAPPVER_VERSION}/x{pace:g}" + (f"+clock:{clock}" if clock is not None else "")
 
 
 class HomeBridge:
@@ -374,9 +383,14 @@ def serve(
     maintenance: MaintenanceLine,
     *,
     pace: float = 1.0,
+    shared: SharedTime | None = None,
     until: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Run until SIGTERM, SIGINT or ``until()``: host bytes in, twin time forward, bytes out."""
+    """Run until SIGTERM, SIGINT or ``until()``: host bytes in, twin time forward, bytes out.
+
+    With ``shared``, twin time is the virtual clock shared with the bench: at most ``pace``
+    times the wall clock, held back by the bench's acknowledgements (``rigs/sharedtime.py``);
+    without, it is the wall clock times ``pace``."""
     stop = False
 
     def request_stop(signum: int, frame: Any) -> None:
@@ -403,9 +417,11 @@ def serve(
     # and an upload the SM system had not yet set the clock for came stamped in the future
     # (NAT-2.5-TIME's monitor). Until then the twins' time stands still.
     started: float | None = None
+    paced = PacedRigTime(shared, pace=pace) if shared is not None else None
     try:
         while not stop and not until():
-            for key, _ in selector.select(timeout=TICK_S):
+            tick = HELD_TICK_S if paced is not None and paced.held else TICK_S
+            for key, _ in selector.select(timeout=tick):
                 if key.data is None:
                     rig.bridge.read()
                     continue
@@ -415,13 +431,19 @@ def serve(
                 if key.fd == radio_fd:
                     if started is None:
                         started = time.monotonic()
+                        if paced is not None:
+                            paced.start(started)
+                    if paced is not None:
+                        paced.host_spoke()
                     rig.module.receive(data)
                 else:
                     maintenance.receive(data)
             rig.bridge.sync_ports()
             rig.bridge.read()  # every tick: the ports it opens come and go with the twin
             rig.apply_coil_writes()
-            if started is not None:
+            if paced is not None:
+                rig.module.advance(paced.advance(time.monotonic()))
+            elif started is not None:
                 rig.module.advance((time.monotonic() - started) * pace)
             if rig.supply is not None:
                 rig.supply.model.advance(rig.module.scheduler.now)
@@ -453,6 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--ics", type=Path, default=None, help="terminal declaration (default: reference)")
     parser.add_argument("--time-scale", type=float, default=1.0, metavar="S", help="twins run S x wall clock")
+    parser.add_argument(
+        "--wall-clock",
+        action="store_true",
+        help="run the twins on the wall clock times S, not on a virtual clock shared with the bench",
+    )
     parser.add_argument("--rig-env", type=Path, default=None, metavar="FILE", help="write the variables here")
     parser.add_argument("--mac", default=DEFAULT_MAC.hex().upper(), help="the module's EUI-64")
     parser.add_argument("--variant", choices=("bp35a1", "bp35c2"), default="bp35a1", help="radio layout")
@@ -499,6 +526,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--power-coil and --led-input are 0..{IO_POINTS - 1}", file=sys.stderr)
         return 2
     declaration = declaration_for_fault(load_declaration(args.ics), args.dut)
+    air_dir = tempfile.TemporaryDirectory(prefix="iotroute-air-")
+    shared = None if args.wall_clock else SharedTime.create(os.path.join(air_dir.name, "rig.clock"))
     home_meter, home_terminal, rogue = _home_lan(args.home_meter, args.home_terminal)
     # One group key for every SKSTART, so that the rig file can declare it to the sniffer.
     group_key = None if args.no_air else stream(args.seed, "emulated rig group key").randbytes(16)
@@ -509,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mac=bytes.fromhex(args.mac),
         variant=args.variant,
         power_on_delay_s=None,
-        app_version=app_version(args.time_scale),
+        app_version=app_version(args.time_scale, shared.path if shared is not None else None),
         garbage_every_s=None if args.garbage_every is None else args.garbage_every * args.time_scale,
         group_key=group_key,
     )
@@ -525,7 +554,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--home-terminal {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     io = IoModule()
-    air_dir = tempfile.TemporaryDirectory(prefix="iotroute-air-")
     air = None
     if not args.no_air:
         pipe = os.path.join(air_dir.name, "sniffer.pcap")
@@ -589,6 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             radio,
             maintenance,
             pace=args.time_scale,
+            shared=shared,
             until=lambda: child is not None and child.poll() is not None,
         )
         if child is not None:
@@ -602,6 +631,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         supply.close()
         if air is not None:
             air.close()
+        if shared is not None:
+            shared.close()
         air_dir.cleanup()
         generator.close()
         attenuator.close()

@@ -56,9 +56,10 @@ GRID_S = 900  # every slot a declaration may choose (900, 1800, 3600 s) is on th
 LEAD_S = 60.0  # the terminal's clock is set this long before a boundary
 SETTLE_S = 120.0  # a boundary's reading and upload get this long (twice ACQUISITION_DELAY's limit)
 CLOCK_SET_TIMEOUT_S = 45.0  # the terminal answers the clock SET within this, or the wait goes on
-# An emulated rig faster than the wall clock (x300) turns a stall of its host into minutes of
-# rig time: the margins above grow by this much wall time at its pace (seen: a busy 2-core
-# host delays a boundary's upload past a 120 s settle at x300).
+# An emulated rig on the wall clock at x300 (terminal_rig --wall-clock) turns a stall of its
+# host into minutes of rig time: the margins above grow by this much wall time at its pace
+# (seen: a busy 2-core host delays a boundary's upload past a 120 s settle at x300). On the
+# shared virtual clock a stall stops rig time, and they do not.
 MARGIN_WALL_S = (0.2, 0.4, 0.2)  # added to LEAD_S, SETTLE_S, CLOCK_SET_TIMEOUT_S
 HES_IDLE_TIMEOUT_S = 120.0  # requests in flight are answered before the calendar jumps
 JOIN_WAIT_S = 600.0  # a terminal just powered on gets this long to join before a wait is planned
@@ -123,7 +124,8 @@ class HilBench:
         self.shortened_waits: list[ShortenedWait] = []
         self._skipped = 0.0  # rig seconds this scenario's waits skipped
         self.clock.long_wait = self.long_wait
-        pace = self.clock.pace
+        # On a shared virtual clock (rigs/sharedtime.py) a stall stops rig time: no margin.
+        pace = self.clock.pace if self.clock.shared is None else 0.0
         self._lead, self._settle, self._set_timeout = (
             base + margin * pace
             for base, margin in zip((LEAD_S, SETTLE_S, CLOCK_SET_TIMEOUT_S), MARGIN_WALL_S, strict=True)

@@ -65,17 +65,25 @@ from rigs.roles import (
     SnifferEntry,
     binding,
 )
+from rigs.sharedtime import SharedTime
 
 HEARTBEAT_S = 5.0
 MAX_UDP_HANDLES = 6
-# An emulated module declares how much faster than the wall clock its twins run
-# (rigs/emulators/terminal_rig.py); a real module never answers this.
-EMULATED_PACE = re.compile(r"^iotroute-bench-emulator/x(?P<pace>\d+(?:\.\d+)?)$")
+# An emulated module declares how much faster than the wall clock its twins run, and the
+# file of the virtual clock it shares with the bench, if any (rigs/emulators/terminal_rig.py,
+# rigs/sharedtime.py); a real module never answers this.
+EMULATED_PACE = re.compile(r"^iotroute-bench-emulator/x(?P<pace>\d+(?:\.\d+)?)(?:\+clock:(?P<clock>/\S+))?$")
 
 
 def pace_of(application_version: str | None) -> float:
     match = EMULATED_PACE.match(application_version or "")
     return float(match.group("pace")) if match else 1.0
+
+
+def shared_clock_of(application_version: str | None) -> str | None:
+    """The path of the virtual clock an emulated module shares, or None (a real module)."""
+    match = EMULATED_PACE.match(application_version or "")
+    return match.group("clock") if match else None
 
 
 class HilRig:
@@ -148,7 +156,7 @@ class HilRig:
                     if not exc.problem.startswith("FAIL ER04"):
                         raise
                     application = None
-                self._set_pace(pace_of(application), radio.resource, opened)
+                self._set_pace(pace_of(application), radio.resource, opened, shared_clock_of(application))
             except BaseException:
                 self._drop("wisun-radio")
                 raise
@@ -156,13 +164,24 @@ class HilRig:
             self._note(f"{radio.resource}: SKSTACK-IP {identity}{shown}")
         return radio
 
-    def _set_pace(self, pace: float, resource: str, opened: float) -> None:
+    def _set_pace(self, pace: float, resource: str, opened: float, shared: str | None = None) -> None:
         if not self._paced:
             self.clock.pace, self._paced = pace, True
             # The calendar counts from the session's first word to the radio, where an
             # emulated rig starts its twins' time (rigs/emulators/terminal_rig.py, serve).
             self.clock.origin = opened
-            if pace != 1.0:
+            if shared is not None:
+                try:
+                    self.clock.share(SharedTime(shared))
+                except (OSError, ValueError) as exc:
+                    raise BenchError(
+                        f"{resource} shares its rig clock at {shared}, which cannot be opened: {exc}"
+                    ) from exc
+                self._note(
+                    f"rig time is a virtual clock shared with the emulated radio, running up to {pace:g}x "
+                    "the wall clock and standing still while either side is busy"
+                )
+            elif pace != 1.0:
                 self._note(f"rig time runs {pace:g}x the wall clock, as the emulated radio declares")
         elif pace != self.clock.pace:
             raise BenchError(
@@ -355,7 +374,7 @@ class HilRig:
             return  # a twin's timer asked a side for something: the round in progress goes on
         self._tending = True
         try:
-            self._tend_round()
+            self.clock.tended(self._tend_round)
         finally:
             self._tending = False
 
@@ -390,6 +409,8 @@ class HilRig:
         self._radio.identify()
 
     def close(self) -> None:
+        if self.clock.shared is not None:
+            self.clock.shared.close()
         if self.operator is not None:
             self.operator.close()
         if self._rogue is not None:

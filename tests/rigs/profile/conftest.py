@@ -6,8 +6,9 @@ fixtures); the tests then read that run's verdicts.
 
 Each emulated rig picks its own loopback home LAN and free ports (``terminal_rig``'s
 ``free_home_lan``) and hands them to the rig file in its variables, so under pytest-xdist
-(``make test``) the modules here run on several workers at once (``RIG_JOBS``), after the
-CPU-bound tests rather than beside them: at x300 a second of starvation is five rig minutes.
+(``make test``) the modules here run on several workers at once (``RIG_JOBS``), beside the
+CPU-bound tests: rig time is a virtual clock the rig shares with the bench
+(``rigs/sharedtime.py``), which a starved process stops instead of losing.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ RIG_FILE = ROOT / "rigs" / "emulators" / "rig.yaml"
 # An emulated rig imports the twins and opens its parts in a few seconds; with several
 # starting at once beside CPU-bound tests on a busy 2-core machine, 20 s was seen to pass.
 START_TIMEOUT_S = 60.0
-# The emulated rig runs its twins this much faster than the wall clock, so an hour-long
-# scenario takes 12 s; tests/rigs/profile/test_rig_faults.py runs in real time (x1).
-# Not faster on the wall clock: every round trip between the bench and the emulator (a
-# command on the radio's pty, a Modbus coil, a datagram on the home LAN) costs rig time in
-# proportion to the pace. At x1500 the reference twin failed THK-7-JOIN's 90 s and
-# NAT-2.5-CFG's 300 s (seen on this 2-CPU machine, busy). Faster needs rig time that only
-# runs while both sides are idle (one clock the bench advances), not a higher pace.
+# The emulated rig runs its twins at most this much faster than the wall clock, so an
+# hour-long scenario takes 12 s or more; tests/rigs/profile/test_rig_faults.py runs at x1.
+# On the shared virtual clock (rigs/sharedtime.py) rig time also waits for the bench, which
+# acknowledges it every round of tending: a round trip between the two (a command on the
+# radio's pty, a Modbus coil, a datagram on the home LAN) costs at most the clock's
+# lookahead (5 rig s), and a starved process stops rig time. On the wall clock
+# (--wall-clock) every round trip cost rig time in proportion to the pace: at x1500 the
+# reference twin failed THK-7-JOIN's 90 s and NAT-2.5-CFG's 300 s (this 2-CPU machine,
+# busy).
 CI_PACE = 300
 
 

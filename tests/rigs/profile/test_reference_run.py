@@ -30,6 +30,8 @@ from tests.rigs.profile.conftest import CI_PACE, HilRun, emulated_rig, merged, r
 # re-checked since). Nor are the home-side floods: the twin takes 1,800 datagrams that
 # arrive within 0.2 s of wall time at x300, and on a busy 2-core machine its detection
 # came 159 s and 282 s of rig time after the flood began (limit 60 s): CPU, not the clock.
+# On the shared virtual clock (rigs/sharedtime.py) both passed on their own and in one run
+# of this list of two, and the ECHONET Lite one failed in the other: not back on the list.
 RUNS_ON_A_RIG = sorted(
     [
         "The terminal is authenticated within 90 seconds of power-on",
@@ -166,8 +168,11 @@ def test_the_run_says_which_waits_it_shortened_and_how(reference_run: HilRun):
 
 
 def test_the_run_says_which_radio_it_used_and_at_what_pace(reference_run: HilRun):
-    assert f"rig time runs {CI_PACE}x the wall clock, as the emulated radio declares" in reference_run.output
-    assert "SKSTACK-IP 1.2.10 (iotroute-bench-emulator/x300)" in reference_run.output
+    assert (
+        f"rig time is a virtual clock shared with the emulated radio, running up to {CI_PACE}x the wall clock"
+        in reference_run.output
+    )
+    assert "SKSTACK-IP 1.2.10 (iotroute-bench-emulator/x300+clock:/" in reference_run.output
 
 
 def test_no_secret_of_the_declaration_reaches_the_output(reference_run: HilRun):
