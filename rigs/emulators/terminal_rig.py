@@ -436,6 +436,13 @@ def serve(
                     if paced is not None:
                         paced.host_spoke()
                     rig.module.receive(data)
+                    # The module answers a command at once (command reference ch. 3), so the
+                    # answer goes out now, before the twins' time moves: a host's round trip
+                    # (2 s on the wall clock, rigs/drivers/skstackradio.py) never waits for
+                    # the twins' work, nor for rig time held by the bench's acknowledgement.
+                    answer = rig.module.take_output()
+                    if answer:
+                        radio.write(answer)
                 else:
                     maintenance.receive(data)
             rig.bridge.sync_ports()

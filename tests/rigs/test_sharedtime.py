@@ -4,12 +4,23 @@ and a stall on either side stops it instead of losing it."""
 
 from __future__ import annotations
 
+import os
+import select
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
+from conformance.ics import load_declaration
+from conformance.twin.faults import REFERENCE, terminal_class
+from rigs import sharedtime
+from rigs.emulators.endpoints import PtyEndpoint
+from rigs.emulators.io_module import IoModule
+from rigs.emulators.skstack_module import EmulatedModule
+from rigs.emulators.terminal_rig import MaintenanceLine, TerminalRig, serve
 from rigs.profile.clock import RigClock
 from rigs.profile.rig import pace_of, shared_clock_of
 from rigs.sharedtime import (
@@ -186,3 +197,72 @@ def test_a_host_waiting_on_a_radio_exchange_lets_the_rig_run_on_until_it_acknowl
         wall += 0.01
         paced.advance(wall)
     assert paced.now == pytest.approx(0.5 + EXCHANGE_LOOKAHEAD_S + LOOKAHEAD_S)
+
+
+class _NoLan:
+    """A home LAN bridge with nobody on it (``serve`` only reads its socket)."""
+
+    def __init__(self) -> None:
+        self.socket, self._peer = socket.socketpair()
+
+    def sync_ports(self) -> None:
+        pass
+
+    def read(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.socket.close()
+        self._peer.close()
+
+
+def test_the_emulated_radio_answers_a_command_while_rig_time_is_held(tmp_path, monkeypatch):
+    """Only the twins' time waits for the bench's acknowledgement, never a command's answer:
+    the host's round trip is bounded on the wall clock (2 s, rigs/drivers/skstackradio.py).
+    The bench here never acknowledges and never lets rig time go at x1: every answer must
+    come while rig time stands at the most it may run past the last acknowledgement."""
+    monkeypatch.setattr(sharedtime, "RELEASE_AFTER_S", float("inf"))
+    module = EmulatedModule(
+        seed=1, declaration=load_declaration(None), dut=terminal_class(REFERENCE), power_on_delay_s=None
+    )
+    lan = _NoLan()
+    rig = TerminalRig(module, io=IoModule(), bridge=lan)  # type: ignore[arg-type]
+    radio, console = PtyEndpoint(), PtyEndpoint()
+    emulator = SharedTime.create(tmp_path / "rig.clock")
+    bench = SharedTime(tmp_path / "rig.clock")
+    answers: list[tuple[float, float, bytes]] = []  # (rig time when answered, wall seconds, answer)
+    host = os.open(radio.address, os.O_RDWR | os.O_NOCTTY)
+
+    def ask() -> None:
+        for _ in range(3):
+            time.sleep(0.1)  # rig time runs to the exchange's lookahead and stays there
+            written = time.monotonic()
+            os.write(host, b"SKVER\r\n")
+            got = b""
+            while b"OK\r\n" not in got and time.monotonic() - written < 10.0:
+                if select.select([host], [], [], 0.05)[0]:
+                    got += os.read(host, 4096)
+            answers.append((bench.rig_time, time.monotonic() - written, got))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    try:
+        serve(
+            rig,
+            radio,
+            MaintenanceLine(console, rig.current_terminal),
+            pace=300.0,
+            shared=emulator,
+            until=lambda: not asker.is_alive(),
+        )
+    finally:
+        asker.join()
+        os.close(host)
+        for part in (radio, console, lan, emulator, bench):
+            part.close()
+    assert [b"EVER" in got and got.endswith(b"OK\r\n") for _, _, got in answers] == [True] * 3
+    # The first word started rig time and was answered before the twins' time moved on; the
+    # others came while it stood still.
+    assert answers[0][0] < EXCHANGE_LOOKAHEAD_S
+    assert [rig_time for rig_time, _, _ in answers[1:]] == [pytest.approx(EXCHANGE_LOOKAHEAD_S)] * 2
+    assert all(took < 2.0 for _, took, _ in answers), answers  # the driver's round trip
