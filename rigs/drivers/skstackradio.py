@@ -134,6 +134,7 @@ class SkStackRadio:
         self._closing = False
         self._needs_resync = True  # whatever a previous user left on the line goes first
         self._last_rx = time.monotonic()
+        self._unfed = 0  # octets the reader thread has read and not yet parsed
         self._pairing_id: str | None = None
         try:
             self._serial = serial.serial_for_url(
@@ -381,6 +382,7 @@ class SkStackRadio:
         """
         deadline = time.monotonic() + timeout
         seen = since
+        unread_grace = True
         with self._cond:
             while True:
                 start = max(0, seen - self._dropped)
@@ -392,6 +394,9 @@ class SkStackRadio:
                     raise RigError(self.resource, "wait for an event", self._lost)
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    if unread_grace and self._unread():
+                        unread_grace, deadline = False, deadline + timeout
+                        continue
                     return None
                 self._cond.wait(left)
 
@@ -436,10 +441,14 @@ class SkStackRadio:
             self._port_lost(f"port {self.port} lost: {type(exc).__name__}: {exc}")
             raise RigError(self.resource, label, f"port {self.port} lost: {exc}") from exc
         deadline = time.monotonic() + self.timeout_s
+        unread_grace = True
         with self._cond:
             while not pending.done and self._lost is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    if unread_grace and self._unread():
+                        unread_grace, deadline = False, deadline + self.timeout_s
+                        continue
                     break
                 self._cond.wait(left)
             self._pending = None
@@ -450,6 +459,20 @@ class SkStackRadio:
                 self._needs_resync = True
                 raise RigError(self.resource, label, self._lost or self._silence())
         return pending.replies
+
+    def _unread(self) -> bool:
+        """Whether the module has sent octets this process has not parsed yet: waiting in
+        the port, or read by the reader thread and not yet fed in. A bound on a round trip is
+        the module's time to answer, not this process's time to get a CPU: on a host starved
+        of CPU (two cores, load 10-20) an answer the emulated module wrote within a
+        millisecond sat unread past the 2 s timeout. Such a wait gets one more timeout; a
+        silent module (nothing unread) times out on time."""
+        if self._unfed:
+            return True
+        try:
+            return self._serial.in_waiting > 0
+        except Exception:  # the port is gone: the reader thread says so
+            return False
 
     def _resynchronise(self, label: str) -> None:
         """CRLF, drain until the line is quiet, then SKVER must answer: bounded by twice the
@@ -516,10 +539,12 @@ class SkStackRadio:
                     return
                 now = time.monotonic()
                 if data:
+                    self._unfed = len(data)
                     with self._cond:  # the command thread resets the parser under it too
                         self._last_rx = now
                         self._parser.feed(data)
                         self._drain()
+                        self._unfed = 0
                 elif self._parser.buffered and now - self._last_rx >= PARTIAL_QUIET_S:
                     with self._cond:
                         abandoned = self._parser.abandon_partial()

@@ -431,3 +431,28 @@ def test_a_garbled_echo_of_the_password_command_keeps_no_octet_of_it(noise_at: i
         assert "came while SKSETPWD was pending" in error.describe() and "octets withheld" in error.describe()
         assert password[:4] not in error.describe() and password[-4:] not in error.describe()
         assert radio.identify() == "1.2.10"  # resynchronised, then answered
+
+
+def test_an_answer_the_reader_thread_has_not_read_yet_is_waited_for_once_more() -> None:
+    """A host starved of CPU (issue 14: two cores at a load of 10-20) left an answer the
+    module wrote at once unread past the timeout: the round trip bounds the module's time to
+    answer, so unread octets at the deadline get one more timeout; a silent module does not."""
+    with scripted() as module, SkStackRadio(module.path, timeout_s=0.5) as radio:
+        read = radio._serial.read
+        starved = threading.Event()
+
+        def starved_read(size: int = 1) -> bytes:
+            if starved.is_set():
+                starved.clear()
+                time.sleep(0.8)  # the reader thread gets no CPU past the command's deadline
+            return read(size)
+
+        radio._serial.read = starved_read  # type: ignore[method-assign]
+        time.sleep(0.1)  # the reader thread is back in its loop, with the starved read
+        starved.set()
+        assert radio.identify() == "1.2.10"
+        module.silent.add("SKAPPVER")
+        begun = time.monotonic()
+        with pytest.raises(RigError, match=r"SKAPPVER: no answer within 0.5 s"):
+            radio.application_version()
+        assert time.monotonic() - begun < 1.0
