@@ -112,15 +112,19 @@ PARITY := tests/rigs/profile/test_parity.py
 # (rigs/emulators/terminal_rig.py), and its rig time is a virtual clock shared with the bench
 # (rigs/sharedtime.py): a process starved of CPU stops rig time instead of losing it (on the
 # wall clock at x300 a second of starvation was five rig minutes: a flood's detection
-# missed its 60 s beside the matrix, four rigs at once missed a join's 90 s). Not yet beside
-# the CPU-bound tests: rig time no longer breaks under load, but the drivers' round trips
-# are bounded on the wall clock (2 s a radio command, rigs/emulators/*.yaml), and beside two
-# nice-10 CPU hogs at a load average of 10-20 (other work on the machine) 4 to 5 of 78 rig
-# tests lost a command's answer (SKVER, SKINFO, SKSENDTO: 9 min 4 s of wall time, 282 s of
-# CPU, 6 failed). The emulated radio answers within 30 ms of reading a command, held clock
-# or not (tests/rigs/test_sharedtime.py): the time is lost waiting for a CPU.
-# Measured alone (-n 2) on a quiet 2-core machine: 6 min 18 s of wall time for 264 s of
-# CPU at a load average of 1.3-2 (78 passed).
+# missed its 60 s beside the matrix, four rigs at once missed a join's 90 s). Two at once,
+# not four: four starved each other on an idle 2-core machine.
+# Not yet beside the CPU-bound tests: the parts' round trips are bounded on the wall clock
+# (a radio command's 2 s, rigs/emulators/*.yaml), and on this 2-core machine beside two
+# nice-10 CPU hogs (load average 6-13, other engineers' work besides) 4 of 78 failed: radio
+# answers later than 2 s (SKSREG, SKSENDTO, SKSTART), a join not seen within 90 s (8 min 15 s
+# of wall time, 259 s user + 25 s system CPU). The emulated radio answers a command within
+# 30 ms of reading it, held clock or not, and the driver waits once more for an answer that
+# sits unread at its deadline (tests/rigs/test_sharedtime.py, tests/rigs/drivers); an answer
+# still came late, the emulator or the bench waiting for a CPU.
+# Measured (-n 2, no hogs) on this 2-core machine: 6 min 18 s of wall time for 264 s of CPU
+# at a load average of 1.3-2; 8 min 2 s for 241 s user + 23 s system at 10-16 (other work):
+# 78 passed.
 RIG_TESTS := tests/rigs/profile
 RIG_JOBS ?= 2
 
