@@ -261,7 +261,10 @@ def test_the_home_side_on_a_rig_says_what_it_cannot_serve() -> None:
     no_rogue = HilHome(Scheduler(), lan, lambda: None, meter_interface="echonet-lite")
     with pytest.raises(NotApplicable, match="gives the home-lan no rogue_address"):
         no_rogue.add_rogue()
-    assert no_lan.traffic == [] and no_lan.bus_traffic == []
+    assert no_lan.traffic == []
+    # Nothing on the rig watches the RS-485 pair: no traffic seen there is not a silent bus.
+    with pytest.raises(NotApplicable, match="watches no RS-485 pair"):
+        no_lan.bus_traffic  # noqa: B018
 
 
 def test_the_rig_s_rogue_device_records_what_it_sends_and_hears_in_the_port_mirror() -> None:
