@@ -11,8 +11,11 @@ the bench in rig time. A frame never arrives before it was heard, so the smalles
 difference is the best estimate of the two clocks' offset (the network's delay the least);
 the offset only shrinks as better estimates come, and a sniffer whose clock jumps forward
 (an NTP step) is caught by the same rule. Intervals between frames (how soon PANA follows
-the scan) keep the sniffer's own precision. A sniffer's timestamps count wall seconds; the
-emulated rig's count rig seconds at its pace (``rigs/emulators/air.py``).
+the scan) keep the sniffer's own precision. A shortened wait (``RigClock.skip``) jumps the
+bench's calendar, not the sniffer's clock: the offset is estimated with the skipped seconds
+left out and they are added back, else every frame after a skip would stand that much
+before the bench's events (a rejoin before the restart it follows). A sniffer's timestamps
+count wall seconds; the emulated rig's count rig seconds at its pace (``rigs/emulators/air.py``).
 
 Channel and RSSI: where the encapsulation carries none (pcap with link type 195 or 230,
 ZEP in CRC mode), the channel is the smart meter's and the RSSI is NaN (unknown).
@@ -57,20 +60,24 @@ class SniffedAir:
         at: Callable[[float], float],
         keys: Callable[[], list[bytes]],
         channel: Callable[[], int],
+        skipped: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self._sniffer = sniffer
         self._at = at  # a monotonic reading in rig seconds
+        self._skipped = skipped  # the rig seconds shortened waits jumped over so far
         self._channel = channel
         self.log = AirLog(keys)
         self._mark = sniffer.mark()
         self._offset: float | None = None
 
     def _time(self, heard: SniffedFrame) -> float:
-        arrived = self._at(heard.arrived)
-        offset = arrived - heard.timestamp
+        # The rig's parts are tended before a skip (RigClock.skip), so a frame that arrived
+        # before it is stamped before it.
+        skipped = self._skipped()
+        offset = self._at(heard.arrived) - skipped - heard.timestamp
         if self._offset is None or offset < self._offset:
             self._offset = offset
-        return heard.timestamp + self._offset
+        return heard.timestamp + self._offset + skipped
 
     def take(self) -> None:
         """Record what the sniffer heard since the last call; raises the sniffer's

@@ -196,8 +196,18 @@ class HilBench:
             return "the terminal is not commissioned at the HES, which cannot set its clock"
         if self.hes.interrupted:
             return "the SM network is down: the HES cannot set the terminal's clock"
-        joined = self.route.events.of(TerminalAuthenticated, terminal=self.declaration.identity.eui64)
-        if not [e for e in joined if e.time >= self.started_at]:
+        terminal = self.declaration.identity.eui64
+        joined = [
+            e
+            for e in self.route.events.of(TerminalAuthenticated, terminal=terminal)
+            if e.time >= self.started_at
+        ]
+        if not joined:
+            return NOT_JOINED
+        # Cut off (the bench or the module ended its session, no join since): no SET reaches it,
+        # so a jump would move the bench's calendar and not the terminal's, and stretch the
+        # gaps between what it does (its rejoin attempts, NAT-3.4-CUT).
+        if not self.route.session_open(terminal):
             return NOT_JOINED
         return None
 

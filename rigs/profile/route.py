@@ -371,6 +371,11 @@ class HilIotRoute:
         self._session_ended[terminal] = self._clock.now()
         self._radio.terminate()  # 3.6: no argument, the module's one session ends
 
+    def session_open(self, terminal: bytes) -> bool:
+        """Whether the module holds a PANA session with ``terminal``: EVENT 25 came, and no
+        end since (EVENT 24, 26-29), nor an SKTERM of the bench's (its EVENT 27 comes later)."""
+        return terminal in self._sessions and terminal not in self._terminated
+
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
         # SKSTACK-IP never reveals the module's group key: these are the rig file's.
         return list(self._group_keys)
