@@ -227,6 +227,9 @@ class HilIotRoute:
         self._sessions: set[bytes] = set()  # EVENT 25 seen, no end since
         self._pending_joins: dict[bytes, float] = {}  # EVENT 25 not confirmed yet: its time
         self._confirmed: set[bytes] = set()
+        # Module times of each terminal's last PCI (ERXUDP on 716) and last EVENT 25.
+        self._pci_at: dict[bytes, float] = {}
+        self._authenticated_at: dict[bytes, float] = {}
         # When each terminal's last session ended (EVENT 24/26-29, SKTERM): a join's PANA
         # exchange on the air comes after it, never from the session before.
         self._session_ended: dict[bytes, float] = {}
@@ -704,9 +707,15 @@ class HilIotRoute:
             return
         meter = self._name()
         if event.number == sk.EventNumber.PANA_DONE:
-            if terminal in self._confirmed:
+            # EVENT 25 ends a re-authentication within the session (RFC 5191 §4.3, no PCI) and
+            # a new session alike: a PCI since the last one says the terminal started over (a
+            # restart the module reports no end for), so this one is a join again.
+            started_over = self._pci_at.get(terminal, -1.0) > self._authenticated_at.get(terminal, -1.0)
+            self._authenticated_at[terminal] = when
+            if terminal in self._confirmed and not started_over:
                 self.events.append(TerminalReauthenticated(time=when, meter=meter, terminal=terminal))
                 return
+            self._confirmed.discard(terminal)
             if terminal in self._pending_joins:
                 return
             self._sessions.add(terminal)
@@ -815,9 +824,11 @@ class HilIotRoute:
                 from_authenticated=terminal in self._sessions,
             )
         )
-        if udp.lport == PANA_PORT and _is_pci(udp.data) and self._sniffed is None:
-            # With a sniffer the PCI is taken from the air (take_air), on the scan's clock.
-            self.events.append(PanaStarted(time=when, meter=meter, terminal=terminal))
+        if udp.lport == PANA_PORT and _is_pci(udp.data):
+            self._pci_at[terminal] = when
+            if self._sniffed is None:
+                # With a sniffer the PCI is taken from the air (take_air), on the scan's clock.
+                self.events.append(PanaStarted(time=when, meter=meter, terminal=terminal))
         elif udp.lport == DLMS_PORT:
             if self._probe_answer(when, udp) or _answers_join_probe(udp.data):
                 return

@@ -54,18 +54,7 @@ SLOW = ("flood", "rogue_device", "port_probe", "property_maps")
 SLOW_PACE = 60
 # Where the emulated rig, not the terminal, makes the rig's verdict differ from the twin's:
 # known, printed, and not counted as a disagreement. Each names the part to fix.
-KNOWN_DIFFERENCES = {
-    "A signed, newer image is installed, reported and logged, and metering resumes": (
-        "after the update's restart the bench sees no new authentication within 5 minutes; the "
-        "terminal keeps its state now (rigs/emulators/terminal_rig.py), the rejoin's confirmation "
-        "through the module (rigs/profile/route.py, _confirm_join) is still to be traced"
-    ),
-    "Re-enabled, the terminal is back in time and no value of the cut period is lost": (
-        "still to be traced: the cut-off terminal's attempts are now seen on the sniffer at the "
-        "bench's times (rigs/profile/air.py keeps the calendar across shortened waits), yet after "
-        "the re-enabling the terminal was back later than its retry interval plus 90 s"
-    ),
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
 def _slow(name: str) -> bool:
