@@ -191,8 +191,8 @@ class HilBench:
         if skipped > 0:
             self.shortened_waits.append(
                 ShortenedWait(
-                    asked_s=seconds,
-                    real_s=seconds - skipped,
+                    asked_s=end - start_of_wait,  # the join and the aftermath waited for included
+                    real_s=end - start_of_wait - skipped,
                     boundaries=len(boundaries),
                     clock_sets=accepted,
                     lead_s=self._lead,
