@@ -235,6 +235,8 @@ class HilIotRoute:
         self._session_ended: dict[bytes, float] = {}
         self.join_observations: list[str] = []
         self._terminated: set[bytes] = set()  # sessions the bench ended with SKTERM
+        # Terminals whose session the bench ended (SKTERM) in this scenario, rejoined or not.
+        self._ended_by_bench: set[bytes] = set()
         self._probes: dict[int, EchoProbe] = {}  # invoke-id -> probe in flight
         self._replies: dict[tuple[int, int], list[ProbeReply]] = {}
         self._probe_count = 0
@@ -371,6 +373,7 @@ class HilIotRoute:
     def terminate_session(self, meter: str, terminal: bytes) -> None:
         self._check_meter(meter)
         self._terminated.add(terminal)
+        self._ended_by_bench.add(terminal)
         self._session_ended[terminal] = self._clock.now()
         self._radio.terminate()  # 3.6: no argument, the module's one session ends
 
@@ -457,17 +460,20 @@ class HilIotRoute:
             self._need_injector(f"a request {protection.value}")
             return self._forged_probe(terminal, protection)
         secured = protection is Protection.SECURED
-        if secured and terminal in self._terminated and self._injector and self._group_keys and self._sniffed:
-            # After SKTERM the module sends nothing secured to the terminal: once it reports
-            # the session ended (EVENT 27/28), the injector sends what the smart meter would,
-            # under the group key the session used.
+        # A secured frame after the bench ended the session (NAT-3.4-CUT's "takes no part"):
+        # the module sends secured only within a session, none after SKTERM, or the one the
+        # terminal joined since (at x300 a retry interval is a few wall seconds), whose frames
+        # it rightly answers. Only the injector sends what the smart meter would, under the
+        # group key the ended session used, once the module reports its end (EVENT 27/28).
+        ended = secured and terminal in self._ended_by_bench
+        if ended and self._injector and self._group_keys and self._sniffed:
             self._clock.wait_until(lambda: terminal not in self._sessions, SESSION_END_WAIT_S)
             return self._injected_get(terminal, self._group_keys[-1], bad_mic=False)
         probe, wrapped = self._new_probe(terminal)
         address = sixlowpan.link_local_from_eui64(terminal)
-        if not self._radio.send_udp(address, DLMS_PORT, wrapped, secured, handle=DLMS_HANDLE):
+        if ended or not self._radio.send_udp(address, DLMS_PORT, wrapped, secured, handle=DLMS_HANDLE):
             self._probes.pop(probe.identifier, None)
-            if secured and terminal in self._sessions and terminal not in self._terminated:
+            if secured and not ended and terminal in self._sessions and terminal not in self._terminated:
                 # The bench holds the session open (EVENT 25, no end reported): a secured
                 # frame the terminal does not acknowledge is the terminal's failure.
                 raise TerminalFailure(
@@ -475,7 +481,7 @@ class HilIotRoute:
                     "while its PANA session was open"
                 )
             if secured:
-                state = "the bench ended it" if terminal in self._terminated else "none is open"
+                state = "the bench ended it" if ended else "none is open"
                 raise NotApplicable(
                     f"the module sends secured only within a PANA session with the terminal ({state}); "
                     "an injector (role injector), a sniffer (role sniffer) for the module's frame counter "
