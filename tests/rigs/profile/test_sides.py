@@ -85,6 +85,9 @@ class FakeRadio:
     def protocol_error_log(self, since: int = 0) -> list:
         return []
 
+    def terminate(self) -> None:
+        self.calls.append(("terminate",))
+
 
 @dataclass
 class FakeGenerator:
@@ -132,9 +135,12 @@ class Tending:
 
 
 def route(
-    jammer: RigJammer | None = None, tend: Tending | None = None, attenuator: FakeAttenuator | None = None
+    jammer: RigJammer | None = None,
+    tend: Tending | None = None,
+    attenuator: FakeAttenuator | None = None,
+    radio: FakeRadio | None = None,
 ) -> HilIotRoute:
-    radio = FakeRadio()
+    radio = radio or FakeRadio()
     return HilIotRoute(
         radio=radio,  # type: ignore[arg-type]
         clock=RigClock(),
@@ -384,3 +390,33 @@ def test_a_pci_before_event_25_makes_it_a_join_again_not_a_re_authentication() -
     join()  # restarted
     kinds = [type(e).__name__ for e in side.events if type(e).__name__.startswith("Terminal")]
     assert kinds == ["TerminalAuthenticated", "TerminalReauthenticated", "TerminalAuthenticated"]
+
+
+def test_a_secured_probe_after_the_bench_ended_the_session_needs_the_injector() -> None:
+    """NAT-3.4-CUT: the frame is one of the session the bench ended (SKTERM). Through the
+    module it would go in the session the terminal joined since, which it rightly answers:
+    without an injector the step is not applicable and names it, rejoined or not."""
+    radio = FakeRadio()
+    side = route(radio=radio)
+    lla = sixlowpan.link_local_from_eui64(TERMINAL)
+    pci = pana.encode(pana.PanaMessage(message_type=pana.MessageType.PCI))
+
+    def line(event: object) -> None:
+        side.observe(Observation(time=time.monotonic(), event=event))  # type: ignore[arg-type]
+
+    def join() -> None:
+        line(sk.UdpReceived(sender=lla, dest=lla, rport=PANA_PORT, lport=PANA_PORT, sender_lla=TERMINAL,
+                            secured=False, data=pci))  # fmt: skip
+        line(sk.Event(number=sk.EventNumber.PANA_DONE, sender=lla))
+
+    join()
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
+    side.terminate_session("SM-1", TERMINAL)
+    line(sk.Event(number=sk.EventNumber.TERMINATION_DONE, sender=lla))
+    for rejoined in (False, True):
+        if rejoined:
+            join()
+        sent = len([c for c in radio.calls if c[0] == "send_udp"])
+        with pytest.raises(NotApplicable, match=r"\(the bench ended it\).*\(role injector\)"):
+            side.probe_echo("SM-1", TERMINAL, Protection.SECURED)
+        assert len([c for c in radio.calls if c[0] == "send_udp"]) == sent  # nothing went out
