@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.interfaces import HomeSide
+from conformance.interfaces import HomeSide, if_provided
 from conformance.protocols import echonet, modbus_register_map
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.home_network import HomeDatagram
@@ -66,9 +66,14 @@ def answers_without_id(home: HomeSide) -> list[float]:
     return sorted(found)
 
 
+def _bus_frames(home: HomeSide) -> list:
+    """The meter bus's frames, none where the profile cannot see the bus (a rig's)."""
+    return if_provided(lambda: home.bus_traffic) or []
+
+
 def _bus_answers(home: HomeSide) -> list[tuple[float, int, int]]:
     answers = []
-    for record in home.bus_traffic:
+    for record in _bus_frames(home):
         try:
             reading = modbus_register_map.parse_reading(record.frame)
         except ProtocolError:
@@ -150,5 +155,5 @@ def meter_settings(home: HomeSide) -> list[float]:
         if frame.esv in (echonet.Esv.SETC, echonet.Esv.SETI)
         and any(p.epc in TIME_EPCS for p in frame.properties)
     ]
-    on_the_bus = [r.time for r in home.bus_traffic if modbus_register_map.is_clock_write(r.frame)]
+    on_the_bus = [r.time for r in _bus_frames(home) if modbus_register_map.is_clock_write(r.frame)]
     return sorted(over_echonet + on_the_bus)

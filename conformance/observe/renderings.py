@@ -109,7 +109,7 @@ def _home_observations(bench: Bench) -> list[Observation]:
             summary=f"Modbus RTU, {len(r.frame)} octets",
             where="RS-485",
         )
-        for r in home.bus_traffic
+        for r in if_provided(lambda: home.bus_traffic) or []
     ]
     return found
 

@@ -11,8 +11,11 @@ the bench in rig time. A frame never arrives before it was heard, so the smalles
 difference is the best estimate of the two clocks' offset (the network's delay the least);
 the offset only shrinks as better estimates come, and a sniffer whose clock jumps forward
 (an NTP step) is caught by the same rule. Intervals between frames (how soon PANA follows
-the scan) keep the sniffer's own precision. A sniffer's timestamps count wall seconds; the
-emulated rig's count rig seconds at its pace (``rigs/emulators/air.py``).
+the scan) keep the sniffer's own precision. A shortened wait (``RigClock.skip``) jumps the
+bench's calendar, not the sniffer's clock: the offset is estimated with the skipped seconds
+left out and they are added back, else every frame after a skip would stand that much
+before the bench's events (a rejoin before the restart it follows). A sniffer's timestamps
+count wall seconds; the emulated rig's count rig seconds at its pace (``rigs/emulators/air.py``).
 
 Channel and RSSI: where the encapsulation carries none (pcap with link type 195 or 230,
 ZEP in CRC mode), the channel is the smart meter's and the RSSI is NaN (unknown).
@@ -30,6 +33,7 @@ from conformance.protocols import dlms, sixlowpan, wpan
 from conformance.protocols.dlms import DLMS_PORT
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.radio import AirRecord
+from conformance.twin.meter.probes import ALL_NODES, FORGED_COUNTER_HEADROOM
 from rigs.protocols import SniffedFrame, SnifferProtocol
 
 UNKNOWN_RSSI = math.nan
@@ -56,20 +60,24 @@ class SniffedAir:
         at: Callable[[float], float],
         keys: Callable[[], list[bytes]],
         channel: Callable[[], int],
+        skipped: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self._sniffer = sniffer
         self._at = at  # a monotonic reading in rig seconds
+        self._skipped = skipped  # the rig seconds shortened waits jumped over so far
         self._channel = channel
         self.log = AirLog(keys)
         self._mark = sniffer.mark()
         self._offset: float | None = None
 
     def _time(self, heard: SniffedFrame) -> float:
-        arrived = self._at(heard.arrived)
-        offset = arrived - heard.timestamp
+        # The rig's parts are tended before a skip (RigClock.skip), so a frame that arrived
+        # before it is stamped before it.
+        skipped = self._skipped()
+        offset = self._at(heard.arrived) - skipped - heard.timestamp
         if self._offset is None or offset < self._offset:
             self._offset = offset
-        return heard.timestamp + self._offset
+        return heard.timestamp + self._offset + skipped
 
     def take(self) -> None:
         """Record what the sniffer heard since the last call; raises the sniffer's
@@ -92,8 +100,9 @@ class SniffedAir:
 
 STRANGER_ADDRESS = bytes.fromhex("02BE0C4A00000E57")  # locally administered: no smart meter's
 # Far above any counter the module reached, so the terminal's replay check passes and only
-# the MIC or the key can make it drop the frame (a failed frame updates no counter, §9.2.4).
-COUNTER_HEADROOM = 1_000_000
+# the MIC or the key can make it drop the frame (a failed frame updates no counter, §9.2.4);
+# the twin's forgeries run as far ahead of its meter's.
+COUNTER_HEADROOM = FORGED_COUNTER_HEADROOM
 UNKNOWN_COUNTER = 0xC0000000
 
 
@@ -126,16 +135,13 @@ def forged_frame(
     counter: int,
     sequence: int,
     bad_mic: bool = False,
+    to_all: bool = False,
 ) -> bytes:
     """A secured data frame as the module would send it, from ``src``; with ``bad_mic`` the
-    last MIC octet flipped (it sits just before the 2-octet FCS) and the FCS made good."""
-    frame = wpan.data_frame(
-        sequence_number=sequence,
-        pan_id=pan_id,
-        src_addr=src,
-        dst_addr=terminal,
-        payload=payload,
-        ack_request=True,
+    last MIC octet flipped (it sits just before the 2-octet FCS) and the FCS made good; with
+    ``to_all`` a broadcast frame (``broadcast_frame``)."""
+    frame = _data_frame(
+        src=src, terminal=terminal, pan_id=pan_id, payload=payload, sequence=sequence, to_all=to_all
     )
     header = wpan.AuxSecurityHeader(frame_counter=counter & 0xFFFFFFFF, key_index=key_index)
     raw = wpan.secure(dataclasses.replace(frame, security=header), key)
@@ -144,6 +150,26 @@ def forged_frame(
     flipped = bytearray(raw[:-2])
     flipped[-1] ^= 0x01
     return refcs(bytes(flipped))
+
+
+def _data_frame(
+    *, src: bytes, terminal: bytes, pan_id: int, payload: bytes, sequence: int, to_all: bool
+) -> wpan.Frame:
+    # To all nodes: destination 0xFFFF and no acknowledgement (IEEE 802.15.4-2015 §6.7.4.1).
+    return wpan.data_frame(
+        sequence_number=sequence,
+        pan_id=pan_id,
+        src_addr=src,
+        dst_addr=wpan.BROADCAST_SHORT if to_all else terminal,
+        payload=payload,
+        ack_request=not to_all,
+    )
+
+
+def broadcast_frame(*, src: bytes, pan_id: int, payload: bytes, sequence: int) -> bytes:
+    """A data frame in plaintext from ``src`` to all nodes."""
+    frame = _data_frame(src=src, terminal=b"", pan_id=pan_id, payload=payload, sequence=sequence, to_all=True)
+    return wpan.encode(frame)
 
 
 def dlms_payload(src: bytes, terminal: bytes, apdu: bytes) -> bytes:
@@ -158,15 +184,18 @@ def dlms_payload(src: bytes, terminal: bytes, apdu: bytes) -> bytes:
     return sixlowpan.encode_udp(datagram, src_mac=src, dst_mac=terminal)
 
 
-def echo_payload(src: bytes, terminal: bytes, identifier: int, sequence: int, data: bytes) -> bytes:
+def echo_payload(
+    src: bytes, terminal: bytes, identifier: int, sequence: int, data: bytes, *, to_all: bool = False
+) -> bytes:
+    """An ICMPv6 Echo Request from ``src`` to the terminal, or with ``to_all`` to ff02::1."""
     request = sixlowpan.echo_request(
         src=sixlowpan.link_local_from_eui64(src),
-        dst=sixlowpan.link_local_from_eui64(terminal),
+        dst=ALL_NODES if to_all else sixlowpan.link_local_from_eui64(terminal),
         identifier=identifier,
         sequence=sequence,
         data=data,
     )
-    return sixlowpan.encode_icmpv6(request, src_mac=src, dst_mac=terminal)
+    return sixlowpan.encode_icmpv6(request, src_mac=src, dst_mac=wpan.BROADCAST_SHORT if to_all else terminal)
 
 
 def sent_to(log: AirLog, module: bytes, terminal: bytes, *, after: int, invoke_id: int) -> AirFrame | None:

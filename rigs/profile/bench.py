@@ -20,8 +20,10 @@ terminal does between boundaries, nothing the scenarios judge, is skipped; at th
 the scenario the calendar returns to the wall clock's (a real terminal's clock runs ahead
 until its next join, when the HES sets it again). Each shortened
 wait is recorded (``shortened_waits``: the report's attachment and the run's summary say
-which and how). The calendar cannot jump while the HES cannot reach the terminal (the SM
-network down, the terminal off the network, not commissioned) or where the declaration does
+which and how). A wait's first stretch, the terminal's retry interval and a join, runs in
+real time: the aftermath of the step before it (a restart, a rejoin) is timed from that
+step. The calendar cannot jump while the HES cannot reach the terminal (the SM network
+down, the terminal off the network or cut off, not commissioned) or where the declaration does
 not allow the clock to be set; the wait then runs in real time. A wait that would still take
 more than ``WAIT_BUDGET_WALL_S`` of wall time raises ``NotApplicable``: the scenario is
 twin-only on this rig, and says how long the wait would have taken and why it could not be
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from conformance.errors import NotApplicable
 from conformance.ics import Declaration
+from conformance.measurements import JOIN_TIME
 from conformance.observe.hes_events import ResponseReceived
 from conformance.observe.route_events import TerminalAuthenticated
 from conformance.sim.scheduler import Scheduler
@@ -63,6 +66,12 @@ CLOCK_SET_TIMEOUT_S = 45.0  # the terminal answers the clock SET within this, or
 MARGIN_WALL_S = (0.2, 0.4, 0.2)  # added to LEAD_S, SETTLE_S, CLOCK_SET_TIMEOUT_S
 HES_IDLE_TIMEOUT_S = 120.0  # requests in flight are answered before the calendar jumps
 JOIN_WAIT_S = 600.0  # a terminal just powered on gets this long to join before a wait is planned
+# A wait's first stretch runs in real time, this long past the terminal's declared retry
+# interval: what the step before it set off (a restart after an update, a rejoin once the
+# credentials are valid again) is timed by the scenario from that step, and a jump in the
+# middle would add the skipped seconds to it (NAT-3.1-T6's 5 minutes, NAT-3.4-CUT's retry
+# interval plus the 90 s join of THK-7-JOIN).
+AFTERMATH_MARGIN_S = JOIN_TIME.high
 NOT_JOINED = "the terminal is not on the network: the HES cannot set its clock"
 # The wall time one wait may take on a rig before its scenario is twin-only there. A vendor
 # with a real terminal and a day to spare raises it (IOTROUTE_HIL_WAIT_BUDGET_S, seconds).
@@ -148,10 +157,13 @@ class HilBench:
     def long_wait(self, seconds: float) -> None:
         """Let ``seconds`` of rig time pass, shortened where the terminal's clock may be set."""
         clock = self.clock
-        end = clock.now() + seconds
+        start_of_wait = clock.now()
+        end = start_of_wait + seconds
         if self._cannot_shorten() == NOT_JOINED and self.hes.commissioned(self._terminal_id):
             # Just powered on: the calendar can jump once the SM system can set the clock.
             clock.wait_until(lambda: self._cannot_shorten() != NOT_JOINED, min(seconds, JOIN_WAIT_S))
+        aftermath = self.declaration.join.retry_interval_max_s + AFTERMATH_MARGIN_S
+        clock.wait(max(0.0, min(end, start_of_wait + aftermath) - clock.now()))
         start = clock.now()
         seconds = end - start
         why_not = self._cannot_shorten()
@@ -181,8 +193,8 @@ class HilBench:
         if skipped > 0:
             self.shortened_waits.append(
                 ShortenedWait(
-                    asked_s=seconds,
-                    real_s=seconds - skipped,
+                    asked_s=end - start_of_wait,  # the join and the aftermath waited for included
+                    real_s=end - start_of_wait - skipped,
                     boundaries=len(boundaries),
                     clock_sets=accepted,
                     lead_s=self._lead,
@@ -198,8 +210,18 @@ class HilBench:
             return "the terminal is not commissioned at the HES, which cannot set its clock"
         if self.hes.interrupted:
             return "the SM network is down: the HES cannot set the terminal's clock"
-        joined = self.route.events.of(TerminalAuthenticated, terminal=self.declaration.identity.eui64)
-        if not [e for e in joined if e.time >= self.started_at]:
+        terminal = self.declaration.identity.eui64
+        joined = [
+            e
+            for e in self.route.events.of(TerminalAuthenticated, terminal=terminal)
+            if e.time >= self.started_at
+        ]
+        if not joined:
+            return NOT_JOINED
+        # Cut off (the bench or the module ended its session, no join since): no SET reaches it,
+        # so a jump would move the bench's calendar and not the terminal's, and stretch the
+        # gaps between what it does (its rejoin attempts, NAT-3.4-CUT).
+        if not self.route.session_open(terminal):
             return NOT_JOINED
         return None
 

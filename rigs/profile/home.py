@@ -126,7 +126,13 @@ class HilHome(InstalledMeter):
 
     @property
     def bus_traffic(self) -> list:
-        return []
+        # An empty list would say the terminal was silent on its RS-485 pair, which nothing on
+        # the rig watches (the meter-bus role serves a meter, on hil not yet): THK-8-IF's
+        # "and no other" would pass unseen.
+        raise NotApplicable(
+            "the rig watches no RS-485 pair (role meter-bus, not served on hil yet): "
+            "what the terminal sends on its meter bus is not visible"
+        )
 
     @property
     def meter_address(self) -> str:

@@ -304,7 +304,11 @@ class HilRig:
         def sniffed(route: HilIotRoute) -> SniffedAir:
             assert sniffer is not None
             return SniffedAir(
-                sniffer, at=self.clock.at, keys=route.issued_keys, channel=lambda: route.channel
+                sniffer,
+                at=self.clock.at,
+                keys=route.issued_keys,
+                channel=lambda: route.channel,
+                skipped=lambda: self.clock.skipped,
             )
 
         route = HilIotRoute(

@@ -52,6 +52,12 @@ transmits the bench's frames on the module's channel, and the forged probes run:
 * from a stranger: an ICMPv6 Echo Request from an address no meter has, secured with the
   group key; the Echo Reply would go to the stranger, so it is read on the air. Needs the
   sniffer and the group key.
+* the boundaries (issue 11): to all nodes, an ICMPv6 Echo Request to ff02::1 in a broadcast
+  frame from the module's address, in plaintext or with a bad MIC (counter as above); at
+  the last counter, a secured GET sent through the module, heard and answered, then an
+  Echo Request (to the terminal or to all nodes) secured at the highest counter the module
+  was heard using. The terminal answers from its own address, so on the air. Needs the
+  sniffer and the group key.
 
 Interference (THK-13-HOP): where the rig has a signal generator (role
 ``signal-generator``, ``rigs.roles``), ``jam`` puts its carrier on the module's channel at
@@ -221,11 +227,16 @@ class HilIotRoute:
         self._sessions: set[bytes] = set()  # EVENT 25 seen, no end since
         self._pending_joins: dict[bytes, float] = {}  # EVENT 25 not confirmed yet: its time
         self._confirmed: set[bytes] = set()
+        # Module times of each terminal's last PCI (ERXUDP on 716) and last EVENT 25.
+        self._pci_at: dict[bytes, float] = {}
+        self._authenticated_at: dict[bytes, float] = {}
         # When each terminal's last session ended (EVENT 24/26-29, SKTERM): a join's PANA
         # exchange on the air comes after it, never from the session before.
         self._session_ended: dict[bytes, float] = {}
         self.join_observations: list[str] = []
         self._terminated: set[bytes] = set()  # sessions the bench ended with SKTERM
+        # Terminals whose session the bench ended (SKTERM) in this scenario, rejoined or not.
+        self._ended_by_bench: set[bytes] = set()
         self._probes: dict[int, EchoProbe] = {}  # invoke-id -> probe in flight
         self._replies: dict[tuple[int, int], list[ProbeReply]] = {}
         self._probe_count = 0
@@ -362,8 +373,14 @@ class HilIotRoute:
     def terminate_session(self, meter: str, terminal: bytes) -> None:
         self._check_meter(meter)
         self._terminated.add(terminal)
+        self._ended_by_bench.add(terminal)
         self._session_ended[terminal] = self._clock.now()
         self._radio.terminate()  # 3.6: no argument, the module's one session ends
+
+    def session_open(self, terminal: bytes) -> bool:
+        """Whether the module holds a PANA session with ``terminal``: EVENT 25 came, and no
+        end since (EVENT 24, 26-29), nor an SKTERM of the bench's (its EVENT 27 comes later)."""
+        return terminal in self._sessions and terminal not in self._terminated
 
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
         # SKSTACK-IP never reveals the module's group key: these are the rig file's.
@@ -443,17 +460,20 @@ class HilIotRoute:
             self._need_injector(f"a request {protection.value}")
             return self._forged_probe(terminal, protection)
         secured = protection is Protection.SECURED
-        if secured and terminal in self._terminated and self._injector and self._group_keys and self._sniffed:
-            # After SKTERM the module sends nothing secured to the terminal: once it reports
-            # the session ended (EVENT 27/28), the injector sends what the smart meter would,
-            # under the group key the session used.
+        # A secured frame after the bench ended the session (NAT-3.4-CUT's "takes no part"):
+        # the module sends secured only within a session, none after SKTERM, or the one the
+        # terminal joined since (at x300 a retry interval is a few wall seconds), whose frames
+        # it rightly answers. Only the injector sends what the smart meter would, under the
+        # group key the ended session used, once the module reports its end (EVENT 27/28).
+        ended = secured and terminal in self._ended_by_bench
+        if ended and self._injector and self._group_keys and self._sniffed:
             self._clock.wait_until(lambda: terminal not in self._sessions, SESSION_END_WAIT_S)
             return self._injected_get(terminal, self._group_keys[-1], bad_mic=False)
         probe, wrapped = self._new_probe(terminal)
         address = sixlowpan.link_local_from_eui64(terminal)
-        if not self._radio.send_udp(address, DLMS_PORT, wrapped, secured, handle=DLMS_HANDLE):
+        if ended or not self._radio.send_udp(address, DLMS_PORT, wrapped, secured, handle=DLMS_HANDLE):
             self._probes.pop(probe.identifier, None)
-            if secured and terminal in self._sessions and terminal not in self._terminated:
+            if secured and not ended and terminal in self._sessions and terminal not in self._terminated:
                 # The bench holds the session open (EVENT 25, no end reported): a secured
                 # frame the terminal does not acknowledge is the terminal's failure.
                 raise TerminalFailure(
@@ -461,7 +481,7 @@ class HilIotRoute:
                     "while its PANA session was open"
                 )
             if secured:
-                state = "the bench ended it" if terminal in self._terminated else "none is open"
+                state = "the bench ended it" if ended else "none is open"
                 raise NotApplicable(
                     f"the module sends secured only within a PANA session with the terminal ({state}); "
                     "an injector (role injector), a sniffer (role sniffer) for the module's frame counter "
@@ -487,8 +507,14 @@ class HilIotRoute:
             return self._replayed_probe(terminal)
         if protection is Protection.STRANGER:
             return self._stranger_probe(terminal)
+        if protection in (Protection.LAST_COUNTER, Protection.BROADCAST_LAST_COUNTER):
+            return self._last_counter_probe(terminal, protection)
+        if protection in (Protection.BROADCAST_PLAINTEXT, Protection.BROADCAST_BAD_MIC):
+            return self._to_all_probe(terminal, protection)
         if protection is Protection.BAD_MIC and self._group_keys:
             return self._injected_get(terminal, self._group_keys[-1], bad_mic=True)
+        if protection not in (Protection.BAD_MIC, Protection.WRONG_KEY):
+            raise BenchError(f"the HIL profile forges no request {protection.value}")
         # A wrong key; without the group key a bad MIC is one too, to the terminal.
         return self._injected_get(terminal, self._rng.randbytes(16), bad_mic=False)
 
@@ -511,21 +537,103 @@ class HilIotRoute:
         self._injector.transmit(raw, self._channel)
         return probe
 
-    def _stranger_probe(self, terminal: bytes) -> EchoProbe:
-        assert self._injector is not None
+    def _air_for_echo(self, why: str) -> AirLog:
         air = self._air_if_any()
         if air is None or not self._group_keys:
             raise NotApplicable(
-                "a stranger's frame is answered to the stranger: reading the answer needs a sniffer "
-                "(role sniffer) and the group key (its group_keys)"
+                f"{why}: reading the answer needs a sniffer (role sniffer) and the group key (its group_keys)"
             )
-        _, key_index = forge.module_counter(air, self._module)
+        return air
+
+    def _air_echo_probe(self, terminal: bytes, why: str) -> tuple[AirLog, EchoProbe]:
+        """A new ICMPv6 echo probe whose Echo Reply is read on the air (``probe_replies``)."""
+        air = self._air_for_echo(why)
         self._probe_count += 1
         # The answer is timed by the sniffer's clock, which may stand behind the bench's: it
         # can only come after the last frame the sniffer heard before the request went out.
         heard = air.frames()
         since = min(self._clock.now(), heard[-1].time) if heard else self._clock.now()
         probe = EchoProbe(self._rng.randrange(0x10000), self._probe_count, since)
+        self._echo_probes[(probe.identifier, probe.sequence)] = terminal
+        return air, probe
+
+    def _to_all_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
+        """An Echo Request to all nodes (ff02::1, a broadcast frame) from the module's address,
+        in plaintext, or secured with the group key at a counter far above the module's and
+        its MIC spoilt; the terminal answers from its own address, secured: on the air."""
+        assert self._injector is not None
+        air, probe = self._air_echo_probe(terminal, "the terminal answers a request to all nodes on the air")
+        payload = forge.echo_payload(
+            self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8), to_all=True
+        )
+        sequence = self._rng.randrange(256)
+        if protection is Protection.BROADCAST_PLAINTEXT:
+            raw = forge.broadcast_frame(
+                src=self._module, pan_id=FIRST_PAN_ID, payload=payload, sequence=sequence
+            )
+        else:
+            counter, key_index = forge.module_counter(air, self._module)
+            raw = forge.forged_frame(
+                src=self._module,
+                terminal=terminal,
+                pan_id=FIRST_PAN_ID,
+                payload=payload,
+                key=self._group_keys[-1],
+                key_index=key_index,
+                counter=counter + forge.COUNTER_HEADROOM,
+                sequence=sequence,
+                bad_mic=True,
+                to_all=True,
+            )
+        self._injector.transmit(raw, self._channel)
+        return probe
+
+    def _last_counter_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
+        """A secured GET through the module, heard and answered; then a new Echo Request from
+        the module's address (to the terminal, or to all nodes), secured with the group key at
+        the highest counter the module was heard using: IEEE 802.15.4-2015 §9.2.5 takes a
+        counter not greater than the last one accepted from a sender for a replay, equal
+        included. The twin's meter sends its accepted frame to all nodes where the forgery
+        goes to all nodes; the module's goes to the terminal, which changes nothing: the
+        counter is the sender's, whatever the destination."""
+        assert self._injector is not None
+        to_all = protection is Protection.BROADCAST_LAST_COUNTER
+        air = self._air_for_echo("a frame at the module's last counter")
+        heard_before = len(air.frames())
+        first = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+
+        def heard_and_answered() -> bool:
+            overheard = forge.sent_to(
+                self.air, self._module, terminal, after=heard_before, invoke_id=first.identifier
+            )
+            return overheard is not None and bool(self.probe_replies(first))
+
+        # Unanswered, the terminal took no frame: the forgery is sent all the same, and the
+        # scenario's last step finds the terminal deaf to its meter.
+        self._clock.wait_until(heard_and_answered, REPLAY_WAIT_S)
+        air, probe = self._air_echo_probe(terminal, "a frame at the module's last counter")
+        counter, key_index = forge.module_counter(air, self._module)
+        payload = forge.echo_payload(
+            self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8), to_all=to_all
+        )
+        raw = forge.forged_frame(
+            src=self._module,
+            terminal=terminal,
+            pan_id=FIRST_PAN_ID,
+            payload=payload,
+            key=self._group_keys[-1],
+            key_index=key_index,
+            counter=counter,
+            sequence=self._rng.randrange(256),
+            to_all=to_all,
+        )
+        self._injector.transmit(raw, self._channel)
+        return probe
+
+    def _stranger_probe(self, terminal: bytes) -> EchoProbe:
+        assert self._injector is not None
+        air, probe = self._air_echo_probe(terminal, "a stranger's frame is answered to the stranger")
+        _, key_index = forge.module_counter(air, self._module)
         self._stranger_counter += 1
         payload = forge.echo_payload(
             forge.STRANGER_ADDRESS, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8)
@@ -540,7 +648,6 @@ class HilIotRoute:
             counter=self._stranger_counter,
             sequence=self._rng.randrange(256),
         )
-        self._echo_probes[(probe.identifier, probe.sequence)] = terminal
         self._injector.transmit(raw, self._channel)
         return probe
 
@@ -606,9 +713,15 @@ class HilIotRoute:
             return
         meter = self._name()
         if event.number == sk.EventNumber.PANA_DONE:
-            if terminal in self._confirmed:
+            # EVENT 25 ends a re-authentication within the session (RFC 5191 §4.3, no PCI) and
+            # a new session alike: a PCI since the last one says the terminal started over (a
+            # restart the module reports no end for), so this one is a join again.
+            started_over = self._pci_at.get(terminal, -1.0) > self._authenticated_at.get(terminal, -1.0)
+            self._authenticated_at[terminal] = when
+            if terminal in self._confirmed and not started_over:
                 self.events.append(TerminalReauthenticated(time=when, meter=meter, terminal=terminal))
                 return
+            self._confirmed.discard(terminal)
             if terminal in self._pending_joins:
                 return
             self._sessions.add(terminal)
@@ -717,9 +830,11 @@ class HilIotRoute:
                 from_authenticated=terminal in self._sessions,
             )
         )
-        if udp.lport == PANA_PORT and _is_pci(udp.data) and self._sniffed is None:
-            # With a sniffer the PCI is taken from the air (take_air), on the scan's clock.
-            self.events.append(PanaStarted(time=when, meter=meter, terminal=terminal))
+        if udp.lport == PANA_PORT and _is_pci(udp.data):
+            self._pci_at[terminal] = when
+            if self._sniffed is None:
+                # With a sniffer the PCI is taken from the air (take_air), on the scan's clock.
+                self.events.append(PanaStarted(time=when, meter=meter, terminal=terminal))
         elif udp.lport == DLMS_PORT:
             if self._probe_answer(when, udp) or _answers_join_probe(udp.data):
                 return

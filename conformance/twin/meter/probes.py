@@ -20,6 +20,9 @@ from conformance.twin.meter.smart_meter import SmartMeter
 # A frame already replayed this long after its original, so the original's reply is in.
 REPLAY_DELAY_S = 2.0
 ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")  # RFC 4291 §2.7.1
+# How far a forged frame's counter runs ahead of its meter's (rigs/profile/air.py too): far
+# enough that only the MIC or the key can make the terminal drop it, never its replay check.
+FORGED_COUNTER_HEADROOM = 1_000_000
 
 
 def _refcs(body: bytes) -> bytes:
@@ -84,14 +87,17 @@ class EchoProber:
         return probe
 
     def _forge(self, meter: SmartMeter, frame: wpan.Frame, protection: Protection) -> bytes:
+        # A forger cannot take the meter's next counter (a rig's injector cannot: the module
+        # owns it), so its counter runs ahead of the meter's. A terminal that takes the
+        # forgery into its replay window (§9.2.4 updates it only once the MIC verifies) then
+        # drops its meter's own frames: on the twin as on a rig.
+        counter = meter.link.next_frame_counter() + FORGED_COUNTER_HEADROOM
         if protection is Protection.BAD_MIC:
-            raw = bytearray(meter.link.encode_for_air(frame, secure=True))
+            raw = bytearray(self._secured_at(meter, frame, counter))
             raw[-3] ^= 0x01  # the last MIC octet sits just before the 2-octet FCS
             return _refcs(bytes(raw[:-2]))
         if protection is Protection.WRONG_KEY:
-            header = wpan.AuxSecurityHeader(
-                frame_counter=meter.link.next_frame_counter(), key_index=meter.group_key_index
-            )
+            header = wpan.AuxSecurityHeader(frame_counter=counter, key_index=meter.group_key_index)
             return wpan.secure(dataclasses.replace(frame, security=header), self._rng.randbytes(16))
         if protection is Protection.STRANGER:
             # The stranger even holds the group key; only its address gives it away.

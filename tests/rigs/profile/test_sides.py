@@ -27,10 +27,14 @@ from conformance.interfaces import (
     Terminal,
     if_provided,
 )
-from conformance.protocols import dlms
+from conformance.protocols import dlms, pana, sixlowpan
+from conformance.protocols import skstack as sk
+from conformance.protocols.dlms import DLMS_PORT
+from conformance.protocols.pana import PANA_PORT
 from conformance.sim.radio import channel_frequency_mhz
 from conformance.sim.scheduler import Scheduler
 from rigs.drivers.homelansocket import HomeLanRogue
+from rigs.drivers.skstackradio import Observation
 from rigs.profile.bench import HilBench
 from rigs.profile.clock import RigClock
 from rigs.profile.hes import HilHeadEnd
@@ -74,8 +78,15 @@ class FakeRadio:
     def protocol_error_mark(self) -> int:
         return 0
 
+    def send_udp(self, address: bytes, port: int, data: bytes, secured: bool, *, handle: int) -> bool:
+        self.calls.append(("send_udp", port, secured))
+        return True
+
     def protocol_error_log(self, since: int = 0) -> list:
         return []
+
+    def terminate(self) -> None:
+        self.calls.append(("terminate",))
 
 
 @dataclass
@@ -124,9 +135,12 @@ class Tending:
 
 
 def route(
-    jammer: RigJammer | None = None, tend: Tending | None = None, attenuator: FakeAttenuator | None = None
+    jammer: RigJammer | None = None,
+    tend: Tending | None = None,
+    attenuator: FakeAttenuator | None = None,
+    radio: FakeRadio | None = None,
 ) -> HilIotRoute:
-    radio = FakeRadio()
+    radio = radio or FakeRadio()
     return HilIotRoute(
         radio=radio,  # type: ignore[arg-type]
         clock=RigClock(),
@@ -261,7 +275,10 @@ def test_the_home_side_on_a_rig_says_what_it_cannot_serve() -> None:
     no_rogue = HilHome(Scheduler(), lan, lambda: None, meter_interface="echonet-lite")
     with pytest.raises(NotApplicable, match="gives the home-lan no rogue_address"):
         no_rogue.add_rogue()
-    assert no_lan.traffic == [] and no_lan.bus_traffic == []
+    assert no_lan.traffic == []
+    # Nothing on the rig watches the RS-485 pair: no traffic seen there is not a silent bus.
+    with pytest.raises(NotApplicable, match="watches no RS-485 pair"):
+        no_lan.bus_traffic  # noqa: B018
 
 
 def test_the_rig_s_rogue_device_records_what_it_sends_and_hears_in_the_port_mirror() -> None:
@@ -344,3 +361,62 @@ def test_invalidated_credentials_leave_the_module_a_password_the_terminal_does_n
     assert refused != own and len(refused) == 32  # SKSETPWD takes at most 32 characters
     assert registry.psk_for(terminal_id.encode()) is not None
     assert [c[1] for c in radio.calls if c[0] == "register_terminal"] == [terminal_id] * 3
+
+
+def test_a_pci_before_event_25_makes_it_a_join_again_not_a_re_authentication() -> None:
+    """A terminal that restarts (a firmware update) starts a new PANA session with a PCI
+    (RFC 5191 §4.1), which the module reports with no end of the old one; a re-authentication
+    within the session has none (§4.3). Both end with EVENT 25."""
+    side = route()
+    lla = sixlowpan.link_local_from_eui64(TERMINAL)
+    pci = pana.encode(pana.PanaMessage(message_type=pana.MessageType.PCI))
+    answer = dlms.wrap(b"\xc4\x01\x07\x00\x09\x0c" + bytes(12))  # secured: confirms the join
+
+    def line(event: object) -> None:
+        side.observe(Observation(time=time.monotonic(), event=event))  # type: ignore[arg-type]
+
+    def datagram(port: int, data: bytes, secured: bool) -> sk.UdpReceived:
+        return sk.UdpReceived(
+            sender=lla, dest=lla, rport=port, lport=port, sender_lla=TERMINAL, secured=secured, data=data
+        )
+
+    def join() -> None:
+        line(datagram(PANA_PORT, pci, secured=False))
+        line(sk.Event(number=sk.EventNumber.PANA_DONE, sender=lla))
+        line(datagram(DLMS_PORT, answer, secured=True))
+
+    join()
+    line(sk.Event(number=sk.EventNumber.PANA_DONE, sender=lla))  # re-authenticated, no PCI
+    join()  # restarted
+    kinds = [type(e).__name__ for e in side.events if type(e).__name__.startswith("Terminal")]
+    assert kinds == ["TerminalAuthenticated", "TerminalReauthenticated", "TerminalAuthenticated"]
+
+
+def test_a_secured_probe_after_the_bench_ended_the_session_needs_the_injector() -> None:
+    """NAT-3.4-CUT: the frame is one of the session the bench ended (SKTERM). Through the
+    module it would go in the session the terminal joined since, which it rightly answers:
+    without an injector the step is not applicable and names it, rejoined or not."""
+    radio = FakeRadio()
+    side = route(radio=radio)
+    lla = sixlowpan.link_local_from_eui64(TERMINAL)
+    pci = pana.encode(pana.PanaMessage(message_type=pana.MessageType.PCI))
+
+    def line(event: object) -> None:
+        side.observe(Observation(time=time.monotonic(), event=event))  # type: ignore[arg-type]
+
+    def join() -> None:
+        line(sk.UdpReceived(sender=lla, dest=lla, rport=PANA_PORT, lport=PANA_PORT, sender_lla=TERMINAL,
+                            secured=False, data=pci))  # fmt: skip
+        line(sk.Event(number=sk.EventNumber.PANA_DONE, sender=lla))
+
+    join()
+    side.add_meter(MeterSetup(name="SM-1", pairing_id="IOT00901"))
+    side.terminate_session("SM-1", TERMINAL)
+    line(sk.Event(number=sk.EventNumber.TERMINATION_DONE, sender=lla))
+    for rejoined in (False, True):
+        if rejoined:
+            join()
+        sent = len([c for c in radio.calls if c[0] == "send_udp"])
+        with pytest.raises(NotApplicable, match=r"\(the bench ended it\).*\(role injector\)"):
+            side.probe_echo("SM-1", TERMINAL, Protection.SECURED)
+        assert len([c for c in radio.calls if c[0] == "send_udp"]) == sent  # nothing went out
