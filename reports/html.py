@@ -49,7 +49,11 @@ _ANALYTICS = re.compile(
 )
 # Anything the page would fetch from elsewhere: scripts, styles, images, frames.
 _REMOTE = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
-_EMBEDDED = re.compile(r'\bd\(("(?:[^"\\]|\\.)*"),("(?:[^"\\]|\\.)*")\)')
+# A JSON string literal, written as Friedl's "unrolled loop": the same strings as
+# "(?:[^"\\]|\\.)*", which re matched one character per alternation, 5.3 s over the 30 MB
+# report of a conformance run; this takes 0.3 s (issue 14).
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_EMBEDDED = re.compile(rf"\bd\(({_STRING}),({_STRING})\)")
 
 
 class ReportError(Exception):

@@ -105,14 +105,18 @@ ONLY_ITS_MONITOR = {
 
 
 def test_each_monitor_fault_is_caught_by_its_monitor_alone_in_the_whole_run(tmp_path: Path) -> None:
-    """features/link_security/whole_run.feature against every twin that can break one of its
-    requirements: the reference passes everything, and each fault written for a monitor
-    fails that monitor's verdict only, its scenario's own steps passing."""
-    _, verdicts, _ = _run(tmp_path, "all", "three_days_of_metering")
+    """features/link_security/whole_run.feature against the reference and each fault written
+    for a monitor: the reference passes everything, and each of those faults fails that
+    monitor's verdict only, its scenario's own steps passing. The other faults that break
+    one of its requirements are the detection matrix's to judge (it asserts no more than
+    that they fail), so they are not run here again (issue 14: 30 twins, 6 judged)."""
+    duts = ",".join(("reference", *ONLY_ITS_MONITOR))
+    _, verdicts, _ = _run(tmp_path, duts, "three_days_of_metering")
     by_dut: dict[str, dict[str, str]] = {}
     for v in verdicts:
         name = v["scenario"].split()[1] if v["feature"] == MONITOR_FEATURE else "scenario"
         by_dut.setdefault(v["dut"], {})[name] = v["verdict"]
+    assert set(by_dut) == {"reference", *ONLY_ITS_MONITOR}, sorted(by_dut)
     assert set(by_dut["reference"].values()) == {"pass"}, by_dut["reference"]
     for fault, monitor_id in ONLY_ITS_MONITOR.items():
         failed = {name for name, verdict in by_dut[fault].items() if verdict != "pass"}
