@@ -277,6 +277,16 @@ def encode_data(data: Data) -> bytes:
     return bytes(out)
 
 
+def _decoded(kind: DataType, value: DataValue = None) -> Data:
+    """A Data the decoder read. Its value has the type's form by construction (an integer of
+    the width and signedness read, the octets taken, a tuple of Data ...), so the checks of
+    ``Data.__post_init__``, half of the decoder's cost, would only say so again."""
+    data = object.__new__(Data)
+    object.__setattr__(data, "type", kind)
+    object.__setattr__(data, "value", value)
+    return data
+
+
 def _read_data(reader: _Reader, depth: int) -> Data:
     tag = reader.octet("Data tag")
     kind = _KINDS.get(tag)
@@ -289,35 +299,35 @@ def _read_data(reader: _Reader, depth: int) -> Data:
         count = reader.length(f"{name} quantity")
         if count > reader.remaining:  # every element takes at least its tag octet
             raise DlmsError(f"{name} of {count} elements in {reader.remaining} octets")
-        return Data(type=kind, value=tuple(_read_data(reader, depth + 1) for _ in range(count)))
+        return _decoded(kind, tuple(_read_data(reader, depth + 1) for _ in range(count)))
     if kind in _INTEGER_CLASSES:
         # What dlms-cosem's from_bytes computes, without building its attrs object first.
         raw = reader.take(_INTEGER_CLASSES[kind].LENGTH, name)
-        return Data(type=kind, value=int.from_bytes(raw, "big", signed=kind in _SIGNED))
+        return _decoded(kind, int.from_bytes(raw, "big", signed=kind in _SIGNED))
     if kind in (DataType.NULL_DATA, DataType.DONT_CARE):
-        return Data(type=kind)
+        return _decoded(kind)
     if kind is DataType.BOOLEAN:
-        return Data(type=kind, value=reader.octet(name) != 0)  # A-XDR: any non-zero octet is TRUE
+        return _decoded(kind, reader.octet(name) != 0)  # A-XDR: any non-zero octet is TRUE
     if kind is DataType.BCD:
-        return Data(type=kind, value=struct.unpack(">b", reader.take(1, name))[0])
+        return _decoded(kind, struct.unpack(">b", reader.take(1, name))[0])
     if kind is DataType.BIT_STRING:
         bits = reader.length(f"{name} length")
         raw = reader.take((bits + 7) // 8, name)
-        return Data(type=kind, value="".join(f"{octet:08b}" for octet in raw)[:bits])
+        return _decoded(kind, "".join(f"{octet:08b}" for octet in raw)[:bits])
     if kind in (DataType.OCTET_STRING, DataType.VISIBLE_STRING, DataType.UTF8_STRING):
         raw = reader.take(reader.length(f"{name} length"), name)
         if kind is DataType.OCTET_STRING:
-            return Data(type=kind, value=raw)
+            return _decoded(kind, raw)
         try:
             text = raw.decode("ascii" if kind is DataType.VISIBLE_STRING else "utf-8")
         except UnicodeDecodeError as exc:
             raise DlmsError(f"{name} is not {exc.encoding}: {raw!r}") from None
-        return Data(type=kind, value=text)
+        return _decoded(kind, text)
     if kind in _FLOATS:
         fmt = _FLOATS[kind]
-        return Data(type=kind, value=struct.unpack(fmt, reader.take(struct.calcsize(fmt), name))[0])
+        return _decoded(kind, struct.unpack(fmt, reader.take(struct.calcsize(fmt), name))[0])
     if kind in _FIXED_OCTETS:
-        return Data(type=kind, value=reader.take(_FIXED_OCTETS[kind], name))
+        return _decoded(kind, reader.take(_FIXED_OCTETS[kind], name))
     raise DlmsError(f"{name} is not modelled by the bench")
 
 
