@@ -4,7 +4,8 @@ Theory of operation. ``Data`` is one value: the type tag of the Data CHOICE and 
 value checked against the type when built (IEC 62056-6-2 4.1.5 common data types).
 ``encode_data`` writes the tag, the A-XDR length where the type has one, and the value;
 ``decode_data`` reads one value that must fill the octets exactly. The fixed-width integer
-types are dlms-cosem's classes (correct, and they do the work); the rest is written here,
+types are written by dlms-cosem's classes (correct, and they do the work) and read with
+``int.from_bytes`` as those classes read them; the rest is written here,
 because dlms-cosem's classes are mutable and cannot encode null-data, boolean or octet
 strings of 128 octets and more, and its decoders accept truncated and trailing octets,
 loop forever on some truncated Data and raise a dozen exception types. ``DlmsError`` is
@@ -150,6 +151,17 @@ def _integer_range(kind: DataType) -> range:
     return range(1 << bits)
 
 
+# Looked up once, not per value: a day of metering decodes thousands of Data values, and
+# calling the enum (``DataType(tag)``), building a range and spelling the type's name for
+# each was a third of the A-XDR decoder's cost. A tag missing here is not a Data type.
+_KINDS: Final[dict[int, DataType]] = {kind.value: kind for kind in DataType}
+_NAMES: Final[dict[DataType, str]] = {kind: kind.name.lower().replace("_", "-") for kind in DataType}
+_RANGES: Final[dict[DataType, range]] = {
+    DataType.BCD: range(-128, 128),
+    **{kind: _integer_range(kind) for kind in _INTEGER_CLASSES},
+}
+
+
 def _checked_value(kind: DataType, value: object) -> DataValue:
     if kind in (DataType.NULL_DATA, DataType.DONT_CARE):
         if value is not None:
@@ -163,8 +175,8 @@ def _checked_value(kind: DataType, value: object) -> DataValue:
         if not isinstance(value, bool):
             raise BenchUsageError(f"boolean value must be a bool, not {value!r}")
         return value
-    if kind in _INTEGER_CLASSES or kind is DataType.BCD:
-        allowed = range(-128, 128) if kind is DataType.BCD else _integer_range(kind)
+    if kind in _RANGES:
+        allowed = _RANGES[kind]
         if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
             raise BenchUsageError(
                 f"{kind.name} holds an integer in [{allowed.start}, {allowed.stop - 1}], not {value!r}"
@@ -216,9 +228,11 @@ class Data:
 
     def __post_init__(self) -> None:
         try:
-            kind = DataType(self.type)
-        except ValueError:
-            raise BenchUsageError(f"unknown Data type {self.type!r}") from None
+            kind = _KINDS.get(self.type)  # as DataType(self.type) finds it, by value
+        except TypeError:  # unhashable: no Data type either
+            kind = None
+        if kind is None:
+            raise BenchUsageError(f"unknown Data type {self.type!r}")
         object.__setattr__(self, "type", kind)
         object.__setattr__(self, "value", _checked_value(kind, self.value))
 
@@ -263,47 +277,57 @@ def encode_data(data: Data) -> bytes:
     return bytes(out)
 
 
+def _decoded(kind: DataType, value: DataValue = None) -> Data:
+    """A Data the decoder read. Its value has the type's form by construction (an integer of
+    the width and signedness read, the octets taken, a tuple of Data ...), so the checks of
+    ``Data.__post_init__``, half of the decoder's cost, would only say so again."""
+    data = object.__new__(Data)
+    object.__setattr__(data, "type", kind)
+    object.__setattr__(data, "value", value)
+    return data
+
+
 def _read_data(reader: _Reader, depth: int) -> Data:
     tag = reader.octet("Data tag")
-    try:
-        kind = DataType(tag)
-    except ValueError:
-        raise DlmsError(f"Data tag {tag} is not a DLMS/COSEM data type") from None
-    name = kind.name.lower().replace("_", "-")
+    kind = _KINDS.get(tag)
+    if kind is None:
+        raise DlmsError(f"Data tag {tag} is not a DLMS/COSEM data type")
+    name = _NAMES[kind]
     if kind in (DataType.ARRAY, DataType.STRUCTURE):
         if depth >= _MAX_DEPTH:
             raise DlmsError(f"Data nested deeper than {_MAX_DEPTH} levels")
         count = reader.length(f"{name} quantity")
         if count > reader.remaining:  # every element takes at least its tag octet
             raise DlmsError(f"{name} of {count} elements in {reader.remaining} octets")
-        return Data(type=kind, value=tuple(_read_data(reader, depth + 1) for _ in range(count)))
+        return _decoded(kind, tuple(_read_data(reader, depth + 1) for _ in range(count)))
     if kind in _INTEGER_CLASSES:
-        cls = _INTEGER_CLASSES[kind]
-        return Data(type=kind, value=cls.from_bytes(reader.take(cls.LENGTH, name)).value)
+        # What dlms-cosem's from_bytes computes, without building its attrs object first.
+        raw = reader.take(_INTEGER_CLASSES[kind].LENGTH, name)
+        return _decoded(kind, int.from_bytes(raw, "big", signed=kind in _SIGNED))
     if kind in (DataType.NULL_DATA, DataType.DONT_CARE):
-        return Data(type=kind)
+        return _decoded(kind)
     if kind is DataType.BOOLEAN:
-        return Data(type=kind, value=reader.octet(name) != 0)  # A-XDR: any non-zero octet is TRUE
+        return _decoded(kind, reader.octet(name) != 0)  # A-XDR: any non-zero octet is TRUE
     if kind is DataType.BCD:
-        return Data(type=kind, value=struct.unpack(">b", reader.take(1, name))[0])
+        return _decoded(kind, struct.unpack(">b", reader.take(1, name))[0])
     if kind is DataType.BIT_STRING:
         bits = reader.length(f"{name} length")
         raw = reader.take((bits + 7) // 8, name)
-        return Data(type=kind, value="".join(f"{octet:08b}" for octet in raw)[:bits])
+        return _decoded(kind, "".join(f"{octet:08b}" for octet in raw)[:bits])
     if kind in (DataType.OCTET_STRING, DataType.VISIBLE_STRING, DataType.UTF8_STRING):
         raw = reader.take(reader.length(f"{name} length"), name)
         if kind is DataType.OCTET_STRING:
-            return Data(type=kind, value=raw)
+            return _decoded(kind, raw)
         try:
             text = raw.decode("ascii" if kind is DataType.VISIBLE_STRING else "utf-8")
         except UnicodeDecodeError as exc:
             raise DlmsError(f"{name} is not {exc.encoding}: {raw!r}") from None
-        return Data(type=kind, value=text)
+        return _decoded(kind, text)
     if kind in _FLOATS:
         fmt = _FLOATS[kind]
-        return Data(type=kind, value=struct.unpack(fmt, reader.take(struct.calcsize(fmt), name))[0])
+        return _decoded(kind, struct.unpack(fmt, reader.take(struct.calcsize(fmt), name))[0])
     if kind in _FIXED_OCTETS:
-        return Data(type=kind, value=reader.take(_FIXED_OCTETS[kind], name))
+        return _decoded(kind, reader.take(_FIXED_OCTETS[kind], name))
     raise DlmsError(f"{name} is not modelled by the bench")
 
 
