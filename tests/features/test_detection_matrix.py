@@ -48,14 +48,18 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> list[Verdict]:
     # Without this run's own variables (an xdist worker's among them).
     env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST_")}
     with log.open("w") as output:
-        # A session of its own, so a run that outlives its bound goes with all its workers.
+        # A process group of its own, so a run that outlives its bound goes with all its
+        # workers. Not a session of its own: where Linux groups processes by session for
+        # the scheduler (autogroup, /proc/sys/kernel/sched_autogroup_enabled), niceness only
+        # orders processes within one session, and a new session is weighted as much as all
+        # the rest together; the emulated-rig tests beside it lost half the CPU to it.
         matrix = subprocess.Popen(
             command,
             cwd=ROOT,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            process_group=0,
             preexec_fn=lambda: os.nice(NICENESS),
         )
         try:
