@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
+from conformance.observe.decoded_apdus import DecodedApdus
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HesEvent:
@@ -132,6 +134,8 @@ class HesEventLog:
         self.limit = MAX_HES_EVENTS if limit is None else limit
         self._events: deque[HesEvent] = deque(maxlen=self.limit)
         self.dropped = 0
+        # What the HES decoded, for the monitors to read instead of decoding it again.
+        self.apdus = DecodedApdus()
 
     def append(self, event: HesEvent) -> None:
         if len(self._events) == self.limit:

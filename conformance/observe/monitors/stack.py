@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from conformance.observe.decoded_apdus import DecodedApdus
 from conformance.observe.monitors.core import Monitor, Outcome, TerminalFrame, Violation, Watched, no_sniffer
 from conformance.observe.route_events import DatagramReceived
 from conformance.protocols import dlms, pana, sixlowpan, wpan
@@ -18,13 +19,17 @@ PANA_PORT = 716  # RFC 5191 §6.1
 DLMS_PORT = 4059  # IEC 62056-47 (IANA "DLMS/COSEM")
 
 
-def application_error(src_port: int, dst_port: int, payload: bytes) -> str | None:
-    """Why a UDP payload is not the stack's application layer, or None when it decodes."""
+def application_error(
+    src_port: int, dst_port: int, payload: bytes, hes_apdus: DecodedApdus | None = None
+) -> str | None:
+    """Why a UDP payload is not the stack's application layer, or None when it decodes.
+    ``hes_apdus``: the APDUs the HES already decoded; identical octets are not decoded again."""
     try:
         if PANA_PORT in (src_port, dst_port):
             pana.decode(payload)
         elif DLMS_PORT in (src_port, dst_port):
-            dlms.decode(dlms.unwrap(payload).apdu)
+            if hes_apdus is None or hes_apdus.decoded(payload) is None:
+                dlms.decode(dlms.unwrap(payload).apdu)
         else:
             return f"UDP {src_port}->{dst_port} carries neither PANA nor DLMS/COSEM"
     except ProtocolError as exc:
@@ -39,9 +44,12 @@ class StackDecodes(Monitor):
     title = "every frame decodes as 802.15.4 / 6LoWPAN / IPv6 / ICMPv6 or UDP / DLMS/COSEM or PANA"
 
     def judge(self, watched: Watched) -> Outcome:
+        hes_apdus = watched.hes.events.apdus if watched.hes is not None else None
         if watched.air is not None:
             frames = [f for f in watched.terminal_frames if not f.retransmission]
-            return self.outcome(f"{len(frames)} frames of the terminal on the air", self._on_air(frames))
+            return self.outcome(
+                f"{len(frames)} frames of the terminal on the air", self._on_air(frames, hes_apdus)
+            )
         events = watched.route_events(DatagramReceived)
         return self.outcome(
             f"{len(events)} datagrams at the smart-meter side, from UDP up ({no_sniffer(watched)}; the "
@@ -49,18 +57,18 @@ class StackDecodes(Monitor):
             (
                 Violation(time=e.time, what=f"{e.meter} received: {problem}")
                 for e in events
-                if (problem := application_error(e.src_port, e.dst_port, e.payload)) is not None
+                if (problem := application_error(e.src_port, e.dst_port, e.payload, hes_apdus)) is not None
             ),
         )
 
-    def _on_air(self, frames: list[TerminalFrame]) -> Iterator[Violation]:
+    def _on_air(self, frames: list[TerminalFrame], hes_apdus: DecodedApdus | None) -> Iterator[Violation]:
         for frame in frames:
-            problem = _problem(frame)
+            problem = _problem(frame, hes_apdus)
             if problem is not None:
                 yield Violation(time=frame.time, what=f"frame {frame.number} in the air capture: {problem}")
 
 
-def _problem(frame: TerminalFrame) -> str | None:
+def _problem(frame: TerminalFrame, hes_apdus: DecodedApdus | None) -> str | None:
     decoded = frame.air.frame
     if decoded is None:
         return f"IEEE 802.15.4: {frame.air.error}"
@@ -76,5 +84,9 @@ def _problem(frame: TerminalFrame) -> str | None:
             return f"6LoWPAN/IPv6 (RFC 6282): {exc}"
         return "6LoWPAN/IPv6 (RFC 6282): does not decode"
     if isinstance(packet, sixlowpan.UdpDatagram):
-        return application_error(packet.src_port, packet.dst_port, packet.payload)
+        if frame.air.pana is not None:
+            # The air log decoded these very octets with the same PANA codec: they decode,
+            # and decoding them again was a fifth of this monitor's cost.
+            return None
+        return application_error(packet.src_port, packet.dst_port, packet.payload, hes_apdus)
     return None  # ICMPv6 (RFC 4443)

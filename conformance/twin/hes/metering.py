@@ -157,7 +157,7 @@ class HesMetering:
         if record is None:
             return
         try:
-            apdu = dlms.decode(dlms.unwrap(wrapped).apdu)
+            apdu = self.events.apdus.decode(wrapped)  # kept for the stack monitor
         except ProtocolError as exc:
             self._finding(terminal_id, f"undecodable DLMS/COSEM data: {exc}")
             return
