@@ -91,6 +91,30 @@ class _Pending:
         self.done = False
 
 
+class _RoundTripDeadline:
+    """The end of a wait on the module: ``timeout`` seconds from now, extended once by another
+    ``timeout`` when, at its end, octets from the module sit unparsed in this process
+    (``unread``). A bound on a round trip is the module's time to answer, not this process's
+    time to get a CPU: on a host starved of CPU (two cores, load 10-20) an answer the
+    emulated module wrote within a millisecond sat unread past the 2 s timeout. A silent
+    module (nothing unread) times out on time."""
+
+    def __init__(self, timeout: float, unread: Callable[[], bool]) -> None:
+        self._timeout = timeout
+        self._unread = unread
+        self._end = time.monotonic() + timeout
+        self._extended = False
+
+    def left(self) -> float:
+        """Seconds left, never extended more than once."""
+        left = self._end - time.monotonic()
+        if left <= 0 and not self._extended and self._unread():
+            self._extended = True
+            self._end += self._timeout
+            left = self._end - time.monotonic()
+        return left
+
+
 class SkStackRadio:
     """One module on one serial line; thread-safe for one caller issuing commands."""
 
@@ -380,9 +404,8 @@ class SkStackRadio:
 
         Raises RigError when the port is lost: nothing more can come.
         """
-        deadline = time.monotonic() + timeout
+        deadline = _RoundTripDeadline(timeout, self._unread)
         seen = since
-        unread_grace = True
         with self._cond:
             while True:
                 start = max(0, seen - self._dropped)
@@ -392,11 +415,8 @@ class SkStackRadio:
                 seen = self._dropped + len(self._observations)
                 if self._lost is not None:
                     raise RigError(self.resource, "wait for an event", self._lost)
-                left = deadline - time.monotonic()
+                left = deadline.left()
                 if left <= 0:
-                    if unread_grace and self._unread():
-                        unread_grace, deadline = False, deadline + timeout
-                        continue
                     return None
                 self._cond.wait(left)
 
@@ -440,15 +460,11 @@ class SkStackRadio:
                 self._pending = None
             self._port_lost(f"port {self.port} lost: {type(exc).__name__}: {exc}")
             raise RigError(self.resource, label, f"port {self.port} lost: {exc}") from exc
-        deadline = time.monotonic() + self.timeout_s
-        unread_grace = True
+        deadline = _RoundTripDeadline(self.timeout_s, self._unread)
         with self._cond:
             while not pending.done and self._lost is None:
-                left = deadline - time.monotonic()
+                left = deadline.left()
                 if left <= 0:
-                    if unread_grace and self._unread():
-                        unread_grace, deadline = False, deadline + self.timeout_s
-                        continue
                     break
                 self._cond.wait(left)
             self._pending = None
@@ -462,11 +478,7 @@ class SkStackRadio:
 
     def _unread(self) -> bool:
         """Whether the module has sent octets this process has not parsed yet: waiting in
-        the port, or read by the reader thread and not yet fed in. A bound on a round trip is
-        the module's time to answer, not this process's time to get a CPU: on a host starved
-        of CPU (two cores, load 10-20) an answer the emulated module wrote within a
-        millisecond sat unread past the 2 s timeout. Such a wait gets one more timeout; a
-        silent module (nothing unread) times out on time."""
+        the port, or read by the reader thread and not yet fed in (see _RoundTripDeadline)."""
         if self._unfed:
             return True
         try:
