@@ -50,7 +50,8 @@ sends as a scenario begins (``rigs.profile.rig.HilRig.scenario``), gets a new
 starts there too). By default it is a virtual clock shared with the bench
 (``rigs/sharedtime.py``, a mapped file in the launcher's temporary folder): the twins run at
 most ``--time-scale S`` times the wall clock, and never more than a lookahead past the rig
-time the bench has acknowledged, so a stall of either process stops rig time instead of
+time the bench has acknowledged (a few hundredths past a maintenance answer until the
+bench has read the time after it), so a stall of either process stops rig time instead of
 losing it; the module answers SKAPPVER with ``iotroute-bench-emulator/xS+clock:PATH`` and
 the bench reads the same clock. With ``--wall-clock`` the twins run on the monotonic wall
 clock times S (DESIGN.md rule 5) and SKAPPVER says ``iotroute-bench-emulator/xS``: the bench
