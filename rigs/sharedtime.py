@@ -25,7 +25,12 @@ than ``LOOKAHEAD_S`` rig seconds plus one round. A host that wrote to the radio 
 last acknowledgement waits for the answer in wall time (a driver's round trip bounds one
 exchange, not rig time), and the answer may need rig time to pass (EVENT 21 after CSMA-CA
 backoffs under a pulsed jammer): until its next acknowledgement the rig may run
-``EXCHANGE_LOOKAHEAD_S`` past the last one. One more exception keeps a host that does not
+``EXCHANGE_LOOKAHEAD_S`` past the last one. A maintenance command is the other way round:
+the terminal answers it at once, from its state at the rig time it read the line, and the
+bench stamps the answer with the rig time it reads once the answer is in; so the rig runs at
+most ``ANSWERED_LOOKAHEAD_S`` past the answer until the bench acknowledges a rig time after
+it (a sample of the LED, NAT-2.5-LED's 5 s, was stamped up to the whole lookahead late). One
+more exception keeps a host that does not
 tend from waiting forever: a bench that has not acknowledged for ``RELEASE_AFTER_S`` of
 wall time (``rigs.check``, which knows no rig clock; a bench between two sessions; a round
 trip it waits for in wall time that needs the module's time to pass, such as a scan) lets
@@ -50,6 +55,10 @@ MAX_STEP_S = 5.0  # rig seconds the emulated rig advances in one round of its lo
 # Rig seconds past it while the host waits on a radio exchange. At 30 a bench starved in
 # the middle of one (load 13-16 on 2 cores) let a meter read fall late.
 EXCHANGE_LOOKAHEAD_S = 10.0
+# Rig seconds past a maintenance answer until the bench acknowledges a rig time after it.
+# Not 0: a bench whose last acknowledgement is the answer's own rig time acknowledges past it
+# only once the rig has moved on.
+ANSWERED_LOOKAHEAD_S = 0.05
 RELEASE_AFTER_S = 1.0  # wall seconds without an acknowledgement before rig time runs at x1
 _FIELD = struct.Struct("<q")
 _RIG_TIME, _ACKNOWLEDGED = 0, 8
@@ -121,6 +130,7 @@ class PacedRigTime:
         self._wall: float | None = None
         self._acknowledged = (shared.acknowledged, 0.0)  # the last one seen, and since when
         self._exchange_after: float | None = None  # the acknowledgement a host command followed
+        self._answered_at: float | None = None  # rig time of a maintenance answer not yet acknowledged
 
     @property
     def started(self) -> bool:
@@ -130,6 +140,12 @@ class PacedRigTime:
         """The host wrote to the radio: it waits for the answer in wall time."""
         self._exchange_after = self.shared.acknowledged
 
+    def host_answered(self) -> None:
+        """The terminal answered the host's maintenance command at rig time ``now``: the
+        host stamps the answer with the rig time it reads next, so the rig waits for it."""
+        if self.started:
+            self._answered_at = self.now
+
     def start(self, wall: float) -> None:
         if self._wall is None:
             self._wall = wall
@@ -138,7 +154,12 @@ class PacedRigTime:
     @property
     def held(self) -> bool:
         """Rig time is as far past the bench's acknowledgement as it may go."""
-        return self.started and self.now >= self.shared.acknowledged + self.lookahead_s - 1e-6
+        if not self.started:
+            return False
+        limit = self.shared.acknowledged + self.lookahead_s
+        if self._answered_at is not None:
+            limit = min(limit, self._answered_at + ANSWERED_LOOKAHEAD_S)
+        return self.now >= limit - 1e-6
 
     def advance(self, wall: float) -> float:
         """Rig time after ``wall`` (a ``time.monotonic()`` reading), published."""
@@ -153,6 +174,11 @@ class PacedRigTime:
         allowed = acknowledged + self.lookahead_s
         if self._exchange_after == acknowledged:
             allowed = acknowledged + max(self.lookahead_s, EXCHANGE_LOOKAHEAD_S)
+        if self._answered_at is not None:
+            if acknowledged > self._answered_at:
+                self._answered_at = None
+            else:
+                allowed = min(allowed, self._answered_at + ANSWERED_LOOKAHEAD_S)
         if wall - self._acknowledged[1] >= RELEASE_AFTER_S:
             allowed = max(allowed, self.now + min(elapsed, step))  # nobody tends: x1
         self.now = max(self.now, min(self.now + step, allowed))

@@ -50,7 +50,8 @@ sends as a scenario begins (``rigs.profile.rig.HilRig.scenario``), gets a new
 starts there too). By default it is a virtual clock shared with the bench
 (``rigs/sharedtime.py``, a mapped file in the launcher's temporary folder): the twins run at
 most ``--time-scale S`` times the wall clock, and never more than a lookahead past the rig
-time the bench has acknowledged, so a stall of either process stops rig time instead of
+time the bench has acknowledged (a few hundredths past a maintenance answer until the
+bench has read the time after it), so a stall of either process stops rig time instead of
 losing it; the module answers SKAPPVER with ``iotroute-bench-emulator/xS+clock:PATH`` and
 the bench reads the same clock. With ``--wall-clock`` the twins run on the monotonic wall
 clock times S (DESIGN.md rule 5) and SKAPPVER says ``iotroute-bench-emulator/xS``: the bench
@@ -293,21 +294,25 @@ class MaintenanceLine:
         self._terminal = terminal
         self._pending = bytearray()
 
-    def receive(self, data: bytes) -> None:
+    def receive(self, data: bytes) -> bool:
+        """Take the host's octets; True if a command was answered."""
+        answered = False
         self._pending += data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         while b"\n" in self._pending:
             raw, _, rest = bytes(self._pending).partition(b"\n")
             self._pending = bytearray(rest)
-            self._answer(raw.decode("ascii", "replace").strip())
+            answered = self._answer(raw.decode("ascii", "replace").strip()) or answered
         if len(self._pending) > MAX_LINE:
             self._pending.clear()
+        return answered
 
-    def _answer(self, line: str) -> None:
+    def _answer(self, line: str) -> bool:
         terminal = self._terminal()
         if not line or terminal.state == "off":
-            return
+            return False
         answer = terminal.maintenance_command(line)
         self.endpoint.write("".join(f"{a}\r\n" for a in answer).encode("ascii", "replace"))
+        return True
 
 
 class TerminalRig:
@@ -443,8 +448,10 @@ def serve(
                     answer = rig.module.take_output()
                     if answer:
                         radio.write(answer)
-                else:
-                    maintenance.receive(data)
+                elif maintenance.receive(data) and paced is not None:
+                    # Answered from the terminal's state now; the bench stamps the answer
+                    # (an LED sample, NAT-2.5-LED) with the rig time it reads next.
+                    paced.host_answered()
             rig.bridge.sync_ports()
             rig.bridge.read()  # every tick: the ports it opens come and go with the twin
             rig.apply_coil_writes()

@@ -523,19 +523,38 @@ class HilIotRoute:
         assert self._injector is not None
         counter, key_index = forge.module_counter(self._air_if_any(), self._module)
         probe, wrapped = self._new_probe(terminal)
-        raw = forge.forged_frame(
-            src=self._module,
-            terminal=terminal,
-            pan_id=FIRST_PAN_ID,
-            payload=forge.dlms_payload(self._module, terminal, wrapped),
-            key=key,
-            key_index=key_index,
-            counter=counter + forge.COUNTER_HEADROOM,
-            sequence=self._rng.randrange(256),
-            bad_mic=bad_mic,
+        payload = forge.dlms_payload(self._module, terminal, wrapped)
+        raw = self._from_module(
+            terminal, payload, counter + forge.COUNTER_HEADROOM, key_index, key=key, bad_mic=bad_mic
         )
         self._injector.transmit(raw, self._channel)
         return probe
+
+    def _from_module(
+        self,
+        terminal: bytes,
+        payload: bytes,
+        counter: int,
+        key_index: int,
+        *,
+        key: bytes | None = None,
+        to_all: bool = False,
+        bad_mic: bool = False,
+    ) -> bytes:
+        """A secured frame from the module's address in its PAN, to the terminal (or to all
+        nodes), under ``key`` (the newest group key unless given), at ``counter``."""
+        return forge.forged_frame(
+            src=self._module,
+            terminal=terminal,
+            pan_id=FIRST_PAN_ID,
+            payload=payload,
+            key=self._group_keys[-1] if key is None else key,
+            key_index=key_index,
+            counter=counter,
+            sequence=self._rng.randrange(256),
+            bad_mic=bad_mic,
+            to_all=to_all,
+        )
 
     def _air_for_echo(self, why: str) -> AirLog:
         air = self._air_if_any()
@@ -566,24 +585,14 @@ class HilIotRoute:
         payload = forge.echo_payload(
             self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8), to_all=True
         )
-        sequence = self._rng.randrange(256)
         if protection is Protection.BROADCAST_PLAINTEXT:
             raw = forge.broadcast_frame(
-                src=self._module, pan_id=FIRST_PAN_ID, payload=payload, sequence=sequence
+                src=self._module, pan_id=FIRST_PAN_ID, payload=payload, sequence=self._rng.randrange(256)
             )
         else:
             counter, key_index = forge.module_counter(air, self._module)
-            raw = forge.forged_frame(
-                src=self._module,
-                terminal=terminal,
-                pan_id=FIRST_PAN_ID,
-                payload=payload,
-                key=self._group_keys[-1],
-                key_index=key_index,
-                counter=counter + forge.COUNTER_HEADROOM,
-                sequence=sequence,
-                bad_mic=True,
-                to_all=True,
+            raw = self._from_module(
+                terminal, payload, counter + forge.COUNTER_HEADROOM, key_index, to_all=True, bad_mic=True
             )
         self._injector.transmit(raw, self._channel)
         return probe
@@ -616,17 +625,7 @@ class HilIotRoute:
         payload = forge.echo_payload(
             self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8), to_all=to_all
         )
-        raw = forge.forged_frame(
-            src=self._module,
-            terminal=terminal,
-            pan_id=FIRST_PAN_ID,
-            payload=payload,
-            key=self._group_keys[-1],
-            key_index=key_index,
-            counter=counter,
-            sequence=self._rng.randrange(256),
-            to_all=to_all,
-        )
+        raw = self._from_module(terminal, payload, counter, key_index, to_all=to_all)
         self._injector.transmit(raw, self._channel)
         return probe
 

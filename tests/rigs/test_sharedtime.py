@@ -24,6 +24,7 @@ from rigs.emulators.terminal_rig import MaintenanceLine, TerminalRig, serve
 from rigs.profile.clock import RigClock
 from rigs.profile.rig import pace_of, shared_clock_of
 from rigs.sharedtime import (
+    ANSWERED_LOOKAHEAD_S,
     EXCHANGE_LOOKAHEAD_S,
     LOOKAHEAD_S,
     MAX_STEP_S,
@@ -197,6 +198,43 @@ def test_a_host_waiting_on_a_radio_exchange_lets_the_rig_run_on_until_it_acknowl
         wall += 0.01
         paced.advance(wall)
     assert paced.now == pytest.approx(0.5 + EXCHANGE_LOOKAHEAD_S + LOOKAHEAD_S)
+
+
+def test_after_a_maintenance_answer_the_rig_waits_for_the_bench_to_read_the_time(segment):
+    """The bench stamps a maintenance answer (an LED sample, NAT-2.5-LED) with the rig time
+    it reads once the answer is in: a rig that ran on to the lookahead meanwhile made a
+    "blinking" answered before the join look 5 s later, after it."""
+    emulator, bench = segment
+    paced = PacedRigTime(emulator, pace=300.0)
+    paced.start(0.0)
+    paced.advance(0.001)  # 0.3 rig s: the terminal answers the bench's LED? now
+    bench.acknowledge(0.1)  # what the bench read before it asked
+    answered = paced.now
+    paced.host_answered()
+    wall = 0.001
+    for _ in range(50):  # the bench waits for a CPU before it reads the answer
+        wall += 0.01
+        paced.advance(wall)
+        assert paced.held
+    assert paced.now == pytest.approx(answered + ANSWERED_LOOKAHEAD_S)
+    assert bench.rig_time - answered <= ANSWERED_LOOKAHEAD_S + 1e-9  # the sample's stamp
+    bench.acknowledge(bench.rig_time)  # it read the time and tended: the pace again
+    wall += 0.01
+    assert paced.advance(wall) == pytest.approx(answered + ANSWERED_LOOKAHEAD_S + 3.0)
+
+
+def test_a_maintenance_answer_at_the_acknowledged_time_holds_the_rig_only_until_the_next_round(segment):
+    """A bench whose last acknowledgement is the answer's own rig time acknowledges past it
+    once the rig has moved the few hundredths it may: no wall second lost to the release."""
+    emulator, bench = segment
+    paced = PacedRigTime(emulator, pace=300.0)
+    paced.start(0.0)
+    paced.advance(0.001)
+    bench.acknowledge(paced.now)
+    paced.host_answered()
+    paced.advance(0.011)
+    bench.acknowledge(bench.rig_time)
+    assert paced.advance(0.021) == pytest.approx(bench.acknowledged + 3.0)
 
 
 class _NoLan:
