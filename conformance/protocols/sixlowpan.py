@@ -48,6 +48,10 @@ def link_local_from_eui64(ext_addr: bytes) -> bytes:
     return _LINK_LOCAL_PREFIX + bytes([ext_addr[0] ^ 0x02]) + ext_addr[1:]
 
 
+_LINK_LOCAL_MEMO = 256
+_LINK_LOCAL_OF: dict[bytes, bytes] = {}  # EUI-64 -> its link-local address (see mac_to_link_local)
+
+
 def mac_to_link_local(mac: bytes | int) -> bytes:
     """The link-local address a MAC address stands for when IPHC elides it.
 
@@ -55,7 +59,16 @@ def mac_to_link_local(mac: bytes | int) -> bytes:
     §3.2.2 defines it for address derivation (RFC 4944 §6 mixed the PAN ID in).
     """
     if isinstance(mac, bytes):
-        return link_local_from_eui64(mac)
+        # Every datagram compressed or decompressed derives both addresses from the MACs, and a
+        # bench has a handful of nodes: each EUI-64's address is worked out once. Addresses are
+        # public (they are on the air), and the memo is bounded.
+        found = _LINK_LOCAL_OF.get(mac)
+        if found is None:
+            found = link_local_from_eui64(mac)
+            if len(_LINK_LOCAL_OF) >= _LINK_LOCAL_MEMO:
+                _LINK_LOCAL_OF.clear()
+            _LINK_LOCAL_OF[mac] = found
+        return found
     if isinstance(mac, bool) or not isinstance(mac, int) or not 0 <= mac <= 0xFFFF:
         raise BenchUsageError(f"a MAC address is 8 octets or a 16-bit short address, got {mac!r}")
     return _LINK_LOCAL_PREFIX + _SHORT_IID_PREFIX + mac.to_bytes(2, "big")
