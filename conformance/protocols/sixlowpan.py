@@ -86,18 +86,20 @@ class UdpDatagram:
     hop_limit: int = 255
 
     def __post_init__(self) -> None:
+        # A datagram is built for every one sent and every one decoded, nearly always from
+        # exact bytes and ints: those pass with a type test, the rest get the full check.
         for name in ("src", "dst"):
             value = getattr(self, name)
-            if not isinstance(value, bytes | bytearray) or len(value) != 16:
-                raise BenchUsageError(f"{name} must be a 16-octet IPv6 address")
-            object.__setattr__(self, name, bytes(value))
+            if type(value) is not bytes or len(value) != 16:
+                _set_address(self, name, value)
         for name, high in (("src_port", 0xFFFF), ("dst_port", 0xFFFF), ("hop_limit", 0xFF)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-                raise BenchUsageError(f"{name} must be in 0..{high}, got {value!r}")
-        if not isinstance(self.payload, bytes | bytearray | memoryview):
-            raise BenchUsageError("payload must be bytes")
-        object.__setattr__(self, "payload", bytes(self.payload))
+            if type(value) is not int or not 0 <= value <= high:
+                _require_uint(name, value, high)
+        if type(self.payload) is not bytes:
+            if not isinstance(self.payload, bytes | bytearray | memoryview):
+                raise BenchUsageError("payload must be bytes")
+            object.__setattr__(self, "payload", bytes(self.payload))
         if len(self.payload) > 0xFFFF - 8:
             raise BenchUsageError("a UDP payload has at most 65527 octets")
 
@@ -130,6 +132,13 @@ class Icmpv6Message:
         object.__setattr__(self, "body", bytes(self.body))
         if len(self.body) > 0xFFFF - 4:
             raise BenchUsageError("an ICMPv6 body has at most 65531 octets (no jumbograms)")
+
+
+def _set_address(message: UdpDatagram | Icmpv6Message, name: str, value: object) -> None:
+    """Check an IPv6 address field given as other than exact bytes, and store it as bytes."""
+    if not isinstance(value, bytes | bytearray) or len(value) != 16:
+        raise BenchUsageError(f"{name} must be a 16-octet IPv6 address")
+    object.__setattr__(message, name, bytes(value))
 
 
 def _require_uint(name: str, value: object, high: int) -> None:
