@@ -149,6 +149,18 @@ _NOT_POSSIBLE = {
 }
 
 
+# Esv(value) goes through EnumType.__call__, a few microseconds; every frame built and every
+# frame decoded looks its ESV up, so a dict built once stands in for it there.
+_ESV_OF = {member.value: member for member in Esv}
+
+
+def _esv(value: object) -> Esv | None:
+    try:
+        return _ESV_OF.get(value)  # type: ignore[call-overload]
+    except TypeError:  # unhashable: no ESV either
+        return None
+
+
 def response_esv(request: Esv) -> Esv | None:
     """The ESV of the success answer to ``request``; ``None`` for SetI, which gets none.
 
@@ -201,7 +213,17 @@ class Eoj:
         """The object named by three octets."""
         if len(data) != 3:
             raise BenchUsageError(f"an EOJ is 3 octets, got {len(data)}")
-        return cls(data[0], data[1], data[2])
+        # Every frame decoded names two objects, and a home side has a handful: each is built
+        # and validated once. Bounded; object codes are public, nothing secret is kept.
+        key = bytes(data)
+        found = _EOJ_OF.get(key) if cls is Eoj else None
+        if found is None:
+            found = cls(data[0], data[1], data[2])
+            if cls is Eoj:
+                if len(_EOJ_OF) >= _EOJ_MEMO:
+                    _EOJ_OF.clear()
+                _EOJ_OF[key] = found
+        return found
 
     def __bytes__(self) -> bytes:
         return bytes((self.class_group, self.class_code, self.instance))
@@ -209,6 +231,9 @@ class Eoj:
     def __str__(self) -> str:
         return f"{self.class_group:02X}{self.class_code:02X}{self.instance:02X}"
 
+
+_EOJ_MEMO = 256
+_EOJ_OF: dict[bytes, Eoj] = {}  # three octets -> the object they name (see Eoj.from_bytes)
 
 Eoj.NODE_PROFILE = Eoj(0x0E, 0xF0, 0x01)  # node profile (Part II 6.11)
 Eoj.CONTROLLER = Eoj(0x05, 0xFF, 0x01)  # controller class
@@ -288,10 +313,10 @@ class Frame:
         for name in ("seoj", "deoj"):
             if not isinstance(getattr(self, name), Eoj):
                 raise BenchUsageError(f"{name.upper()} must be an Eoj, got {getattr(self, name)!r}")
-        try:
-            object.__setattr__(self, "esv", Esv(self.esv))
-        except ValueError:
-            raise BenchUsageError(f"unknown ESV {self.esv!r}") from None
+        esv = _esv(self.esv)
+        if esv is None:
+            raise BenchUsageError(f"unknown ESV {self.esv!r}")
+        object.__setattr__(self, "esv", esv)
         object.__setattr__(self, "properties", _property_tuple("properties", self.properties))
         object.__setattr__(self, "get_properties", _property_tuple("get_properties", self.get_properties))
         if self.get_properties and not self.esv.is_set_get:
@@ -371,10 +396,9 @@ def decode(data: bytes) -> Frame:
         raise EchonetError("EHD2 0x82: format 2 (arbitrary message format) is not supported")
     if data[1] != EHD2_FORMAT_1:
         raise EchonetError(f"EHD2 0x{data[1]:02X} is neither format 1 (0x81) nor format 2 (0x82)")
-    try:
-        esv = Esv(data[10])
-    except ValueError:
-        raise EchonetError(f"unknown ESV 0x{data[10]:02X}") from None
+    esv = _esv(data[10])
+    if esv is None:
+        raise EchonetError(f"unknown ESV 0x{data[10]:02X}")
     first = "OPCSet" if esv.is_set_get else "OPC"
     properties, offset = _decode_properties(data, 11, first)
     get_properties: tuple[Property, ...] = ()

@@ -48,6 +48,10 @@ def link_local_from_eui64(ext_addr: bytes) -> bytes:
     return _LINK_LOCAL_PREFIX + bytes([ext_addr[0] ^ 0x02]) + ext_addr[1:]
 
 
+_LINK_LOCAL_MEMO = 256
+_LINK_LOCAL_OF: dict[bytes, bytes] = {}  # EUI-64 -> its link-local address (see mac_to_link_local)
+
+
 def mac_to_link_local(mac: bytes | int) -> bytes:
     """The link-local address a MAC address stands for when IPHC elides it.
 
@@ -55,7 +59,16 @@ def mac_to_link_local(mac: bytes | int) -> bytes:
     §3.2.2 defines it for address derivation (RFC 4944 §6 mixed the PAN ID in).
     """
     if isinstance(mac, bytes):
-        return link_local_from_eui64(mac)
+        # Every datagram compressed or decompressed derives both addresses from the MACs, and a
+        # bench has a handful of nodes: each EUI-64's address is worked out once. Addresses are
+        # public (they are on the air), and the memo is bounded.
+        found = _LINK_LOCAL_OF.get(mac)
+        if found is None:
+            found = link_local_from_eui64(mac)
+            if len(_LINK_LOCAL_OF) >= _LINK_LOCAL_MEMO:
+                _LINK_LOCAL_OF.clear()
+            _LINK_LOCAL_OF[mac] = found
+        return found
     if isinstance(mac, bool) or not isinstance(mac, int) or not 0 <= mac <= 0xFFFF:
         raise BenchUsageError(f"a MAC address is 8 octets or a 16-bit short address, got {mac!r}")
     return _LINK_LOCAL_PREFIX + _SHORT_IID_PREFIX + mac.to_bytes(2, "big")
@@ -73,18 +86,20 @@ class UdpDatagram:
     hop_limit: int = 255
 
     def __post_init__(self) -> None:
+        # A datagram is built for every one sent and every one decoded, nearly always from
+        # exact bytes and ints: those pass with a type test, the rest get the full check.
         for name in ("src", "dst"):
             value = getattr(self, name)
-            if not isinstance(value, bytes | bytearray) or len(value) != 16:
-                raise BenchUsageError(f"{name} must be a 16-octet IPv6 address")
-            object.__setattr__(self, name, bytes(value))
+            if type(value) is not bytes or len(value) != 16:
+                _set_address(self, name, value)
         for name, high in (("src_port", 0xFFFF), ("dst_port", 0xFFFF), ("hop_limit", 0xFF)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-                raise BenchUsageError(f"{name} must be in 0..{high}, got {value!r}")
-        if not isinstance(self.payload, bytes | bytearray | memoryview):
-            raise BenchUsageError("payload must be bytes")
-        object.__setattr__(self, "payload", bytes(self.payload))
+            if type(value) is not int or not 0 <= value <= high:
+                _require_uint(name, value, high)
+        if type(self.payload) is not bytes:
+            if not isinstance(self.payload, bytes | bytearray | memoryview):
+                raise BenchUsageError("payload must be bytes")
+            object.__setattr__(self, "payload", bytes(self.payload))
         if len(self.payload) > 0xFFFF - 8:
             raise BenchUsageError("a UDP payload has at most 65527 octets")
 
@@ -117,6 +132,13 @@ class Icmpv6Message:
         object.__setattr__(self, "body", bytes(self.body))
         if len(self.body) > 0xFFFF - 4:
             raise BenchUsageError("an ICMPv6 body has at most 65531 octets (no jumbograms)")
+
+
+def _set_address(message: UdpDatagram | Icmpv6Message, name: str, value: object) -> None:
+    """Check an IPv6 address field given as other than exact bytes, and store it as bytes."""
+    if not isinstance(value, bytes | bytearray) or len(value) != 16:
+        raise BenchUsageError(f"{name} must be a 16-octet IPv6 address")
+    object.__setattr__(message, name, bytes(value))
 
 
 def _require_uint(name: str, value: object, high: int) -> None:

@@ -65,19 +65,30 @@ class RadioPort:
 
     def tune(self, channel: int) -> None:
         check_channel(channel)
-        self.channel = channel
+        if channel != self.channel:  # the bench's injector retunes before every frame it sends
+            self.channel = channel
+            self.medium.regroup()
 
     def transmit(self, frame: bytes) -> None:
         self.medium.transmit(self, frame)
 
     def detach(self) -> None:
         self.attached = False
+        self.medium.regroup()
 
 
 @dataclass(slots=True)
 class _Link:
     rssi_dbm: float = DEFAULT_RSSI_DBM
     loss: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Audience:
+    """The ports that hear one sender on one channel, each with its link to the sender."""
+
+    listeners: tuple[tuple[RadioPort, _Link], ...]
+    heard: float  # the RSSI of the strongest of those links: what the air record carries
 
 
 class RadioMedium:
@@ -95,6 +106,10 @@ class RadioMedium:
         self._ports: list[RadioPort] = []
         self._links: dict[frozenset[str], _Link] = {}
         self._pairs: dict[tuple[str, str], _Link] = {}  # (sender, receiver) -> link, for transmit
+        # Who hears a sender on a channel, with each link, and the strongest RSSI a sniffer
+        # there records: the same for every frame until a port attaches, retunes or detaches,
+        # or a link changes, so it is worked out once, not per transmission (see regroup).
+        self._audiences: dict[tuple[RadioPort, int], _Audience] = {}
         self._jammed: dict[int, float] = {}  # channel -> the jammer's duty (1.0: always on)
         self._monitors: list[Callable[[AirRecord], None]] = []
         self.background_loss = 0.0
@@ -104,11 +119,17 @@ class RadioMedium:
             raise BenchError(f"radio port {name!r} is attached twice")
         port = RadioPort(self, name, receiver, channel)
         self._ports.append(port)
+        self.regroup()
         return port
+
+    def regroup(self) -> None:
+        """Forget every sender's audience: a port attached, retuned or detached, or a link changed."""
+        self._audiences.clear()
 
     def set_link(self, a: str, b: str, *, rssi_dbm: float | None = None, loss: float | None = None) -> None:
         link = self._links.setdefault(frozenset((a, b)), _Link())
         self._pairs.clear()  # a pair may have had no link of its own until now
+        self.regroup()
         if rssi_dbm is not None:
             link.rssi_dbm = rssi_dbm
         if loss is not None:
@@ -143,20 +164,30 @@ class RadioMedium:
         if not sender.attached:
             return
         channel = sender.channel
-        delay = airtime_s(len(frame))
-        receivers = [p for p in self._ports if p is not sender and p.attached and p.channel == channel]
-        links = [self._pair(sender.name, p.name) for p in receivers]
-        heard = max([link.rssi_dbm for link in links], default=DEFAULT_RSSI_DBM)
-        record = AirRecord(self._scheduler.now, channel, heard, frame)
+        audience = self._audiences.get((sender, channel))
+        if audience is None:
+            audience = self._audiences[(sender, channel)] = self._audience(sender, channel)
+        record = AirRecord(self._scheduler.now, channel, audience.heard, frame)
         for monitor in self._monitors:
             monitor(record)
         duty = self._jammed.get(channel)
         if duty is not None and (duty >= 1.0 or self._rng.random() < duty):
             return
-        for port, link in zip(receivers, links, strict=True):
+        delay = airtime_s(len(frame))
+        for port, link in audience.listeners:
             if self._lost(link.loss):
                 continue
             self._scheduler.call_later(delay, self._deliver, port, frame, link.rssi_dbm, channel)
+
+    def _audience(self, sender: RadioPort, channel: int) -> _Audience:
+        # In attachment order: the loss draws from the seeded stream follow it.
+        listeners = tuple(
+            (port, self._pair(sender.name, port.name))
+            for port in self._ports
+            if port is not sender and port.attached and port.channel == channel
+        )
+        heard = max([link.rssi_dbm for _, link in listeners], default=DEFAULT_RSSI_DBM)
+        return _Audience(listeners, heard)
 
     def _lost(self, link_loss: float) -> bool:
         survive = (1.0 - link_loss) * (1.0 - self.background_loss)

@@ -71,6 +71,32 @@ class Flag(IntFlag):
 
 NO_FLAGS = Flag(0)
 
+# Enum look-ups by value go through EnumType.__call__, a few microseconds each, and every PANA
+# message built or decoded makes two: dicts built once stand in for them. Flag values are
+# memoised as they come (at most the 16-bit field's values; a session uses a handful).
+_MESSAGE_TYPE_OF = {member.value: member for member in MessageType}
+_FLAGS_OF: dict[int, Flag] = {0: NO_FLAGS}
+_REQUEST_BIT = int(Flag.REQUEST)
+
+
+def _message_type(value: object) -> MessageType | None:
+    try:
+        return _MESSAGE_TYPE_OF.get(value)  # type: ignore[call-overload]
+    except TypeError:  # unhashable: no message type either
+        return None
+
+
+def _flags(value: int) -> Flag:
+    if type(value) is Flag:
+        return value
+    if type(value) is not int:
+        return Flag(value)
+    found = _FLAGS_OF.get(value)
+    if found is None:
+        found = _FLAGS_OF[value] = Flag(value)
+    return found
+
+
 AVP_FLAG_VENDOR = 0x8000  # RFC 5191 section 6.3; the other 15 bits are reserved
 
 
@@ -206,13 +232,13 @@ class PanaMessage:
     avps: tuple[Avp, ...] = ()
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "message_type", MessageType(self.message_type))
-        except ValueError:
-            raise BenchUsageError(f"unknown PANA message type {self.message_type!r}") from None
+        kind = _message_type(self.message_type)
+        if kind is None:
+            raise BenchUsageError(f"unknown PANA message type {self.message_type!r}")
+        object.__setattr__(self, "message_type", kind)
         if not 0 <= int(self.flags) <= 0xFFFF:
             raise BenchUsageError(f"flags {self.flags!r} do not fit 16 bits")
-        object.__setattr__(self, "flags", Flag(self.flags))
+        object.__setattr__(self, "flags", _flags(self.flags))
         if not 0 <= self.session_id <= 0xFFFFFFFF:
             raise BenchUsageError(f"session id {self.session_id} does not fit 32 bits")
         if not 0 <= self.sequence_number <= 0xFFFFFFFF:
@@ -232,7 +258,7 @@ class PanaMessage:
     @property
     def is_request(self) -> bool:
         """The R flag (a PCI has it clear)."""
-        return bool(self.flags & Flag.REQUEST)
+        return int(self.flags) & _REQUEST_BIT != 0  # int &: Flag's own __and__ is Python code
 
     def avp(self, code: int, vendor_id: int | None = None) -> Avp | None:
         """The first AVP with this code (and vendor), or None."""
@@ -318,14 +344,13 @@ def _decode_with_offsets(data: bytes) -> tuple[PanaMessage, list[int]]:
     _reserved, length, flags, message_type, session_id, sequence_number = _HEADER.unpack_from(data)
     if length != len(data):
         raise DecodeError(f"Message Length {length} but {len(data)} bytes received")
-    try:
-        kind = MessageType(message_type)
-    except ValueError:
-        raise DecodeError(f"unknown PANA message type {message_type}") from None
+    kind = _message_type(message_type)
+    if kind is None:
+        raise DecodeError(f"unknown PANA message type {message_type}")
     avps, offsets = _decode_avps(data, HEADER_LENGTH)
     msg = PanaMessage(
         message_type=kind,
-        flags=Flag(flags),
+        flags=_flags(flags),
         session_id=session_id,
         sequence_number=sequence_number,
         avps=tuple(avps),
