@@ -398,6 +398,7 @@ class HilRig:
                 self._mark += 1
                 route.observe(observation)
         route.take_air()
+        route.neighbour_round()
         for payload, sender, port in datagrams:
             home.receive(payload, sender, port)
         if isinstance(home, HilHome):

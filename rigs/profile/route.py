@@ -32,9 +32,8 @@ and 4059 and the declaration's other IoT-route ports (at most six in all).
 What one module cannot do raises ``NotApplicable`` with the reason, and the scenario is
 skipped for it (DESIGN.md rule 2): a second smart meter (one module is one meter), a
 meter already full, a chosen signal strength, frame loss, a new group key, a PANA
-integrity algorithm of the bench's choosing, a neighbouring terminal, a PANA ping, a
-datagram of the bench's making, the smart meter's B route and other domains, a meter that
-moves to another channel.
+integrity algorithm of the bench's choosing, a PANA ping, a datagram of the bench's
+making, the smart meter's B route and other domains, a meter that moves to another channel.
 
 The air (issue 13). Where the rig has a sniffer (role ``sniffer``), ``air`` is what it
 heard since the scenario began (``rigs/profile/air.py``), decrypted with the group keys the
@@ -58,6 +57,9 @@ transmits the bench's frames on the module's channel, and the forged probes run:
   Echo Request (to the terminal or to all nodes) secured at the highest counter the module
   was heard using. The terminal answers from its own address, so on the air. Needs the
   sniffer and the group key.
+* a neighbouring terminal (NAT-2.3-B): its Enhanced Beacon Requests with its Pairing ID,
+  built by the bench and sent on the module's channel as the rig is tended
+  (``rigs.profile.neighbour``). Needs the injector only.
 
 Interference (THK-13-HOP): where the rig has a signal generator (role
 ``signal-generator``, ``rigs.roles``), ``jam`` puts its carrier on the module's channel at
@@ -102,6 +104,7 @@ from rigs.drivers.skstackradio import Observation
 from rigs.profile import air as forge
 from rigs.profile.air import ProbeReply, SniffedAir
 from rigs.profile.clock import RigClock
+from rigs.profile.neighbour import NEIGHBOUR_ADDRESS, InjectedNeighbour
 from rigs.profile.tending import tended
 from rigs.protocols import AttenuatorProtocol, InjectorProtocol, JammerProtocol, SmartMeterRadioProtocol
 
@@ -220,6 +223,8 @@ class HilIotRoute:
         self.events = RouteEventLog()
         self.meter: str | None = None
         self._channel = FIRST_CHANNEL
+        self._pairing_id: str | None = None  # the module's (register S0A), once started
+        self._neighbour: InjectedNeighbour | None = None
         self.meters: dict[str, ModuleRelay] = {}  # the HES's view: meter name -> relay
         self.relay = ModuleRelay(self._send_application)
         self._module = radio.info().addr64
@@ -322,6 +327,7 @@ class HilIotRoute:
         self._radio.start()
         self.meter = setup.name
         self._channel = channel
+        self._pairing_id = setup.pairing_id
         self.meters[setup.name] = self.relay
 
     def _check_meter(self, name: str) -> None:
@@ -350,7 +356,26 @@ class HilIotRoute:
 
     @tended
     def neighbour_scans(self, pairing_id: str, every_s: float) -> None:
-        raise NotApplicable("a neighbouring terminal would need a second radio on the rig")
+        """A terminal of another operator keeps scanning for ``pairing_id`` on the channel of
+        the module's smart meter, which beacons for it if it has that Pairing ID: the
+        injector sends its requests as the rig is tended (``rigs.profile.neighbour``)."""
+        if self._injector is None:
+            raise NotApplicable(
+                "a neighbouring terminal's Enhanced Beacon Requests need an injector radio (role injector); "
+                "a second Wi-SUN module scanning as the neighbour is not a role of the rig file"
+            )
+        if self._pairing_id != pairing_id:
+            raise BenchError(f"no smart meter in the scenario has Pairing ID {pairing_id!r}")
+        self._neighbour = InjectedNeighbour(
+            injector=self._injector, channel=self._channel, pairing_id=pairing_id, every_s=every_s
+        )
+        self._neighbour.scan_if_due(self._clock.now())
+
+    def neighbour_round(self) -> None:
+        """The neighbouring terminal's next request, if one is due (the rig calls this as it
+        tends, untended itself)."""
+        if self._neighbour is not None:
+            self._neighbour.scan_if_due(self._clock.now())
 
     @tended
     def inject(self, frame: bytes, *, meter: str) -> None:
@@ -391,7 +416,10 @@ class HilIotRoute:
         return self._registry.secrets() + keys
 
     def address_book(self) -> dict[bytes, str]:
-        return {self._module: self.meter or "Wi-SUN module"}
+        book = {self._module: self.meter or "Wi-SUN module"}
+        if self._neighbour is not None:
+            book[NEIGHBOUR_ADDRESS] = "neighbour terminal"
+        return book
 
     # -- the smart meter's network domains (NAT-3.1-R1): not on a rig yet -------------------
 
