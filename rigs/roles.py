@@ -215,6 +215,20 @@ class SnifferEntry(RoleEntry):
         return [bytes.fromhex(key.get_secret_value()) for key in self.group_keys]
 
 
+class SecondMeterRadioEntry(WisunRadioEntry):
+    """A second Wi-SUN module, coordinator and PAA like the first: a second smart meter
+    (NAT-2.3-B, NAT-3.1-R3 with SM-2 on the air). Its options are the first's; its HAN
+    group keys are its own, so that a frame is told apart by the meter whose key opens it."""
+
+    role: Literal["second-meter-radio"]  # type: ignore[assignment]  # the first's entry, another role
+    # This module's group keys (32 hex digits each, secrets), as the sniffer entry's are the
+    # first module's: the sniffer decrypts with both, the steps tell the meters apart by them.
+    group_keys: list[GroupKey] = []
+
+    def keys(self) -> list[bytes]:
+        return [bytes.fromhex(key.get_secret_value()) for key in self.group_keys]
+
+
 class InjectorEntry(RoleEntry):
     """A radio bridge that transmits the bench's frames, sent to it as ZEP v2 over UDP."""
 
@@ -370,6 +384,15 @@ ROLES: Mapping[str, Binding] = {
             driver=ZepInjector,
             open=_open_injector,
             probe=Probe.RESOLVE,
+        ),
+        Binding(
+            role="second-meter-radio",
+            what="a second smart meter: another Wi-SUN module (SKSTACK-IP) as coordinator",
+            entry=SecondMeterRadioEntry,
+            provides=SmartMeterRadioProtocol,
+            driver=SkStackRadio,
+            open=_open_radio,
+            probe=Probe.RADIO,
         ),
         Binding(
             role="meter-bus",

@@ -180,13 +180,18 @@ class EmulatedModule:
         app_version: str = SKAPPVER_VERSION,
         garbage_every_s: float | None = None,
         group_key: bytes | None = None,
+        world: EmulatedModule | None = None,
+        label: str = "skstack module",
     ) -> None:
         """``power_on_delay_s`` None leaves the terminal off: a rig's relay powers it
         (``rigs/emulators/terminal_rig.py``). ``app_version`` is what SKAPPVER answers.
         ``garbage_every_s``: every so many seconds of rig time on average, seeded, noise
         prints a malformed line or cuts the next event short (``line_garbage.py``).
         ``group_key``: the HAN group key of every SKSTART's smart meter (the emulated
-        rig's sniffer is told it); None, each draws its own, as the twin's meters do."""
+        rig's sniffer is told it); None, each draws its own, as the twin's meters do.
+        ``world``: another module whose twins' world (scheduler, radio medium, home, terminal)
+        this one shares, as a second module on the same desk (:meth:`beside`); ``label``
+        names its smart meters on the medium."""
         self.group_key = group_key
         self.mac = mac
         self.variant = variant
@@ -203,13 +208,18 @@ class EmulatedModule:
         self._terminal_config = TerminalConfig.from_declaration(declaration)
         self._terminals_made = 0
         self.resets = 0  # SKRESETs so far: the HIL profile sends one as each scenario begins
-        self.scheduler = Scheduler()
+        self._label = label
+        self._declaration = declaration
+        if world is None:
+            self.scheduler = Scheduler()
+            self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
+            self.home = TwinHome(self.scheduler)
+            self.terminal = self.new_terminal()
+            if power_on_delay_s is not None:
+                self.scheduler.call_at(power_on_delay_s, self.terminal.power_on)
+        else:  # the terminal is the world's: this module is one more smart meter beside it
+            self.scheduler, self.medium, self.home = world.scheduler, world.medium, world.home
         self._timers = GuardedTimers(self.scheduler)  # the module's own: SKRESET makes them stale
-        self.medium = RadioMedium(self.scheduler, stream(seed, "radio"))
-        self.home = TwinHome(self.scheduler)
-        self.terminal = self.new_terminal()
-        if power_on_delay_s is not None:
-            self.scheduler.call_at(power_on_delay_s, self.terminal.power_on)
         self._reader = sk.CommandReader()
         self._output = bytearray()
         self.lost_output = 0
@@ -225,6 +235,26 @@ class EmulatedModule:
             self.garbage = LineGarbage(stream(seed, "garbage"), garbage_every_s)
             self.scheduler.call_later(self.garbage.next_interval(), self._print_garbage)
         self._reset_state()
+
+    @classmethod
+    def beside(
+        cls, first: EmulatedModule, *, mac: bytes, group_key: bytes | None = None, rssi_dbm: float = -60.0
+    ) -> EmulatedModule:
+        """A second module on ``first``'s desk: the same twins' world (its terminal on the
+        same radio medium, on the same clock), its own serial line, registers and smart meter."""
+        return cls(
+            seed=first._seed,
+            declaration=first._declaration,
+            dut=first._dut,
+            mac=mac,
+            variant=first.variant,
+            rssi_dbm=rssi_dbm,
+            power_on_delay_s=None,
+            app_version=first.app_version,
+            group_key=group_key,
+            world=first,
+            label="second skstack module",
+        )
 
     def new_terminal(self) -> ReferenceTerminal:
         """A factory-fresh terminal twin in place of the one on the air (powered off first),
@@ -511,7 +541,7 @@ class EmulatedModule:
         lifetime = self.registers["S16"]
         assert isinstance(lifetime, int)
         self._starts += 1
-        name = f"skstack module #{self._starts}"
+        name = f"{self._label} #{self._starts}"
         config = MeterConfig(
             name=name,
             address=self.mac,

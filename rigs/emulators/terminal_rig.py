@@ -8,7 +8,10 @@ devices, with the terminal twin as the device under test behind them.
 What it serves (``rigs/emulators/rig.yaml`` names each part):
 
 * the Wi-SUN radio: the SKSTACK-IP module emulator (``skstack_module.EmulatedModule``) on a
-  pty, the smart-meter side of the IoT route;
+  pty, the smart-meter side of the IoT route; and a second module on a pty of its own
+  (``EmulatedModule.beside``), a second smart meter on the same twins' radio medium
+  (``full-rig.yaml``'s ``second-meter-radio``), with a HAN group key of its own
+  (``IOTROUTE_RIG_SECOND_GROUP_KEY``, a secret like the first's);
 * the terminal's maintenance port on a second pty, answering the terminal twin's
   ``maintenance_command`` (``conformance.protocols.maintenance``'s line protocol, CR LF lines) while
   the terminal is powered, and nothing while it is not;
@@ -59,11 +62,12 @@ then runs its own side (HES, metering device, timeouts) at that pace on its wall
 real module never answers either, so a real rig always runs at x1 on the wall clock.
 
 When every part is ready the launcher writes the rig file's variables
-(``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``, ``IOTROUTE_RIG_DIGITAL_IO_PORT``,
-``IOTROUTE_RIG_POWER_SUPPLY_PORT``, ``IOTROUTE_RIG_SNIFFER_PIPE``,
-``IOTROUTE_RIG_SNIFFER_ZEP_PORT``, ``IOTROUTE_RIG_INJECTOR_PORT``,
-``IOTROUTE_RIG_GROUP_KEY``, ``IOTROUTE_RIG_SIGNAL_GENERATOR_PORT``,
-``IOTROUTE_RIG_ATTENUATOR_PORT``, ``IOTROUTE_RIG_HOME_ADDRESS``, ``IOTROUTE_RIG_ROGUE_ADDRESS``) as
+(``IOTROUTE_RIG_RADIO``, ``IOTROUTE_RIG_SECOND_RADIO``, ``IOTROUTE_RIG_MAINTENANCE``,
+``IOTROUTE_RIG_DIGITAL_IO_PORT``, ``IOTROUTE_RIG_POWER_SUPPLY_PORT``,
+``IOTROUTE_RIG_SNIFFER_PIPE``, ``IOTROUTE_RIG_SNIFFER_ZEP_PORT``,
+``IOTROUTE_RIG_INJECTOR_PORT``, ``IOTROUTE_RIG_GROUP_KEY``, ``IOTROUTE_RIG_SECOND_GROUP_KEY``,
+``IOTROUTE_RIG_SIGNAL_GENERATOR_PORT``, ``IOTROUTE_RIG_ATTENUATOR_PORT``,
+``IOTROUTE_RIG_HOME_ADDRESS``, ``IOTROUTE_RIG_ROGUE_ADDRESS``) as
 ``NAME=value`` lines to ``--rig-env`` (written whole at once, so a reader never sees half
 of it) and prints them. With ``-- COMMAND...`` it runs the command with those variables
 set and stops when it ends, exiting with its status.
@@ -118,7 +122,10 @@ ENV_SNIFFER_PIPE = "IOTROUTE_RIG_SNIFFER_PIPE"
 ENV_SNIFFER_ZEP_PORT = "IOTROUTE_RIG_SNIFFER_ZEP_PORT"
 ENV_INJECTOR_PORT = "IOTROUTE_RIG_INJECTOR_PORT"
 ENV_GROUP_KEY = "IOTROUTE_RIG_GROUP_KEY"
-SECRET_VARIABLES = frozenset({ENV_GROUP_KEY})
+ENV_SECOND_RADIO = "IOTROUTE_RIG_SECOND_RADIO"
+ENV_SECOND_GROUP_KEY = "IOTROUTE_RIG_SECOND_GROUP_KEY"
+SECRET_VARIABLES = frozenset({ENV_GROUP_KEY, ENV_SECOND_GROUP_KEY})
+SECOND_MAC = bytes.fromhex("02123400000000C2")  # the second module's EUI-64, beside DEFAULT_MAC
 ENV_SIGNAL_GENERATOR_PORT = "IOTROUTE_RIG_SIGNAL_GENERATOR_PORT"
 ENV_ATTENUATOR_PORT = "IOTROUTE_RIG_ATTENUATOR_PORT"
 ENV_HOME_ADDRESS = "IOTROUTE_RIG_HOME_ADDRESS"  # the bench's (its metering device's) on the home LAN
@@ -329,8 +336,10 @@ class TerminalRig:
         supply: EmulatedPowerSupply | None = None,
         air: EmulatedAir | None = None,
         instruments: Sequence[EmulatedSignalGenerator | EmulatedAttenuator] = (),
+        second: EmulatedModule | None = None,
     ) -> None:
         self.module, self.io, self.bridge, self.supply = module, io, bridge, supply
+        self.second = second  # a second module on the same medium (EmulatedModule.beside)
         self.air = air
         self.instruments = tuple(instruments)  # they answer their hosts by themselves
         self.power_coil, self.led_input = power_coil, led_input
@@ -390,8 +399,10 @@ def serve(
     pace: float = 1.0,
     shared: SharedTime | None = None,
     until: Callable[[], bool] = lambda: False,
+    second_radio: PtyEndpoint | None = None,
 ) -> None:
     """Run until SIGTERM, SIGINT or ``until()``: host bytes in, twin time forward, bytes out.
+    ``second_radio`` is the line of ``rig.second``, the second module, where it has one.
 
     With ``shared``, twin time is the virtual clock shared with the bench: at most ``pace``
     times the wall clock, held back by the bench's acknowledgements (``rigs/sharedtime.py``);
@@ -406,6 +417,7 @@ def serve(
     signal.signal(signal.SIGINT, request_stop)
     selector = selectors.DefaultSelector()
     radio_fd = _register(selector, radio)
+    second_fd = _register(selector, second_radio) if second_radio is not None else None
     _register(selector, maintenance.endpoint)
     selector.register(rig.bridge.socket, selectors.EVENT_READ, None)
     if rig.supply is not None:
@@ -448,6 +460,11 @@ def serve(
                     answer = rig.module.take_output()
                     if answer:
                         radio.write(answer)
+                elif key.fd == second_fd and rig.second is not None and second_radio is not None:
+                    if paced is not None:
+                        paced.host_spoke()
+                    rig.second.receive(data)
+                    second_radio.write(rig.second.take_output())
                 elif maintenance.receive(data) and paced is not None:
                     # Answered from the terminal's state now; the bench stamps the answer
                     # (an LED sample, NAT-2.5-LED) with the rig time it reads next.
@@ -467,6 +484,10 @@ def serve(
             output = rig.module.take_output()
             if output:
                 radio.write(output)
+            if rig.second is not None and second_radio is not None:
+                output = rig.second.take_output()
+                if output:
+                    second_radio.write(output)
     finally:
         selector.close()
 
@@ -545,6 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     home_meter, home_terminal, rogue = _home_lan(args.home_meter, args.home_terminal)
     # One group key for every SKSTART, so that the rig file can declare it to the sniffer.
     group_key = None if args.no_air else stream(args.seed, "emulated rig group key").randbytes(16)
+    second_key = stream(args.seed, "emulated rig second group key").randbytes(16)
     module = EmulatedModule(
         seed=args.seed,
         declaration=declaration,
@@ -572,7 +594,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_air:
         pipe = os.path.join(air_dir.name, "sniffer.pcap")
         air = EmulatedAir(module.medium, pipe=pipe, zep_port=free_udp_port(), epoch=time.time())
-    radio, console = PtyEndpoint(), PtyEndpoint()
+    second = EmulatedModule.beside(module, mac=SECOND_MAC, group_key=second_key)
+    radio, console, second_radio = PtyEndpoint(), PtyEndpoint(), PtyEndpoint()
     model = CurrentModel(module.medium, TERMINAL_PORT, lambda: module.terminal)
     supply = EmulatedPowerSupply(model, lambda: module.scheduler.now)
     generator = EmulatedSignalGenerator(module.medium, lambda: module.rssi_dbm)
@@ -592,10 +615,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             supply=supply,
             air=air,
             instruments=(generator, attenuator),
+            second=second,
         )
         maintenance = MaintenanceLine(console, rig.current_terminal)
         variables = {
             ENV_RADIO: radio.address,
+            ENV_SECOND_RADIO: second_radio.address,
+            ENV_SECOND_GROUP_KEY: second_key.hex(),
             ENV_MAINTENANCE: console.address,
             ENV_DIGITAL_IO_PORT: str(io_port),
             ENV_POWER_SUPPLY_PORT: str(supply.port),
@@ -633,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pace=args.time_scale,
             shared=shared,
             until=lambda: child is not None and child.poll() is not None,
+            second_radio=second_radio,
         )
         if child is not None:
             if child.poll() is None:
@@ -651,6 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         generator.close()
         attenuator.close()
         radio.close()
+        second_radio.close()
         console.close()
 
 

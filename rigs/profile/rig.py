@@ -10,7 +10,8 @@ scenario in flight (*broken*, the message names the part) and the next one still
 The parts are the rig file's resources, each built by its role's row of the roles table
 (``rigs.roles``) and used through the protocol the row names: the power supply, the I/O
 module's relay and the maintenance port for the terminal, the Wi-SUN module for the
-IoT route, the home LAN for the metering device, the signal generator for the jammer
+IoT route (and a second one for a second smart meter, reset and tended like the first),
+the home LAN for the metering device, the signal generator for the jammer
 (opened with its carrier off when the first scenario is set up, and switched off again
 after any scenario that jammed), the attenuator for the smart meter's signal strength.
 
@@ -61,6 +62,7 @@ from rigs.roles import (
     HomeLanEntry,
     Opening,
     RoleEntry,
+    SecondMeterRadioEntry,
     SignalGeneratorEntry,
     SnifferEntry,
     binding,
@@ -97,6 +99,7 @@ class HilRig:
         self._paced = False
         self._current: HilBench | None = None
         self._mark = 0
+        self._second_mark = 0
         self._tending = False
         self._last_heartbeat = time.monotonic()
         power = rig.power
@@ -129,6 +132,31 @@ class HilRig:
     @property
     def _radio(self) -> SmartMeterRadioProtocol | None:
         return self._parts.get("wisun-radio")
+
+    @property
+    def _second_radio(self) -> SmartMeterRadioProtocol | None:
+        return self._parts.get("second-meter-radio")
+
+    def second_radio(
+        self, declaration: Declaration
+    ) -> tuple[SmartMeterRadioProtocol | None, tuple[bytes, ...]]:
+        """The second Wi-SUN module (a second smart meter) and its group keys, opened again
+        if its port was lost; None where the rig has none."""
+        found = self._entry("second-meter-radio")
+        if found is None:
+            return None, ()
+        radio = self._second_radio
+        if radio is not None:
+            try:
+                radio.check_alive()
+            except RigError:
+                self._drop("second-meter-radio")
+                radio = None
+        if radio is None:
+            radio = self._part("second-meter-radio", declaration)
+            self._note(f"{radio.resource}: SKSTACK-IP {radio.identify()}, the second smart meter")
+        assert isinstance(found[1], SecondMeterRadioEntry)
+        return radio, tuple(found[1].keys())
 
     @property
     def _lan(self) -> HomeLanProtocol | None:
@@ -290,11 +318,16 @@ class HilRig:
         terminal.power_off()
         radio = self.radio(declaration)
         radio.reset()
+        second, second_keys = self.second_radio(declaration)
+        if second is not None:
+            second.reset()
         ports = dict(PORT_HANDLES)
         extra = [p for p in declaration.home_side.iot_route_open_udp_ports if p not in ports.values()]
         ports.update(zip(range(len(ports) + 1, MAX_UDP_HANDLES + 1), extra, strict=False))
         for handle, port in ports.items():
             radio.open_udp_port(handle, port)
+            if second is not None:
+                second.open_udp_port(handle, port)
         scheduler = Scheduler()
         scheduler.run_until(self.clock.now())
         jammer = self.jammer(declaration)
@@ -322,6 +355,8 @@ class HilRig:
             group_keys=keys,
             seed=seed,
             attenuator=self.attenuator(declaration),
+            second_radio=second,
+            second_keys=second_keys,
         )
         hes = TwinHeadEnd(
             scheduler=scheduler, rng=stream(seed, "backhaul"), registry=registry, meters=route.meters
@@ -350,6 +385,7 @@ class HilRig:
             hes=HilHeadEnd(hes, tend=self.tend),
         )
         self._mark = radio.mark()
+        self._second_mark = second.mark() if second is not None else 0
         self._current = bench
         terminal.in_scenario = True  # from here a power cut is the scenario's own, a timed one
         self._last_heartbeat = time.monotonic()
@@ -389,6 +425,9 @@ class HilRig:
         radio = self._radio
         if radio is not None:
             radio.check_alive()  # raises if its port was lost or its reader thread failed
+        second = self._second_radio
+        if second is not None:
+            second.check_alive()
         if bench is None:
             return  # between scenarios what arrives is nobody's
         route, home = bench.route, bench.home
@@ -397,7 +436,12 @@ class HilRig:
             for observation in radio.observations(self._mark):
                 self._mark += 1
                 route.observe(observation)
+        if second is not None:
+            for observation in second.observations(self._second_mark):
+                self._second_mark += 1
+                route.observe_second(observation)
         route.take_air()
+        route.neighbour_round()
         for payload, sender, port in datagrams:
             home.receive(payload, sender, port)
         if isinstance(home, HilHome):

@@ -30,11 +30,11 @@ The module reports only datagrams to the UDP ports it has open: the bench opens 
 and 4059 and the declaration's other IoT-route ports (at most six in all).
 
 What one module cannot do raises ``NotApplicable`` with the reason, and the scenario is
-skipped for it (DESIGN.md rule 2): a second smart meter (one module is one meter), a
-meter already full, a chosen signal strength, frame loss, a new group key, a PANA
-integrity algorithm of the bench's choosing, a neighbouring terminal, a PANA ping, a
-datagram of the bench's making, the smart meter's B route and other domains, a meter that
-moves to another channel.
+skipped for it (DESIGN.md rule 2): a second smart meter without a second module (one
+module is one meter), a meter already full, a chosen signal strength, frame loss, a new
+group key, a PANA integrity algorithm of the bench's choosing, a PANA ping, a datagram of
+the bench's making, the smart meter's B route and other domains, a meter that moves to
+another channel.
 
 The air (issue 13). Where the rig has a sniffer (role ``sniffer``), ``air`` is what it
 heard since the scenario began (``rigs/profile/air.py``), decrypted with the group keys the
@@ -58,6 +58,16 @@ transmits the bench's frames on the module's channel, and the forged probes run:
   Echo Request (to the terminal or to all nodes) secured at the highest counter the module
   was heard using. The terminal answers from its own address, so on the air. Needs the
   sniffer and the group key.
+* a neighbouring terminal (NAT-2.3-B): its Enhanced Beacon Requests with its Pairing ID,
+  built by the bench and sent on the module's channel as the rig is tended
+  (``rigs.profile.neighbour``). Needs the injector only.
+
+A second smart meter (issue 13): where the rig has a second module (role
+``second-meter-radio``), the scenario's second meter is a route of its own on it
+(``_add_second_meter``), on the twin's second meter's channel and PAN ID, at the default
+level only (the attenuator is in the first module's path), its events in the same log, its
+uplink to the same HES, its group keys the rig file's for it; a third meter is not
+applicable. The injector, the sniffer and the jammer serve the first module's channel.
 
 Interference (THK-13-HOP): where the rig has a signal generator (role
 ``signal-generator``, ``rigs.roles``), ``jam`` puts its carrier on the module's channel at
@@ -102,6 +112,7 @@ from rigs.drivers.skstackradio import Observation
 from rigs.profile import air as forge
 from rigs.profile.air import ProbeReply, SniffedAir
 from rigs.profile.clock import RigClock
+from rigs.profile.neighbour import NEIGHBOUR_ADDRESS, InjectedNeighbour
 from rigs.profile.tending import tended
 from rigs.protocols import AttenuatorProtocol, InjectorProtocol, JammerProtocol, SmartMeterRadioProtocol
 
@@ -110,6 +121,9 @@ PORT_HANDLES = {1: echonet.ECHONET_PORT, 2: PANA_PORT, 3: DLMS_PORT}
 DLMS_HANDLE = 3
 FIRST_PAN_ID = 0x1000  # as the twin's first smart meter
 FIRST_CHANNEL = CHANNELS[7]  # as the twin's first smart meter
+SECOND_PAN_ID = 0x1001  # as the twin's second smart meter
+SECOND_CHANNEL = CHANNELS[16]  # as the twin's second smart meter
+SECOND_PROBES_FROM = 1 << 16  # the second module's probe sequence numbers start here
 MIN_SESSION_LIFETIME_S = 60  # register S16's lower bound
 SESSION_END_WAIT_S = 10.0  # SKTERM to EVENT 27 (PTA received) or 28 (no PTA, after retries)
 REPLAY_WAIT_S = 10.0  # for the module's frame to be heard, and answered, before a replay
@@ -141,8 +155,14 @@ class RadioRegistry(HeadEndSystem):
 
     def __init__(self, radio: SmartMeterRadioProtocol) -> None:
         super().__init__()
-        self._radio = radio
+        self._radios = [radio]
         self.registered_id: str | None = None
+
+    def add_radio(self, radio: SmartMeterRadioProtocol) -> None:
+        """The rig's second module checks the same terminals (a second smart meter)."""
+        self._radios.append(radio)
+        for authentication_id, registration in self._registrations.items():
+            radio.register_terminal(authentication_id, registration.password)
 
     def register(self, authentication_id: str, password: str) -> None:
         if len(authentication_id) != 32:
@@ -150,7 +170,8 @@ class RadioRegistry(HeadEndSystem):
                 f"the Wi-SUN module takes a 32-character authentication ID (SKSETRBID); "
                 f"the declared one has {len(authentication_id)} characters"
             )
-        self._radio.register_terminal(authentication_id, password)
+        for radio in self._radios:
+            radio.register_terminal(authentication_id, password)
         super().register(authentication_id, password)
         self.registered_id = authentication_id
 
@@ -163,7 +184,8 @@ class RadioRegistry(HeadEndSystem):
         enabled, the terminal's own again."""
         super().set_enabled(authentication_id, enabled)
         password = self._registrations[authentication_id].password if enabled else _nobody_s_password()
-        self._radio.register_terminal(authentication_id, password)
+        for radio in self._radios:
+            radio.register_terminal(authentication_id, password)
 
 
 def _nobody_s_password() -> str:
@@ -209,8 +231,13 @@ class HilIotRoute:
         group_keys: tuple[bytes, ...] = (),
         seed: int = 1,
         attenuator: AttenuatorProtocol | None = None,
+        second_radio: SmartMeterRadioProtocol | None = None,
+        second_keys: tuple[bytes, ...] = (),
+        pan_id: int = FIRST_PAN_ID,
+        default_channel: int = FIRST_CHANNEL,
     ) -> None:
         self._radio = radio
+        self._pan_id = pan_id
         self._attenuator = attenuator
         self._clock = clock
         self._registry = registry
@@ -219,7 +246,9 @@ class HilIotRoute:
         self.jamming = False  # the generator's carrier is on
         self.events = RouteEventLog()
         self.meter: str | None = None
-        self._channel = FIRST_CHANNEL
+        self._channel = default_channel
+        self._pairing_id: str | None = None  # the module's (register S0A), once started
+        self._neighbour: InjectedNeighbour | None = None
         self.meters: dict[str, ModuleRelay] = {}  # the HES's view: meter name -> relay
         self.relay = ModuleRelay(self._send_application)
         self._module = radio.info().addr64
@@ -248,6 +277,26 @@ class HilIotRoute:
         self._stranger_counter = 0
         self._sniffed = sniffed(self) if sniffed is not None else None
         self._air_read = 0  # frames of the air log already looked at for PANA starts
+        # The rig's second module (role second-meter-radio), a second smart meter: a route of
+        # its own on the same clock, registry and event log, its uplink into this one's relay.
+        self._second: HilIotRoute | None = None
+        if second_radio is not None:
+            registry.add_radio(second_radio)
+            self._second = HilIotRoute(
+                radio=second_radio,
+                clock=clock,
+                registry=registry,
+                tend=tend,
+                group_keys=second_keys,
+                seed=seed,
+                pan_id=SECOND_PAN_ID,
+                default_channel=SECOND_CHANNEL,
+            )
+            self._second.events = self.events
+            # Its probes are numbered apart from this one's: a probe's answers are found by
+            # its (invoke-id, sequence), whichever module sent it.
+            self._second._probe_count = SECOND_PROBES_FROM
+            self._second.relay.on_application = lambda *uplink: self.relay.on_application(*uplink)
 
     @property
     def air(self) -> AirLog:
@@ -291,10 +340,8 @@ class HilIotRoute:
     @tended
     def add_meter(self, setup: MeterSetup) -> None:
         if self.meter is not None:
-            raise NotApplicable(
-                f"the hil profile plays one smart meter with its one Wi-SUN module ({self.meter}); "
-                f"{setup.name} would need a second module"
-            )
+            self._add_second_meter(setup)
+            return
         if setup.occupied:
             raise NotApplicable(
                 "the Wi-SUN module cannot pretend to serve other terminals (a full smart meter)"
@@ -315,16 +362,53 @@ class HilIotRoute:
                 "(no programmable attenuator, role attenuator)"
             )
         lifetime = max(setup.session_lifetime_s, MIN_SESSION_LIFETIME_S)
-        channel = FIRST_CHANNEL if setup.channel is None else setup.channel
+        channel = self._channel if setup.channel is None else setup.channel
         self._radio.configure_coordinator(
-            channel, FIRST_PAN_ID, setup.pairing_id, session_lifetime_s=lifetime
+            channel, self._pan_id, setup.pairing_id, session_lifetime_s=lifetime
         )
         self._radio.start()
         self.meter = setup.name
         self._channel = channel
+        self._pairing_id = setup.pairing_id
         self.meters[setup.name] = self.relay
 
+    def _add_second_meter(self, setup: MeterSetup) -> None:
+        """The scenario's second smart meter, on the rig's second module."""
+        if self._second is None:
+            raise NotApplicable(
+                f"the hil profile plays one smart meter with its one Wi-SUN module ({self.meter}); "
+                f"{setup.name} would need a second module (role second-meter-radio)"
+            )
+        if self._second.meter is not None:
+            raise NotApplicable(
+                f"the rig's two Wi-SUN modules play {self.meter} and {self._second.meter}; "
+                f"{setup.name} would need a third"
+            )
+        if setup.rssi_dbm != DEFAULT_RSSI_DBM:
+            raise NotApplicable(
+                f"the rig cannot set the second smart meter's link to {setup.rssi_dbm:g} dBm: "
+                "the attenuator (role attenuator) is in the first module's path"
+            )
+        self._second.add_meter(setup)
+        self.meters[setup.name] = self._second.relay
+
+    def _other(self, name: str) -> HilIotRoute | None:
+        """The second module's route, where ``name`` is the smart meter it plays."""
+        if self._second is not None and name == self._second.meter and name != self.meter:
+            return self._second
+        return None
+
+    def observe_second(self, observation: Observation) -> None:
+        """What the second module reported (fed in when the rig is tended)."""
+        if self._second is not None:
+            self._second.observe(observation)
+
     def _check_meter(self, name: str) -> None:
+        if self._other(name) is not None:
+            raise NotApplicable(
+                f"the rig's injector and signal generator serve the first module's smart meter "
+                f"({self.meter}), not {name}"
+            )
         if name != self.meter:
             raise BenchError(
                 f"the scenario has no smart meter named {name!r} (the module plays {self.meter})"
@@ -332,6 +416,8 @@ class HilIotRoute:
 
     @tended
     def meter_address(self, name: str) -> bytes:
+        if (other := self._other(name)) is not None:
+            return other.meter_address(name)
         self._check_meter(name)
         return self._module
 
@@ -350,7 +436,26 @@ class HilIotRoute:
 
     @tended
     def neighbour_scans(self, pairing_id: str, every_s: float) -> None:
-        raise NotApplicable("a neighbouring terminal would need a second radio on the rig")
+        """A terminal of another operator keeps scanning for ``pairing_id`` on the channel of
+        the module's smart meter, which beacons for it if it has that Pairing ID: the
+        injector sends its requests as the rig is tended (``rigs.profile.neighbour``)."""
+        if self._injector is None:
+            raise NotApplicable(
+                "a neighbouring terminal's Enhanced Beacon Requests need an injector radio (role injector); "
+                "a second Wi-SUN module scanning as the neighbour is not a role of the rig file"
+            )
+        if self._pairing_id != pairing_id:
+            raise BenchError(f"no smart meter in the scenario has Pairing ID {pairing_id!r}")
+        self._neighbour = InjectedNeighbour(
+            injector=self._injector, channel=self._channel, pairing_id=pairing_id, every_s=every_s
+        )
+        self._neighbour.scan_if_due(self._clock.now())
+
+    def neighbour_round(self) -> None:
+        """The neighbouring terminal's next request, if one is due (the rig calls this as it
+        tends, untended itself)."""
+        if self._neighbour is not None:
+            self._neighbour.scan_if_due(self._clock.now())
 
     @tended
     def inject(self, frame: bytes, *, meter: str) -> None:
@@ -371,6 +476,8 @@ class HilIotRoute:
 
     @tended
     def terminate_session(self, meter: str, terminal: bytes) -> None:
+        if (other := self._other(meter)) is not None:
+            return other.terminate_session(meter, terminal)
         self._check_meter(meter)
         self._terminated.add(terminal)
         self._ended_by_bench.add(terminal)
@@ -383,15 +490,26 @@ class HilIotRoute:
         return terminal in self._sessions and terminal not in self._terminated
 
     def issued_keys(self, meter: str | None = None) -> list[bytes]:
-        # SKSTACK-IP never reveals the module's group key: these are the rig file's.
-        return list(self._group_keys)
+        # SKSTACK-IP never reveals the module's group key: these are the rig file's (the
+        # sniffer entry's for the first module, the second-meter-radio entry's for the second).
+        if meter is not None and (other := self._other(meter)) is not None:
+            return other.issued_keys(meter)
+        keys = list(self._group_keys)
+        if meter is None and self._second is not None:
+            keys += [key for key in self._second.issued_keys() if key not in keys]
+        return keys
 
     def secrets(self) -> list[str]:
-        keys = [form for key in self._group_keys for form in (key.hex(), key.hex().upper())]
+        keys = [form for key in self.issued_keys() for form in (key.hex(), key.hex().upper())]
         return self._registry.secrets() + keys
 
     def address_book(self) -> dict[bytes, str]:
-        return {self._module: self.meter or "Wi-SUN module"}
+        book = {self._module: self.meter or "Wi-SUN module"}
+        if self._second is not None:
+            book |= self._second.address_book()
+        if self._neighbour is not None:
+            book[NEIGHBOUR_ADDRESS] = "neighbour terminal"
+        return book
 
     # -- the smart meter's network domains (NAT-3.1-R1): not on a rig yet -------------------
 
@@ -455,6 +573,8 @@ class HilIotRoute:
 
     @tended
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
+        if (other := self._other(meter)) is not None:
+            return other.probe_echo(meter, terminal, protection)
         self._check_meter(meter)
         if protection not in (Protection.SECURED, Protection.PLAINTEXT):
             self._need_injector(f"a request {protection.value}")
@@ -683,6 +803,8 @@ class HilIotRoute:
     @tended
     def probe_replies(self, probe: EchoProbe) -> list[ProbeReply] | list[AirFrame]:
         key = (probe.identifier, probe.sequence)
+        if self._second is not None and key in self._second._probe_terminals:
+            return self._second.probe_replies(probe)
         if key in self._echo_probes:  # a stranger's: answered to the stranger, on the air
             return self.air.echo_replies(self._echo_probes[key], *key, since=probe.sent_at)
         replies = list(self._replies.get(key, []))
@@ -801,17 +923,20 @@ class HilIotRoute:
 
     def join_evidence(self) -> str:
         """Which observation confirmed each join (or that none did), for the report."""
-        return "\n".join(self.join_observations)
+        second = self._second.join_observations if self._second is not None else []
+        return "\n".join(self.join_observations + second)
 
     def radio_protocol_errors(self) -> str:
         """The malformed lines the module printed during the scenario, with their octets."""
         errors = self._radio.protocol_error_log(self._errors_mark)
         lines = [f"{self._clock.at(e.time):.3f} s: {e.describe()}" for e in errors]
-        return (
+        own = (
             f"{len(errors)} malformed lines from {self._radio.resource}\n" + "\n".join(lines)
             if errors
             else ""
         )
+        second = self._second.radio_protocol_errors() if self._second is not None else ""
+        return "\n".join(part for part in (own, second) if part)
 
     def _datagram(self, when: float, udp: sk.UdpReceived) -> None:
         terminal, meter = udp.sender_lla, self._name()
