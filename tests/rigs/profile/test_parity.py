@@ -114,7 +114,19 @@ def twin_run(folder: Path, *args: str) -> list[dict]:
 
 
 def by_scenario(verdicts: list[dict]) -> dict[str, str]:
-    return {v["scenario"]: v["verdict"] for v in verdicts}
+    """Each scenario's verdict as pytest ran it. An outline whose name has no placeholder
+    gives its examples one name (THK-7-JOIN's frame loss: the rig cannot lose frames, so its
+    second example is not applicable): the second and later are told apart by their place,
+    which is the same on both profiles (one collection, one ``-k``), else the last example's
+    verdict stood for all and hid the first's."""
+    found: dict[str, str] = {}
+    for v in verdicts:
+        name, n = v["scenario"], 1
+        while name in found:
+            n += 1
+            name = f"{v['scenario']} [example {n}]"
+        found[name] = v["verdict"]
+    return found
 
 
 def selection(scenarios: list[Scenario]) -> str:
@@ -192,3 +204,10 @@ def test_twin_and_rig_agree_for_the_reference_and_the_hosted_faults(reference, t
     assert not unknown, "\n".join(unknown)
     assert len(ran) >= HIL_SCENARIOS_MIN, [v["scenario"] for v in ran]
     assert len(ran_on_rig) >= HIL_TEMPLATES_MIN, [s.name for s in ran_on_rig]
+
+
+def test_an_outline_s_examples_of_one_name_are_compared_one_by_one():
+    join = "The terminal is authenticated within 90 seconds of power-on"  # loss 0 %, then 30 %
+    twin = by_scenario([{"scenario": join, "verdict": "fail"}, {"scenario": join, "verdict": "fail"}])
+    hil = by_scenario([{"scenario": join, "verdict": "pass"}, {"scenario": join, "verdict": NOT_APPLICABLE}])
+    assert differences("joins-late", twin, hil) == [(join, f"joins-late: {join}: twin fail, rig pass")]
