@@ -51,7 +51,12 @@ from pathlib import Path
 # two loops costs a few sleeps (10 ms on a busy 2-core machine), so this bounds the pace:
 # 2 s held it near x200. On the wall clock at x300 a round trip of 15 ms cost as much.
 LOOKAHEAD_S = 5.0
-MAX_STEP_S = 5.0  # rig seconds the emulated rig advances in one round of its loop at most
+# Rig seconds the emulated rig advances in one round of its loop at most. An idle round
+# (terminal_rig's 5 ms tick) is 1.5 s at x300; a round slowed by the twins' work (a rejoin)
+# or a starved process was a 5 s jump at 5, and the bench's one-second LED watch
+# (NAT-2.5-LED's 5 s) saw rig time in 5 s steps: an 8 s spell without a session went
+# unsampled and a terminal whose LED stays steady passed on the rig (issue 13's parity).
+MAX_STEP_S = 2.0
 # Rig seconds past it while the host waits on a radio exchange. At 30 a bench starved in
 # the middle of one (load 13-16 on 2 cores) let a meter read fall late.
 EXCHANGE_LOOKAHEAD_S = 10.0

@@ -60,6 +60,14 @@ SLOW_PACE = 60
 KNOWN_DIFFERENCES: dict[str, str] = {}
 
 
+# Faults the emulated rig cannot host (one that acts on something the rig cannot observe),
+# each with its reason: ``pick_faults`` leaves them out and the test prints them. None today:
+# the 24 faults picked (2026-12-07) each gave the twin's verdicts on the rig (the LED's
+# after the shared clock's smaller step, the firmware and re-enabled scenarios' as the
+# reference's, KNOWN_DIFFERENCES).
+NOT_HOSTED: dict[str, str] = {}
+
+
 def _slow(name: str) -> bool:
     test = f"test_{make_python_name(name)}"
     return any(word in test for word in SLOW)
@@ -108,7 +116,19 @@ def twin_run(folder: Path, *args: str) -> list[dict]:
 
 
 def by_scenario(verdicts: list[dict]) -> dict[str, str]:
-    return {v["scenario"]: v["verdict"] for v in verdicts}
+    """Each scenario's verdict as pytest ran it. An outline whose name has no placeholder
+    gives its examples one name (THK-7-JOIN's frame loss: the rig cannot lose frames, so its
+    second example is not applicable): the second and later are told apart by their place,
+    which is the same on both profiles (one collection, one ``-k``), else the last example's
+    verdict stood for all and hid the first's."""
+    found: dict[str, str] = {}
+    for v in verdicts:
+        name, n = v["scenario"], 1
+        while name in found:
+            n += 1
+            name = f"{v['scenario']} [example {n}]"
+        found[name] = v["verdict"]
+    return found
 
 
 def selection(scenarios: list[Scenario]) -> str:
@@ -128,6 +148,7 @@ def pick_faults(ran: list[Scenario]) -> dict[str, list[Scenario]]:
         coverage = {
             name: [s for s in left.values() if set(s.requirements) & set(fault.violates)]
             for name, fault in sorted(FAULTS.items())
+            if name not in NOT_HOSTED
         }
         best = max(coverage, key=lambda name: len(coverage[name]))
         if not coverage[best]:
@@ -168,17 +189,26 @@ def test_twin_and_rig_agree_for_the_reference_and_the_hosted_faults(reference, t
         counts[1] += sum(1 for v in ran if s.matches(v))
     found = differences(REFERENCE, by_scenario(twin), by_scenario(hil))
     faults = pick_faults(ran_on_rig)
+    walls: dict[str, tuple[float, float]] = {}  # per fault, the twin's and the rig's wall time
     for dut, targets in faults.items():
         folder = tmp_path / dut
         folder.mkdir()
+        started = time.monotonic()
         twin_verdicts = twin_run(folder, "--dut", dut, "-k", selection(targets))
-        found += differences(dut, by_scenario(twin_verdicts), by_scenario(hil_run(folder, dut, targets)))
+        on_twin = time.monotonic()
+        hil_verdicts = hil_run(folder, dut, targets)
+        walls[dut] = (on_twin - started, time.monotonic() - on_twin)
+        found += differences(dut, by_scenario(twin_verdicts), by_scenario(hil_verdicts))
     print(f"\nreference on the emulated rig: {len(ran)} scenarios ran ({len(ran_on_rig)} feature-file "
           f"scenarios, an outline's examples counted once), {wall:.0f} s wall at x{CI_PACE:g} "
           f"(x{SLOW_PACE:g} for {', '.join(SLOW)}); the issue's target is {ISSUE_TARGET}")  # fmt: skip
     print("per area (feature-file scenarios/with examples): "
           + ", ".join(f"{a} {n}/{m}" for a, (n, m) in sorted(by_area.items())))  # fmt: skip
-    print("hosted faults: " + ", ".join(f"{d} ({len(t)} scenarios)" for d, t in faults.items()))
+    print("hosted faults (scenarios, wall time on the twin / on the rig): "
+          + ", ".join(f"{d} ({len(t)}, {walls[d][0]:.0f} / {walls[d][1]:.0f} s)" for d, t in faults.items())
+          + f"; {sum(w for pair in walls.values() for w in pair):.0f} s in all")  # fmt: skip
+    print("faults the emulated rig cannot host: "
+          + ("; ".join(f"{d}: {why}" for d, why in sorted(NOT_HOSTED.items())) or "none"))  # fmt: skip
     known = [line for scenario, line in found if scenario in KNOWN_DIFFERENCES]
     unknown = [line for scenario, line in found if scenario not in KNOWN_DIFFERENCES]
     print("known differences (the emulated rig's):" + "".join(f"\n  {line}" for line in known))
@@ -186,3 +216,18 @@ def test_twin_and_rig_agree_for_the_reference_and_the_hosted_faults(reference, t
     assert not unknown, "\n".join(unknown)
     assert len(ran) >= HIL_SCENARIOS_MIN, [v["scenario"] for v in ran]
     assert len(ran_on_rig) >= HIL_TEMPLATES_MIN, [s.name for s in ran_on_rig]
+
+
+def test_an_outline_s_examples_of_one_name_are_compared_one_by_one():
+    join = "The terminal is authenticated within 90 seconds of power-on"  # loss 0 %, then 30 %
+    twin = by_scenario([{"scenario": join, "verdict": "fail"}, {"scenario": join, "verdict": "fail"}])
+    hil = by_scenario([{"scenario": join, "verdict": "pass"}, {"scenario": join, "verdict": NOT_APPLICABLE}])
+    assert differences("joins-late", twin, hil) == [(join, f"joins-late: {join}: twin fail, rig pass")]
+
+
+def test_a_fault_the_emulated_rig_cannot_host_is_never_picked(monkeypatch: pytest.MonkeyPatch):
+    led = [s for s in feature_scenarios(ROOT / "features") if "NAT-2.5-LED" in s.requirements]
+    assert "led-always-steady" in pick_faults(led)
+    monkeypatch.setitem(NOT_HOSTED, "led-always-steady", "a reason")
+    picked = pick_faults(led)
+    assert picked and "led-always-steady" not in picked
