@@ -107,7 +107,9 @@ PYTEST := env PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 # can carry. make parity runs it on its own.
 PARITY := tests/rigs/profile/test_parity.py
 
-# The emulated-rig tests (tests/rigs/profile) run beside the rest, RIG_JOBS modules at once,
+# The emulated-rig tests (tests/rigs/profile) run after the rest, alone: beside the CPU-bound
+# part they failed 3 of 97 in one of two fresh-clone runs (late radio answers; session 6),
+# alone they passed every run. RIG_JOBS modules at once,
 # their output kept in $(OUT)/rig-tests.log and printed after the others' (the exit status
 # is the first part's failure, else the rig tests'). Each module's emulated rig has a
 # loopback home LAN and ports of its own (rigs/emulators/terminal_rig.py), and its rig time
@@ -126,12 +128,12 @@ CPU_BOUND_NICE := 10
 
 test: $(STAMP) system-deps lint
 	@mkdir -p $(OUT)
-	@$(PYTEST) $(RIG_TESTS) -n $(RIG_JOBS) --dist loadscope --durations=10 -p no:cacheprovider \
-	  --ignore $(PARITY) > $(RIG_LOG) 2>&1 & rigs=$$!; \
-	nice -n $(CPU_BOUND_NICE) $(PYTEST) tests -n $(TEST_JOBS) --dist loadscope --durations=15 \
+	@nice -n $(CPU_BOUND_NICE) $(PYTEST) tests -n $(TEST_JOBS) --dist loadscope --durations=15 \
 	  -p no:cacheprovider --ignore $(RIG_TESTS); \
-	status=$$?; wait $$rigs; rig_status=$$?; \
-	echo "== $(RIG_TESTS), run beside the tests above ($(RIG_LOG)):"; cat $(RIG_LOG); \
+	status=$$?; \
+	$(PYTEST) $(RIG_TESTS) -n $(RIG_JOBS) --dist loadscope --durations=10 -p no:cacheprovider \
+	  --ignore $(PARITY) > $(RIG_LOG) 2>&1; rig_status=$$?; \
+	echo "== $(RIG_TESTS), run after the tests above ($(RIG_LOG)):"; cat $(RIG_LOG); \
 	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$rig_status
 
 parity: $(STAMP) system-deps
