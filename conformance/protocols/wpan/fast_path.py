@@ -32,7 +32,6 @@ unsecuring a common frame, although nothing is decrypted.
 
 from __future__ import annotations
 
-import binascii
 import struct
 
 from cryptography.exceptions import InvalidTag
@@ -40,11 +39,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from conformance.protocols.errors import IntegrityError
 from conformance.protocols.wpan.frame import (
-    _REVERSED_BITS,
     AuxSecurityHeader,
     Frame,
     FrameType,
-    _fcs_of_reversed,
+    _fcs_register,
 )
 
 _COMMON_HEADER = struct.Struct("<HBH8s8sBIB")  # the 27 octets of AAD, as secure() writes them
@@ -113,7 +111,7 @@ def _secure_common(frame: Frame, key: bytes) -> bytes | None:
     )
     ccm = _CCM_MIC_32.get(key) or _ccm_mic_32(key)
     mpdu = aad + ccm.encrypt(_NONCE.pack(src_addr, counter, 5), frame.payload, aad)
-    return mpdu + _fcs_of_reversed(mpdu.translate(_REVERSED_BITS))
+    return mpdu + _fcs_register(mpdu).to_bytes(2, "little")  # compute_fcs, one call less
 
 
 class _UnfrozenAuxSecurityHeader:
@@ -151,7 +149,7 @@ def _decode_common(data: bytes, key: bytes | None = None) -> Frame | None:
         or not key_index  # 0x00 is not allowed (9.4): the general codec says so
         # 7.2.10: an MPDU followed by its FCS (LSB first) leaves the CRC register at zero;
         # this is compute_fcs(body) == fcs without slicing the body off.
-        or binascii.crc_hqx(data.translate(_REVERSED_BITS), 0)
+        or _fcs_register(data)
     ):
         return None
     src_addr = data[20:12:-1]
@@ -196,7 +194,7 @@ def _decode_plain(data: bytes, key: bytes | None) -> Frame | None:
         key is not None
         or len(data) < _PLAIN_HEADER_LENGTH + 2
         or (data[0] | data[1] << 8) & _COMMON_FRAME_CONTROL_MASK != _PLAIN_FRAME_CONTROL
-        or binascii.crc_hqx(data.translate(_REVERSED_BITS), 0)  # the FCS: see _decode_common
+        or _fcs_register(data)  # the FCS: see _decode_common
     ):
         return None
     control = data[0]
@@ -223,9 +221,7 @@ def _decode_plain(data: bytes, key: bytes | None) -> Frame | None:
 def _decode_ack(data: bytes) -> Frame | None:
     """decode() of a five-octet Imm-Ack of frame version 0; None for anything else."""
     control = data[0] | data[1] << 8
-    if control & _ACK_FRAME_CONTROL_MASK != _ACK_FRAME_CONTROL or binascii.crc_hqx(
-        data.translate(_REVERSED_BITS), 0
-    ):
+    if control & _ACK_FRAME_CONTROL_MASK != _ACK_FRAME_CONTROL or _fcs_register(data):
         return None
     frame = object.__new__(_UnfrozenFrame)
     frame.frame_type = _ACK

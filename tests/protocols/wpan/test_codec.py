@@ -52,6 +52,25 @@ def test_fcs_is_the_kermit_crc() -> None:
     assert compute_fcs(b"123456789") == bytes.fromhex("8921")
 
 
+def _fcs_by_shift_register(octets: bytes) -> bytes:
+    """7.2.10 written out: each bit, LSB first, into a 16-bit register of zeros."""
+    register = 0  # r0 .. r15 as bits 0 .. 15
+    for octet in octets:
+        for bit in range(8):
+            feedback = (octet >> bit ^ register) & 1
+            register >>= 1
+            if feedback:
+                register ^= 0x8408  # x^16 + x^12 + x^5 + 1, taps seen from the LSB end
+    return register.to_bytes(2, "little")  # r0 is sent first
+
+
+@given(st.binary(max_size=300))
+def test_fcs_is_the_shift_register_of_7_2_10(octets: bytes) -> None:
+    # An oracle the CRC library did not write: the bitwise definition of the standard.
+    assert compute_fcs(octets) == _fcs_by_shift_register(octets)
+    assert compute_fcs(bytearray(octets)) == compute_fcs(memoryview(octets)) == compute_fcs(tuple(octets))
+
+
 @pytest.mark.parametrize(("dst", "src", "dst_pan", "src_pan", "compression"), TABLE_7_2)
 def test_table_7_2_pan_id_compression(dst, src, dst_pan, src_pan, compression) -> None:
     frame = Frame(
