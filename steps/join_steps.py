@@ -174,26 +174,26 @@ def _never_heard(air: AirLog, terminal: bytes, meter_address: bytes, meter: str,
     """Why the terminal never heard ``meter``: the terminal's failure if it never scanned the
     meter's channel, else the bench's (its setup did not make the meter answer in time)."""
     beacons = _beacons_of(air, meter_address)
-    others = [f for f in air.frames() if f.is_beacon_request and f.src != terminal]
+    others = len([f for f in air.frames() if f.is_beacon_request and f.src != terminal])
     requests = [f for f in air.sent_by(terminal) if f.is_beacon_request]
     if not beacons:
         raise BenchError(
-            f"{meter} never beaconed ({len(others)} Enhanced Beacon Requests on the air from others than "
+            f"{meter} never beaconed ({others} Enhanced Beacon Requests on the air from others than "
             "the terminal): the bench did not set up the scenario"
         )
-    channels = sorted({f.channel for f in beacons})
-    scanned = [f for f in requests if f.channel in channels]
+    on = {f.channel for f in beacons}
+    channels = ", ".join(map(str, sorted(on)))
+    scanned = len([f for f in requests if f.channel in on])
     if not scanned:
         raise TerminalFailure(
-            f"the terminal never scanned channel {', '.join(map(str, channels))}, where {meter} beacons "
-            f"({len(requests)} Enhanced Beacon Requests on other channels): it cannot be judged on "
-            f"leaving {meter} alone (see the active-scan scenarios)"
+            f"the terminal never scanned channel {channels}, where {meter} beacons: it cannot be judged "
+            f"on leaving {meter} alone (see the active-scan scenarios)"
         )
     raise BenchError(
-        f"none of {meter}'s {len(beacons)} beacons on channel {', '.join(map(str, channels))} fell within "
-        f"the terminal's scans of it ({len(scanned)} of its Enhanced Beacon Requests there), {waited_s:g} s "
-        f"past the scenario's wait ({len(others)} requests from the neighbouring terminal on the air): the "
-        "bench did not set up the scenario"
+        f"none of {meter}'s {len(beacons)} beacons on channel {channels} fell within the terminal's "
+        f"scans of it ({scanned} of its Enhanced Beacon Requests there), {waited_s:g} s past the "
+        f"scenario's wait ({others} requests from the neighbouring terminal on the air): the bench did "
+        "not set up the scenario"
     )
 
 

@@ -103,5 +103,5 @@ def test_a_meter_the_terminal_never_heard_is_the_bench_s_error_not_a_pass():
 
 def test_a_terminal_that_never_scans_the_meter_s_channel_fails_saying_so():
     skips = bench(air(*scan(10.0, range(41, 61)), beacon(5.0, 40)))
-    with pytest.raises(TerminalFailure, match="never scanned channel 40"):
+    with pytest.raises(TerminalFailure, match="never scanned channel 40, where SM-X beacons"):
         heard_in_a_scan(skips, "SM-X")
