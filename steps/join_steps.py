@@ -15,6 +15,7 @@ from pytest_bdd import given, parsers, then, when
 from conformance.errors import BenchError, TerminalFailure
 from conformance.interfaces import Bench, Evidence, MeterSetup
 from conformance.measurements import FULL_METER_ATTEMPTS, JOIN_TIME, PANA_START_DELAY
+from conformance.observe.air import AirFrame, AirLog
 from conformance.observe.route_events import (
     DatagramReceived,
     PanaStarted,
@@ -28,6 +29,17 @@ from steps.common import air_if_any, air_of, declared_pairing_id, first_authenti
 PAIRING_ID_FORMAT = re.compile(r"^IOT[0-9A-Z]{2}[0-9A-Z]{3}$")
 # A join is watched for twice its limit, so a late terminal's actual time is reported.
 OBSERVATION_FACTOR = 2.0
+# A smart meter's beacon reached the terminal when it fell within the terminal's active
+# scan of the beacon's channel: after one of its Enhanced Beacon Requests on that channel and
+# before its next request (on any channel), the two at most this far apart. A scan dwells a
+# fraction of a second on a channel (the reference twin 0.3 s; SKSTACK-IP's SKSCAN duration
+# 7, about 2 s); the pause between two scans is longer.
+SCAN_STEP_MAX_S = 3.0
+# Seconds the bench waits past the scenario's own wait for a meter's beacon to reach the
+# terminal before it calls the setup broken: on the emulated rig the neighbour's requests
+# reach the air once per round of the emulator (rigs/profile/neighbour.py), and a scan of
+# the meter's channel may fall between two of them.
+HEARD_WAIT_S = 600.0
 
 
 # -- Given -----------------------------------------------------------------------------
@@ -123,6 +135,66 @@ def minutes_pass(bench: Bench, minutes: int) -> tuple[float, float]:
 def slot_freed(bench: Bench, meter: str) -> float:
     bench.route.free_slot(meter)
     return bench.clock.now()
+
+
+def _beacons_of(air: AirLog, meter: bytes) -> list[AirFrame]:
+    return [f for f in air.sent_by(meter) if f.frame and f.frame.frame_type is wpan.FrameType.BEACON]
+
+
+def beacons_heard(air: AirLog, terminal: bytes, meter: bytes) -> list[AirFrame]:
+    """``meter``'s Enhanced Beacons that fell within one of ``terminal``'s active scans of
+    their channel (``SCAN_STEP_MAX_S``), as the air shows them."""
+    requests = [f for f in air.sent_by(terminal) if f.is_beacon_request]
+    heard, after = [], 0
+    for beacon in _beacons_of(air, meter):
+        while after < len(requests) and requests[after].time <= beacon.time:
+            after += 1
+        if 0 < after < len(requests):
+            before, next_request = requests[after - 1], requests[after]
+            if before.channel == beacon.channel and next_request.time - before.time <= SCAN_STEP_MAX_S:
+                heard.append(beacon)
+    return heard
+
+
+@when(parsers.parse('the terminal has heard the beacon of "{meter}" in an active scan'))
+def heard_in_a_scan(bench: Bench, meter: str) -> None:
+    """The scenario's precondition, observed on the air (waited for, up to ``HEARD_WAIT_S``
+    more): a scenario whose terminal never heard the meter must not pass for never taking
+    it. Then the terminal has a join's time to act on the beacon (THK-7-JOIN: 90 s from
+    power-on, a scan included) before the scenario judges what it did."""
+    air, terminal, address = air_of(bench), terminal_address(bench), bench.route.meter_address(meter)
+    started = bench.clock.now()
+    if not bench.clock.wait_until(lambda: bool(beacons_heard(air, terminal, address)), HEARD_WAIT_S):
+        _never_heard(air, terminal, address, meter, bench.clock.now() - started)
+    first = beacons_heard(air, terminal, address)[0]
+    bench.clock.wait(max(0.0, first.time + JOIN_TIME.high - bench.clock.now()))
+
+
+def _never_heard(air: AirLog, terminal: bytes, meter_address: bytes, meter: str, waited_s: float) -> None:
+    """Why the terminal never heard ``meter``: the terminal's failure if it never scanned the
+    meter's channel, else the bench's (its setup did not make the meter answer in time)."""
+    beacons = _beacons_of(air, meter_address)
+    others = len([f for f in air.frames() if f.is_beacon_request and f.src != terminal])
+    requests = [f for f in air.sent_by(terminal) if f.is_beacon_request]
+    if not beacons:
+        raise BenchError(
+            f"{meter} never beaconed ({others} Enhanced Beacon Requests on the air from others than "
+            "the terminal): the bench did not set up the scenario"
+        )
+    on = {f.channel for f in beacons}
+    channels = ", ".join(map(str, sorted(on)))
+    scanned = len([f for f in requests if f.channel in on])
+    if not scanned:
+        raise TerminalFailure(
+            f"the terminal never scanned channel {channels}, where {meter} beacons: it cannot be judged "
+            f"on leaving {meter} alone (see the active-scan scenarios)"
+        )
+    raise BenchError(
+        f"none of {meter}'s {len(beacons)} beacons on channel {channels} fell within the terminal's "
+        f"scans of it ({scanned} of its Enhanced Beacon Requests there), {waited_s:g} s past the "
+        f"scenario's wait ({others} requests from the neighbouring terminal on the air): the bench did "
+        "not set up the scenario"
+    )
 
 
 # -- Then ------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ Feature: Joining the IoT route
     And a neighbouring terminal keeps scanning for Pairing ID "IOT99901"
     When the terminal is powered on
     And 10 minutes pass
+    And the terminal has heard the beacon of "SM-X" in an active scan
     Then the terminal never started authentication with "SM-X"
 
   @req:NAT-2.1-A

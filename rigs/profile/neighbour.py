@@ -11,9 +11,17 @@ README, "The injector's radio bridge").
 
 The requests go out as the rig is tended (``rigs.profile.rig.HilRig.tend``), at most one a
 round and no closer than ``every_s`` of rig time: on a real rig (x1, a round every 10 ms)
-that is the twin's pace; on the emulated rig at x300 a round is about 0.6 s of rig time,
-so about one request per round, still several per scan of the terminal's (0.3 s a
-channel, ``conformance.twin.terminal.reference``).
+that is the twin's pace. On the emulated rig the injector's bridge puts what it received
+on the air once per round of the emulator, which runs up to ``MAX_STEP_S`` (2 s) of rig
+time and 1.5 s when idle at x300 (``rigs/sharedtime.py``): there the requests were seen on
+the sniffer 1-2 s apart (about 500 in ten minutes), while the terminal scans a channel for
+0.3 s (``conformance.twin.terminal.reference``). So at x300 the terminal heard SM-X in about
+one scan of three (7 runs of ``accepts-any-beacon``, 2026-12-08), and in none of 14 scans of
+ten minutes in one run on a loaded machine, where the scenario passed without its
+precondition. The scenario now waits until the air shows SM-X's beacon within one of the
+terminal's scans of its channel (``steps.join_steps.heard_in_a_scan``: the bench's error if
+it never comes), and the emulated rig runs it at x60 (``tests/rigs/profile/parity.py``,
+``SLOW``), where an emulator round is 0.3 s of rig time.
 """
 
 from __future__ import annotations

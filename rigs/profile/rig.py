@@ -137,6 +137,18 @@ class HilRig:
     def _second_radio(self) -> SmartMeterRadioProtocol | None:
         return self._parts.get("second-meter-radio")
 
+    def _alive_radio(self, role: str) -> SmartMeterRadioProtocol | None:
+        """The module in ``role`` if it is open and its port alive; else dropped (None), for
+        the caller to open again."""
+        radio: SmartMeterRadioProtocol | None = self._parts.get(role)
+        if radio is not None:
+            try:
+                radio.check_alive()
+            except RigError:
+                self._drop(role)
+                return None
+        return radio
+
     def second_radio(
         self, declaration: Declaration
     ) -> tuple[SmartMeterRadioProtocol | None, tuple[bytes, ...]]:
@@ -145,13 +157,7 @@ class HilRig:
         found = self._entry("second-meter-radio")
         if found is None:
             return None, ()
-        radio = self._second_radio
-        if radio is not None:
-            try:
-                radio.check_alive()
-            except RigError:
-                self._drop("second-meter-radio")
-                radio = None
+        radio = self._alive_radio("second-meter-radio")
         if radio is None:
             radio = self._part("second-meter-radio", declaration)
             self._note(f"{radio.resource}: SKSTACK-IP {radio.identify()}, the second smart meter")
@@ -164,13 +170,7 @@ class HilRig:
 
     def radio(self, declaration: Declaration) -> SmartMeterRadioProtocol:
         """The Wi-SUN module, opened again if its port was lost."""
-        radio = self._radio
-        if radio is not None:
-            try:
-                radio.check_alive()
-            except RigError:
-                self._drop("wisun-radio")
-                radio = None
+        radio = self._alive_radio("wisun-radio")
         if radio is None:
             if self._entry("wisun-radio") is None:
                 raise BenchError(f"rig {self.rig.rig.name} has no wisun-radio: the hil profile needs one")

@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,3 +175,28 @@ def emulated_rig(folder: Path, **options) -> Iterator[EmulatedRig]:
 
 def scenario_names(run: HilRun, verdict: str) -> Sequence[str]:
     return sorted(v["scenario"] for v in run.verdicts if v["verdict"] == verdict)
+
+
+FullRig = Callable[..., dict[str, dict]]
+
+
+@pytest.fixture(scope="module")
+def full_rig() -> FullRig:
+    """Runs named scenarios on the emulated full rig (``parity.rig_run``: the launcher and the
+    bench in a network namespace of their own): ``full_rig(folder, dut, *names, pace=...)``
+    gives each scenario's verdict by name. Skips where no namespace can be made."""
+    # Imported here: both modules import this one.
+    from reports.traceability import feature_scenarios
+    from tests.rigs.profile.parity import rig_run, selection
+    from tests.rigs.profile.test_air_and_home_setup import _namespaces
+
+    reason = _namespaces()
+    if reason is not None:
+        pytest.skip(reason)
+    scenarios = {s.name: s for s in feature_scenarios(ROOT / "features")}
+
+    def run(folder: Path, dut: str, *names: str, pace: float = CI_PACE) -> dict[str, dict]:
+        expression = selection(scenarios[name] for name in names)
+        return {v["scenario"]: v for v in rig_run(folder, dut=dut, pace=pace, expression=expression)}
+
+    return run

@@ -14,26 +14,15 @@ from pathlib import Path
 import pytest
 
 from conformance.twin.faults import REFERENCE
-from reports.traceability import feature_scenarios
-from tests.rigs.profile.conftest import CI_PACE, ROOT
-from tests.rigs.profile.test_air_and_home_setup import _namespaces
-from tests.rigs.profile.test_parity import rig_run, selection
+from tests.rigs.profile.conftest import FullRig
 
 WITH_SM_2 = "Every frame after authentication is secured with the group key PANA delivered"
 FAULT = "reused-frame-counter"
 
 
-@pytest.fixture(scope="module")
-def scenario() -> str:
-    reason = _namespaces()
-    if reason is not None:
-        pytest.skip(reason)
-    return selection([s for s in feature_scenarios(ROOT / "features") if s.name == WITH_SM_2])
-
-
 @pytest.mark.parametrize(("dut", "verdict"), [(REFERENCE, "pass"), (FAULT, "fail")])
 def test_the_scenario_with_a_second_meter_runs_on_the_rig_and_judges_as_on_the_twin(
-    scenario: str, dut: str, verdict: str, tmp_path: Path
+    full_rig: FullRig, dut: str, verdict: str, tmp_path: Path
 ):
-    verdicts = {v["scenario"]: v for v in rig_run(tmp_path, dut=dut, pace=CI_PACE, expression=scenario)}
+    verdicts = full_rig(tmp_path, dut, WITH_SM_2)
     assert verdicts[WITH_SM_2]["verdict"] == verdict, verdicts
