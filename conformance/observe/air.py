@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import islice
 
+from conformance.observe.derived import derived
 from conformance.protocols import pana, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.radio import AirRecord
@@ -37,7 +37,7 @@ class AirFrame:
     raw: bytes = field(repr=False)
     keys: tuple[bytes, ...] = field(repr=False, default=())
 
-    @cached_property
+    @derived
     def _decoded(self) -> tuple[wpan.Frame | None, bytes | None, str | None]:
         """The frame, the key that verified it (None: unsecured or no key did), the error."""
         try:
@@ -55,7 +55,7 @@ class AirFrame:
 
     # frame and src are read several times per frame by every monitor and step that looks
     # at the air (about eight times each on average): kept once worked out.
-    @cached_property
+    @derived
     def frame(self) -> wpan.Frame | None:
         return self._decoded[0]
 
@@ -77,12 +77,12 @@ class AirFrame:
     def secured(self) -> bool:
         return self.frame is not None and self.frame.security is not None
 
-    @cached_property
+    @derived
     def src(self) -> bytes | None:
         src = self.frame.src_addr if self.frame else None
         return src if isinstance(src, bytes) else None
 
-    @cached_property
+    @derived
     def _packet(self) -> tuple[sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message | None, str | None]:
         frame = self.frame
         if frame is None or frame.frame_type is not wpan.FrameType.DATA:
@@ -122,7 +122,7 @@ class AirFrame:
         packet = self.packet
         return packet if isinstance(packet, sixlowpan.Icmpv6Message) else None
 
-    @cached_property
+    @derived
     def pana(self) -> pana.PanaMessage | None:
         d = self.datagram
         if d is None or pana.PANA_PORT not in (d.src_port, d.dst_port):
@@ -197,6 +197,11 @@ class AirLog:
         self._frames: deque[AirFrame] = deque(maxlen=self.limit)
         self.recorded = 0  # every transmission seen, kept or dropped
         self._decoded = 0
+        # Per sender: its frames found so far, each with its number among all transmissions
+        # (from 0), and how many transmissions were searched. Steps ask for a sender's frames
+        # again and again (a wait for an echo reply asks after every event), and searching
+        # only the transmissions since the last answer keeps that linear in the air's length.
+        self._by_sender: dict[bytes | int, tuple[list[tuple[int, AirFrame]], int]] = {}
 
     @property
     def dropped(self) -> int:
@@ -209,6 +214,10 @@ class AirLog:
 
     def frames(self) -> list[AirFrame]:
         """The kept transmissions, decoded; the first is number 1 of the capture."""
+        self._decode_new()
+        return list(self._frames)
+
+    def _decode_new(self) -> None:
         new = min(self.recorded - self._decoded, len(self.records))
         if new:
             keys = tuple(self._key_ring())
@@ -217,12 +226,25 @@ class AirLog:
                     AirFrame(record.time, record.channel, record.rssi_dbm, record.frame, keys)
                 )
             self._decoded = self.recorded
-        return list(self._frames)
 
     def sent_by(self, address: bytes) -> list[AirFrame]:
-        # A frame without the address's octets cannot come from it: set aside undecoded.
-        octets = octets_of(address) if isinstance(address, bytes) else None
-        return [f for f in self.frames() if (octets is None or octets in f.raw) and f.src == address]
+        """The kept transmissions from ``address``, in air order."""
+        self._decode_new()
+        kept_from = self._decoded - len(self._frames)  # the number of the oldest frame kept
+        found, searched = self._by_sender.get(address, ([], 0))
+        if found and found[0][0] < kept_from:
+            found = [(n, f) for n, f in found if n >= kept_from]  # the ring buffer let them go
+        start = max(searched, kept_from)
+        if start < self._decoded:
+            # A frame without the address's octets cannot come from it: set aside undecoded.
+            octets = octets_of(address) if isinstance(address, bytes) else None
+            found = found + [
+                (n, f)
+                for n, f in enumerate(islice(self._frames, start - kept_from, None), start)
+                if (octets is None or octets in f.raw) and f.src == address
+            ]
+        self._by_sender[address] = (found, self._decoded)
+        return [f for _, f in found]
 
     def echo_replies(self, sender: bytes, identifier: int, sequence: int, *, since: float) -> list[AirFrame]:
         """Echo Replies ``sender`` put on the air for one probe, from ``since`` on."""
