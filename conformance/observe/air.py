@@ -13,6 +13,7 @@ sequence attachment says how many frames were dropped.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -187,6 +188,15 @@ def octets_of(eui64: bytes) -> bytes:
     return eui64[::-1]
 
 
+@dataclass(slots=True)
+class _Found:
+    """A sender's frames found so far, with their numbers among all transmissions (from 0)."""
+
+    numbers: list[int] = field(default_factory=list)
+    frames: list[AirFrame] = field(default_factory=list)
+    searched: int = 0  # transmissions searched
+
+
 class AirLog:
     """The newest ``limit`` transmissions, in order; decoded with the bench's current key ring."""
 
@@ -197,11 +207,11 @@ class AirLog:
         self._frames: deque[AirFrame] = deque(maxlen=self.limit)
         self.recorded = 0  # every transmission seen, kept or dropped
         self._decoded = 0
-        # Per sender: its frames found so far, each with its number among all transmissions
-        # (from 0), and how many transmissions were searched. Steps ask for a sender's frames
-        # again and again (a wait for an echo reply asks after every event), and searching
-        # only the transmissions since the last answer keeps that linear in the air's length.
-        self._by_sender: dict[bytes | int, tuple[list[tuple[int, AirFrame]], int]] = {}
+        # Per sender: its frames found so far, and how many transmissions were searched.
+        # Steps ask for a sender's frames again and again (a wait for an echo reply asks
+        # after every event); searching only the transmissions since the last answer keeps
+        # each answer from walking the whole air again.
+        self._by_sender: dict[bytes | int, _Found] = {}
 
     @property
     def dropped(self) -> int:
@@ -221,7 +231,9 @@ class AirLog:
         new = min(self.recorded - self._decoded, len(self.records))
         if new:
             keys = tuple(self._key_ring())
-            for record in islice(self.records, len(self.records) - new, None):
+            # The newest ``new`` records, taken from the newest end: islice from the oldest
+            # would walk the whole deque each time a wait asks again after an event.
+            for record in reversed(list(islice(reversed(self.records), new))):
                 self._frames.append(
                     AirFrame(record.time, record.channel, record.rssi_dbm, record.frame, keys)
                 )
@@ -231,20 +243,23 @@ class AirLog:
         """The kept transmissions from ``address``, in air order."""
         self._decode_new()
         kept_from = self._decoded - len(self._frames)  # the number of the oldest frame kept
-        found, searched = self._by_sender.get(address, ([], 0))
-        if found and found[0][0] < kept_from:
-            found = [(n, f) for n, f in found if n >= kept_from]  # the ring buffer let them go
-        start = max(searched, kept_from)
+        found = self._by_sender.get(address)
+        if found is None:
+            found = self._by_sender[address] = _Found()
+        if found.numbers and found.numbers[0] < kept_from:  # the ring buffer let them go
+            gone = bisect_left(found.numbers, kept_from)
+            del found.numbers[:gone], found.frames[:gone]
+        start = max(found.searched, kept_from)
         if start < self._decoded:
             # A frame without the address's octets cannot come from it: set aside undecoded.
             octets = octets_of(address) if isinstance(address, bytes) else None
-            found = found + [
-                (n, f)
-                for n, f in enumerate(islice(self._frames, start - kept_from, None), start)
-                if (octets is None or octets in f.raw) and f.src == address
-            ]
-        self._by_sender[address] = (found, self._decoded)
-        return [f for _, f in found]
+            new = list(islice(reversed(self._frames), self._decoded - start))  # not a walk from the oldest
+            for n, frame in enumerate(reversed(new), start):
+                if (octets is None or octets in frame.raw) and frame.src == address:
+                    found.numbers.append(n)
+                    found.frames.append(frame)
+        found.searched = self._decoded
+        return list(found.frames)
 
     def echo_replies(self, sender: bytes, identifier: int, sequence: int, *, since: float) -> list[AirFrame]:
         """Echo Replies ``sender`` put on the air for one probe, from ``since`` on."""
