@@ -15,6 +15,7 @@ from benchmarks import (
     join_feature,
     metering_day,
     monitors,
+    observation_queries,
     scenarios,
     secured_frames,
 )
@@ -35,6 +36,7 @@ if __name__ == "__main__":
     metering_day.main()
     hes_ingest.main()
     monitors.main()
+    observation_queries.main()
     now = figures.kept()
     if previous is None:
         print(f"\nfigures (no previous run in {args.figures}):")

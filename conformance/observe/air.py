@@ -13,12 +13,13 @@ sequence attachment says how many frames were dropped.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import islice
 
+from conformance.observe.derived import derived
 from conformance.protocols import pana, sixlowpan, wpan
 from conformance.protocols.errors import ProtocolError
 from conformance.sim.radio import AirRecord
@@ -37,7 +38,7 @@ class AirFrame:
     raw: bytes = field(repr=False)
     keys: tuple[bytes, ...] = field(repr=False, default=())
 
-    @cached_property
+    @derived
     def _decoded(self) -> tuple[wpan.Frame | None, bytes | None, str | None]:
         """The frame, the key that verified it (None: unsecured or no key did), the error."""
         try:
@@ -55,7 +56,7 @@ class AirFrame:
 
     # frame and src are read several times per frame by every monitor and step that looks
     # at the air (about eight times each on average): kept once worked out.
-    @cached_property
+    @derived
     def frame(self) -> wpan.Frame | None:
         return self._decoded[0]
 
@@ -77,12 +78,12 @@ class AirFrame:
     def secured(self) -> bool:
         return self.frame is not None and self.frame.security is not None
 
-    @cached_property
+    @derived
     def src(self) -> bytes | None:
         src = self.frame.src_addr if self.frame else None
         return src if isinstance(src, bytes) else None
 
-    @cached_property
+    @derived
     def _packet(self) -> tuple[sixlowpan.UdpDatagram | sixlowpan.Icmpv6Message | None, str | None]:
         frame = self.frame
         if frame is None or frame.frame_type is not wpan.FrameType.DATA:
@@ -122,7 +123,7 @@ class AirFrame:
         packet = self.packet
         return packet if isinstance(packet, sixlowpan.Icmpv6Message) else None
 
-    @cached_property
+    @derived
     def pana(self) -> pana.PanaMessage | None:
         d = self.datagram
         if d is None or pana.PANA_PORT not in (d.src_port, d.dst_port):
@@ -187,6 +188,15 @@ def octets_of(eui64: bytes) -> bytes:
     return eui64[::-1]
 
 
+@dataclass(slots=True)
+class _Found:
+    """A sender's frames found so far, with their numbers among all transmissions (from 0)."""
+
+    numbers: list[int] = field(default_factory=list)
+    frames: list[AirFrame] = field(default_factory=list)
+    searched: int = 0  # transmissions searched
+
+
 class AirLog:
     """The newest ``limit`` transmissions, in order; decoded with the bench's current key ring."""
 
@@ -197,6 +207,11 @@ class AirLog:
         self._frames: deque[AirFrame] = deque(maxlen=self.limit)
         self.recorded = 0  # every transmission seen, kept or dropped
         self._decoded = 0
+        # Per sender: its frames found so far, and how many transmissions were searched.
+        # Steps ask for a sender's frames again and again (a wait for an echo reply asks
+        # after every event); searching only the transmissions since the last answer keeps
+        # each answer from walking the whole air again.
+        self._by_sender: dict[bytes | int, _Found] = {}
 
     @property
     def dropped(self) -> int:
@@ -209,20 +224,42 @@ class AirLog:
 
     def frames(self) -> list[AirFrame]:
         """The kept transmissions, decoded; the first is number 1 of the capture."""
+        self._decode_new()
+        return list(self._frames)
+
+    def _decode_new(self) -> None:
         new = min(self.recorded - self._decoded, len(self.records))
         if new:
             keys = tuple(self._key_ring())
-            for record in islice(self.records, len(self.records) - new, None):
+            # The newest ``new`` records, taken from the newest end: islice from the oldest
+            # would walk the whole deque each time a wait asks again after an event.
+            for record in reversed(list(islice(reversed(self.records), new))):
                 self._frames.append(
                     AirFrame(record.time, record.channel, record.rssi_dbm, record.frame, keys)
                 )
             self._decoded = self.recorded
-        return list(self._frames)
 
     def sent_by(self, address: bytes) -> list[AirFrame]:
-        # A frame without the address's octets cannot come from it: set aside undecoded.
-        octets = octets_of(address) if isinstance(address, bytes) else None
-        return [f for f in self.frames() if (octets is None or octets in f.raw) and f.src == address]
+        """The kept transmissions from ``address``, in air order."""
+        self._decode_new()
+        kept_from = self._decoded - len(self._frames)  # the number of the oldest frame kept
+        found = self._by_sender.get(address)
+        if found is None:
+            found = self._by_sender[address] = _Found()
+        if found.numbers and found.numbers[0] < kept_from:  # the ring buffer let them go
+            gone = bisect_left(found.numbers, kept_from)
+            del found.numbers[:gone], found.frames[:gone]
+        start = max(found.searched, kept_from)
+        if start < self._decoded:
+            # A frame without the address's octets cannot come from it: set aside undecoded.
+            octets = octets_of(address) if isinstance(address, bytes) else None
+            new = list(islice(reversed(self._frames), self._decoded - start))  # not a walk from the oldest
+            for n, frame in enumerate(reversed(new), start):
+                if (octets is None or octets in frame.raw) and frame.src == address:
+                    found.numbers.append(n)
+                    found.frames.append(frame)
+        found.searched = self._decoded
+        return list(found.frames)
 
     def echo_replies(self, sender: bytes, identifier: int, sequence: int, *, since: float) -> list[AirFrame]:
         """Echo Replies ``sender`` put on the air for one probe, from ``since`` on."""

@@ -112,6 +112,29 @@ def test_the_air_log_keeps_the_newest_frames_and_counts_the_dropped_ones() -> No
     assert [r.time for r in log.records] == [f.time for f in frames]
 
 
+def _data(n: int, src: bytes) -> AirRecord:
+    frame = wpan.data_frame(
+        sequence_number=n % 256, pan_id=1, src_addr=src, dst_addr=METER, payload=_udp(src)
+    )
+    return AirRecord(float(n), 33, -50.0, wpan.encode(frame))
+
+
+def test_a_senders_frames_are_found_anew_as_the_air_grows_and_drops_its_oldest() -> None:
+    # sent_by searches only what came since its last answer: it must answer as a full search.
+    other = bytes.fromhex("0200000000000002")
+    log = AirLog(lambda: (), limit=50)
+
+    def searched(address: bytes) -> list[AirFrame]:
+        return [f for f in log.frames() if f.src == address]
+
+    for n in range(130):
+        log.record(_data(n, TERMINAL if n % 3 else other))
+        if n % 7 == 0 or n > 120:
+            for address in (TERMINAL, other, METER):
+                assert log.sent_by(address) == searched(address)
+    assert log.dropped == 80 and log.sent_by(other)[0].time == 81.0
+
+
 def test_a_flood_of_frames_costs_bounded_memory() -> None:
     # Before: the log kept every frame (400k injected frames: 232 MB).
     log = AirLog(lambda: ())

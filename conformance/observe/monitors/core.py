@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance.errors import TerminalFailure
 from conformance.interfaces import if_provided
 from conformance.observe.air import AirFrame, octets_of
+from conformance.observe.derived import derived
 from conformance.observe.route_events import RouteEvent, RouteEventLog, TerminalAuthenticated
 from conformance.protocols import wpan
 from conformance.protocols.errors import ProtocolError
@@ -129,16 +129,16 @@ class Watched:
     def route_events(self, kind: type[RouteEvent]) -> list:
         return self.events.of(kind, terminal=self.terminal)
 
-    @cached_property
+    @derived
     def first_authentication(self) -> float | None:
         first = self.events.first(TerminalAuthenticated, terminal=self.terminal)
         return first.time if first is not None else None
 
-    @cached_property
+    @derived
     def air_frames(self) -> list[AirFrame]:
         return self.air.frames() if self.air is not None else []
 
-    @cached_property
+    @derived
     def terminal_frames(self) -> list[TerminalFrame]:
         """The terminal's frames in air order, each with the key that opens it."""
         first_sent: dict[bytes, float] = {}
@@ -153,7 +153,7 @@ class Watched:
             found.append(TerminalFrame(frame, number, first, self._key_in_use(frame)))
         return found
 
-    @cached_property
+    @derived
     def key_users(self) -> dict[int, list[tuple[float, bytes]]]:
         """For each issued key (by position), who first sent under it and when: the smart
         meters' own frames tell when a meter switched to a new group key."""
@@ -188,7 +188,7 @@ class Watched:
         self._last_key[pair] = (index, key)
         return key
 
-    @cached_property
+    @derived
     def _last_key(self) -> dict[tuple[object, object], tuple[int, int | None]]:
         return {}
 
