@@ -2,7 +2,9 @@
 faulty twin, over 20 seeds (DESIGN.md rule 4: every scenario can fail).
 
 It runs the real feature files in a separate pytest process, exactly as a user would
-with ``--dut all --seeds 20``, and judges the verdicts that process recorded.
+with ``--dut all --seeds 20``, and judges the verdicts that process recorded: per
+requirement (each fault is caught where it breaks one) and per scenario (each scenario is
+failed by some fault, ``seeds_no_fault_fails``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from conformance.catalogue import load_catalogue
+from conformance.observe.monitors import parse_verdict_name, verdict_name
 from conformance.twin.faults import FAULTS, REFERENCE
 from fixtures.verdicts import Verdict, matrix_lines
 
@@ -127,3 +131,99 @@ def test_every_requirement_with_a_scenario_has_a_fault_that_breaks_it(verdicts: 
     covered = {req for v in verdicts if v.dut == REFERENCE for req in v.requirements}
     broken = {req for fault in FAULTS.values() for req in fault.violates}
     assert covered <= broken, f"scenarios no fault can fail: {sorted(covered - broken)}"
+
+
+def test_every_scenario_the_reference_passes_is_failed_by_some_fault_at_every_seed(
+    verdicts: list[Verdict],
+) -> None:
+    # Every seed, not one: a scenario only some seeds let fail would pass a broken terminal
+    # on the others (the requirement-level test above demands every seed for the same reason).
+    missed = seeds_no_fault_fails(verdicts)
+    assert not missed, "scenarios no fault fails:\n" + "\n".join(
+        f"  {scenario} (seeds {seeds})" for scenario, seeds in sorted(missed.items())
+    )
+
+
+def seeds_no_fault_fails(verdicts: Iterable[Verdict]) -> dict[str, list[int]]:
+    """Each scenario the reference twin passed, with the seeds at which it passed and no
+    faulty twin failed it; empty when every scenario can fail at every seed (rule 4).
+
+    A faulty twin fails a scenario when the scenario's own verdict is a fail, or when a
+    monitor fires over it under one of the scenario's own requirements: the monitors are
+    the whole checks of ``features/link_security/whole_run.feature``, which has no Then of
+    its own (fixtures/monitors.py records a monitor's verdict beside the scenario's, named
+    ``monitor <id> over <scenario>``, and leaves the scenario's own verdict a pass). A
+    monitor firing under another requirement is that monitor's finding, not the scenario's.
+    """
+    verdicts = list(verdicts)
+    tagged: dict[str, set[str]] = {}
+    for v in verdicts:
+        if parse_verdict_name(v.scenario) is None:
+            tagged.setdefault(v.scenario, set(v.requirements))
+    passed: dict[str, set[int]] = defaultdict(set)
+    failed: dict[str, set[int]] = defaultdict(set)
+    for v in verdicts:
+        over = parse_verdict_name(v.scenario)
+        scenario = v.scenario if over is None else over[1]
+        if v.dut == REFERENCE:
+            if over is None and v.verdict == "pass":
+                passed[scenario].add(v.seed)
+        elif v.verdict == "fail" and (over is None or tagged.get(scenario, set()) & set(v.requirements)):
+            failed[scenario].add(v.seed)
+    return {
+        scenario: sorted(seeds - failed[scenario])
+        for scenario, seeds in passed.items()
+        if seeds - failed[scenario]
+    }
+
+
+# -- seeds_no_fault_fails on made-up verdicts (no matrix run) ---------------------------
+
+WATCHED = "Days of metering, every frame watched"
+
+
+def _v(scenario: str, dut: str, seed: int, verdict: str, *requirements: str) -> Verdict:
+    return Verdict(scenario, requirements or ("NAT-2.5-CFG",), dut, seed, verdict, "")
+
+
+def test_a_scenario_some_fault_fails_at_every_seed_is_not_listed() -> None:
+    found = [
+        _v("Password", REFERENCE, 1, "pass"),
+        _v("Password", REFERENCE, 2, "pass"),
+        _v("Password", "keeps-old", 1, "fail"),
+        _v("Password", "other", 2, "fail"),  # another fault at the other seed is enough
+        _v("Password", "keeps-old", 2, "pass"),
+    ]
+    assert seeds_no_fault_fails(found) == {}
+
+
+def test_the_seeds_at_which_no_fault_failed_a_scenario_are_listed() -> None:
+    found = [
+        _v("Password", REFERENCE, 1, "pass"),
+        _v("Password", REFERENCE, 2, "pass"),
+        _v("Password", "keeps-old", 1, "fail"),
+        _v("Password", "keeps-old", 2, "error"),  # the bench broke: no fail
+        _v("Retention", REFERENCE, 1, "pass"),
+        _v("Retention", "stores-5-days", 1, "pass"),
+    ]
+    assert seeds_no_fault_fails(found) == {"Password": [2], "Retention": [1]}
+
+
+def test_a_scenario_the_reference_does_not_pass_is_not_judged() -> None:
+    found = [
+        _v("Battery", REFERENCE, 1, "not applicable", "THK-8-BATT"),
+        _v("Broken", REFERENCE, 1, "fail"),  # the other tests' concern
+    ]
+    assert seeds_no_fault_fails(found) == {}
+
+
+def test_a_monitor_fails_a_scenario_only_under_one_of_the_scenarios_requirements() -> None:
+    found = [
+        _v(WATCHED, REFERENCE, 1, "pass", "NAT-2.2", "NAT-3.1-R3"),
+        _v(verdict_name("ports", WATCHED), REFERENCE, 1, "pass", "NAT-3.1-T2"),
+        _v(WATCHED, "undeclared-port", 1, "pass", "NAT-2.2", "NAT-3.1-R3"),
+        _v(verdict_name("ports", WATCHED), "undeclared-port", 1, "fail", "NAT-3.1-T2"),
+    ]
+    assert seeds_no_fault_fails(found) == {WATCHED: [1]}
+    found.append(_v(verdict_name("frame-counters", WATCHED), "counter-reset", 1, "fail", "NAT-3.1-R3"))
+    assert seeds_no_fault_fails(found) == {}

@@ -11,7 +11,7 @@ from functools import cache
 from conformance.ics import OTHER_OPERATOR_OBJECT_MODEL, load_object_model
 from conformance.protocols import dlms, echonet
 from conformance.twin.faults import Fault
-from conformance.twin.terminal.metering import MeteringApp
+from conformance.twin.terminal.metering import MeteringApp, ValueStore
 from conformance.twin.terminal.reference import ReferenceTerminal
 
 
@@ -128,6 +128,53 @@ class KeepsOldPassword(MeteringApp):
         super().__init__(**kwargs)
 
 
+class PortKeepsOldPassword(ReferenceTerminal):
+    """Its maintenance port answers OK to a new password and changes nothing: the handy
+    terminal's menu writes the settings it shows, not the credentials the terminal
+    authenticates with. A new password from the SM system still takes; NAT seed 2-5 asks
+    for both (「ハンディターミナル等により、機器情報の設定・変更等ができること」, ※3
+    「認証パスワードは設定変更可」)."""
+
+    def maintenance_command(self, line: str) -> list[str]:
+        words = line.split()
+        if len(words) == 3 and words[:2] == ["SETTING", "password"]:
+            self.metering.on_setting("password", "maintenance port")
+            return ["OK"]
+        return super().maintenance_command(line)
+
+
+# A ring of 1,024 values: 21 days of 30-minute values, 42 days of hourly ones.
+RING_VALUES = 1024
+
+
+class _RingErasedAtWrap(ValueStore):
+    """The store as a ring in flash whose wrap erases the whole ring, not the oldest value."""
+
+    def __init__(self, days: int) -> None:
+        super().__init__(days)
+        self._written = 0
+
+    def add(self, posix: int, entry) -> None:
+        super().add(posix, entry)
+        self._written += 1
+        # The erase meant to make room for the next write takes the whole ring, after the
+        # write that filled it: at least that value is lost, whatever the upload schedule.
+        if self._written % RING_VALUES == 0:
+            self._entries.clear()
+
+
+class ErasesStoreAtWrap(MeteringApp):
+    """Keeps its values in a ring of 1,024 and, when the write index wraps, erases the ring
+    (the value just written included) instead of overwriting the oldest value: every value
+    not yet uploaded is lost, and for a while it holds far less than 7 days
+    (THK seed ch. 7 「無線端末：7日分以上」). With hourly values uploaded once a day the
+    wrap comes after about 42 days; with 30-minute values after 21."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = _RingErasedAtWrap(self.settings.storage_days)
+
+
 class ForwardsEchonetLite(MeteringApp):
     """Sends the meter's ECHONET Lite answer to the SM system instead of DLMS/COSEM."""
 
@@ -161,6 +208,12 @@ FAULTS = (
         ("THK-7-STORE",),
         ReferenceTerminal,
         {"metering.storage_days": 5},
+    ),
+    Fault(
+        "erases-store-at-wrap",
+        "erases its whole store of values when the ring of 1,024 wraps",
+        ("THK-7-STORE",),
+        _with_metering(ErasesStoreAtWrap),
     ),
     Fault(
         "upper-8-digits",
@@ -205,6 +258,12 @@ FAULTS = (
         "acknowledges a new password, keeps the old",
         ("NAT-2.5-CFG", "THK-8-CFG"),
         _with_metering(KeepsOldPassword),
+    ),
+    Fault(
+        "port-keeps-old-password",
+        "acknowledges a new password on the maintenance port, keeps the old",
+        ("NAT-2.5-CFG",),
+        PortKeepsOldPassword,
     ),
     Fault(
         "never-syncs-clock",
