@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from hypothesis import settings
 
+from tests.reports.runs import Run, make_reference_run, reference_run_in
+from tests.shared_runs import shared
 from tests.tshark import find_tshark
 
 # Under make test the tests share the CPUs with the detection matrix and with each other, so
@@ -23,6 +25,14 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 def tshark() -> str:
     """Path of tshark; skipped without it on a developer machine, failed under CI."""
     return find_tshark()
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The README's conformance run with its report (tests/reports/runs.py), made once per
+    session whichever worker asks first: the report tests and
+    tests/features/test_conformance_run.py read the same run (each used to make its own)."""
+    return reference_run_in(shared(tmp_path_factory, "reference-run-seed-7", make_reference_run))
 
 
 # pytest-xdist (make test: -n N): which tests share a worker, and in what order the work goes

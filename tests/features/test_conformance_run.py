@@ -22,10 +22,10 @@ from conformance.twin.bench import METER_ADDRESS_BASE, TwinBench
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.faults import terminal_class
 from fixtures.evidence import REVEALED_KEYS
+from tests.reports.runs import SEED, Run
 from tests.tshark import run_tshark, run_tshark_over
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = 7
 METER_NAMES = ("SM-1", "SM-A", "SM-B", "SM-C", "SM-2")
 # Wireshark 4.0 (Debian 12) has no DLMS/COSEM dissector; its classic STUN heuristic then
 # claims the IEC 62056-47 wrapper on UDP 4059 and calls it malformed. Kept away from it,
@@ -50,9 +50,10 @@ def _conformance_run(out: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run as `make conformance` makes it: no key is revealed."""
-    return _conformance_run(tmp_path_factory.mktemp("conformance"))
+def results(reference_run: Run) -> Path:
+    """The run as `make conformance` makes it, no key revealed: the session's run that the
+    report tests read too (tests/conftest.py), its report, summary and bundle beside it."""
+    return reference_run.out
 
 
 @pytest.fixture(scope="module")
