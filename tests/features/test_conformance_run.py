@@ -22,10 +22,10 @@ from conformance.twin.bench import METER_ADDRESS_BASE, TwinBench
 from conformance.twin.credentials import psk_from_password
 from conformance.twin.faults import terminal_class
 from fixtures.evidence import REVEALED_KEYS
+from tests.reports.runs import SEED, Run
 from tests.tshark import run_tshark, run_tshark_over
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = 7
 METER_NAMES = ("SM-1", "SM-A", "SM-B", "SM-C", "SM-2")
 # Wireshark 4.0 (Debian 12) has no DLMS/COSEM dissector; its classic STUN heuristic then
 # claims the IEC 62056-47 wrapper on UDP 4059 and calls it malformed. Kept away from it,
@@ -50,9 +50,10 @@ def _conformance_run(out: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run as `make conformance` makes it: no key is revealed."""
-    return _conformance_run(tmp_path_factory.mktemp("conformance"))
+def results(reference_run: Run) -> Path:
+    """The run as `make conformance` makes it, no key revealed: the session's run that the
+    report tests read too (tests/conftest.py), its report, summary and bundle beside it."""
+    return reference_run.out
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,50 @@ def _revealed_keys(revealed: Path) -> set[bytes]:
 
 def _scenario_results(results: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in (results / "allure-results").glob("*-result.json")]
+
+
+# First in the module (pytest runs a module's tests in their order): under make test this
+# worker makes the revealed run while another makes the session's shared run (``results``),
+# instead of waiting for it.
+def test_with_the_revealed_keys_every_terminal_frame_decrypts_and_verifies(
+    revealed: Path, tshark: str, tmp_path: Path
+) -> None:
+    terminal = ":".join(f"{octet:02x}" for octet in load_declaration().identity.eui64)
+    eap_psk_seen = False
+    evidence = _evidence(revealed)
+    keys_of: dict[Path, tuple[tuple[bytes, int], ...]] = {}
+    for scenario, capture, table in evidence:
+        assert table is not None, scenario
+        lines = table.read_text().splitlines()
+        keys_of[capture] = tuple(
+            (bytes.fromhex(line.split('"')[1]), int(line.split('"')[3])) for line in lines
+        )
+    # One tshark for the captures that reveal the same keys, each with only its own keys:
+    # a frame decrypts under the keys its scenario revealed, or not at all.
+    dissected: dict[Path, list[str]] = {}
+    for keys in dict.fromkeys(keys_of.values()):
+        batch = [capture for capture, revealed_keys in keys_of.items() if revealed_keys == keys]
+        found = run_tshark_over(
+            tshark, batch, keys=keys, disabled_heuristics=NO_DLMS_DISSECTOR, config_dir=tmp_path
+        )
+        dissected.update(zip(batch, found, strict=True))
+    for scenario, capture, _ in evidence:
+        for number, block in enumerate(dissected[capture], start=1):
+            where = f"{scenario}: frame {number}"
+            if _from_a_forger(block):
+                continue
+            assert "Malformed" not in _bench_layers(block), where
+            if f"Source: {terminal}" not in block:
+                continue  # the bench's forged frames (wrong key, bad MIC) stay undecryptable on purpose
+            layers = _bench_layers(block)
+            assert "Expert Info (Error" not in layers and "Expert Info (Warning" not in layers, (
+                f"{where}\n{block}"
+            )
+            if "Security Enabled: True" in block:
+                # Wireshark names the key that decrypted the frame and verified its MIC.
+                assert "[Key Number:" in block, f"{where} did not decrypt\n{block}"
+            eap_psk_seen |= "EAP-PSK MAC_P" in block
+    assert eap_psk_seen, "no capture showed the terminal's EAP-PSK message 2"
 
 
 def test_every_join_scenario_passes_with_its_evidence(results: Path) -> None:
@@ -168,47 +213,6 @@ def test_the_captures_dissect_in_tshark_without_malformed_packets(
         text = "".join(blocks)
         if "PANA" in text:  # the wrong-password and full-meter runs carry EAP-PSK too
             assert "Extensible Authentication Protocol" in text
-
-
-def test_with_the_revealed_keys_every_terminal_frame_decrypts_and_verifies(
-    revealed: Path, tshark: str, tmp_path: Path
-) -> None:
-    terminal = ":".join(f"{octet:02x}" for octet in load_declaration().identity.eui64)
-    eap_psk_seen = False
-    evidence = _evidence(revealed)
-    keys_of: dict[Path, tuple[tuple[bytes, int], ...]] = {}
-    for scenario, capture, table in evidence:
-        assert table is not None, scenario
-        lines = table.read_text().splitlines()
-        keys_of[capture] = tuple(
-            (bytes.fromhex(line.split('"')[1]), int(line.split('"')[3])) for line in lines
-        )
-    # One tshark for the captures that reveal the same keys, each with only its own keys:
-    # a frame decrypts under the keys its scenario revealed, or not at all.
-    dissected: dict[Path, list[str]] = {}
-    for keys in dict.fromkeys(keys_of.values()):
-        batch = [capture for capture, revealed_keys in keys_of.items() if revealed_keys == keys]
-        found = run_tshark_over(
-            tshark, batch, keys=keys, disabled_heuristics=NO_DLMS_DISSECTOR, config_dir=tmp_path
-        )
-        dissected.update(zip(batch, found, strict=True))
-    for scenario, capture, _ in evidence:
-        for number, block in enumerate(dissected[capture], start=1):
-            where = f"{scenario}: frame {number}"
-            if _from_a_forger(block):
-                continue
-            assert "Malformed" not in _bench_layers(block), where
-            if f"Source: {terminal}" not in block:
-                continue  # the bench's forged frames (wrong key, bad MIC) stay undecryptable on purpose
-            layers = _bench_layers(block)
-            assert "Expert Info (Error" not in layers and "Expert Info (Warning" not in layers, (
-                f"{where}\n{block}"
-            )
-            if "Security Enabled: True" in block:
-                # Wireshark names the key that decrypted the frame and verified its MIC.
-                assert "[Key Number:" in block, f"{where} did not decrypt\n{block}"
-            eap_psk_seen |= "EAP-PSK MAC_P" in block
-    assert eap_psk_seen, "no capture showed the terminal's EAP-PSK message 2"
 
 
 def test_without_the_option_the_captures_do_not_decrypt(results: Path, tshark: str, tmp_path: Path) -> None:

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.ics import DEFAULT_DECLARATION, load_declaration
 from reports.bundle import REDACTED, create
-from tests.reports.secret_forms import leaks
+from tests.reports.secret_forms import _FOLDS, leaks, unfolded
 from tests.reports.test_bundle_verify import small_run
 
 PASSWORD = "7Wq4Kp2Zr9Tx6Lm3"  # the reference declaration's
@@ -65,3 +67,13 @@ def test_the_scan_does_not_see_secrets_that_are_not_there() -> None:
     assert not leaks(
         DEFAULT_DECLARATION.read_bytes().replace(PASSWORD.encode(), REDACTED.encode()), [PASSWORD.encode()]
     )
+
+
+FOLD_OCTETS = [b"\\", b"\r", b"\n", b" ", b"\t", b"a", b"%", b"x"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(FOLD_OCTETS), max_size=40).map(b"".join))
+def test_the_scan_unfolds_exactly_as_its_fold_pattern_says(content: bytes) -> None:
+    """The scan's quick unfolding removes what ``_FOLDS`` matches, octet for octet."""
+    assert unfolded(content) == _FOLDS.sub(b"", content)
