@@ -75,11 +75,17 @@ the rig file's ``max_power_dbm``: steady, or pulsed for a share of the frames (i
 pulse modulation, ``rigs.drivers.scpisignalgenerator``). Where the rig has an attenuator
 (role ``attenuator``), a smart meter's signal strength is set through it.
 
-Echo probes: the module cannot send ICMPv6 with a protection of the bench's choosing, so
-the probe is a DLMS/COSEM GET of the terminal's clock (IEC 62056-5-3), which every
-terminal answers to its meter, sent with SKSENDTO in plaintext (SEC 0) or secured
-(SEC 1). Its answer (the GET-Response with the probe's invoke-id, as ERXUDP on 4059) is
-what ``probe_replies`` returns; it is kept from the HES.
+Echo probes: the module cannot send ICMPv6 with a protection of the bench's choosing. Where
+the rig has an injector, a sniffer and the group key, a secured probe is what the scenario
+says: an ICMPv6 Echo Request (RFC 4443 §4.1) from the module's address, secured with the
+newest group key at the counter after the module's (``_injected_echo``), its Echo Reply
+read on the air and judged as on the twin (answered, secured, decrypted with the group
+key). Otherwise the probe is a DLMS/COSEM GET of the terminal's clock (IEC 62056-5-3),
+which every terminal answers to its meter, sent with SKSENDTO in plaintext (SEC 0) or
+secured (SEC 1); its answer (the GET-Response with the probe's invoke-id, as ERXUDP on
+4059) is what ``probe_replies`` returns, kept from the HES. That GET cannot see how the
+terminal treats ICMPv6: a terminal that answers a secured GET secured and an Echo Request
+in the clear passes it.
 """
 
 from __future__ import annotations
@@ -275,6 +281,7 @@ class HilIotRoute:
         self._rng = random.Random(seed)
         self._echo_probes: dict[tuple[int, int], bytes] = {}  # probe -> terminal: answers on the air
         self._stranger_counter = 0
+        self._injected_counter = 0  # the last counter an injected echo took from the module's address
         self._sniffed = sniffed(self) if sniffed is not None else None
         self._air_read = 0  # frames of the air log already looked at for PANA starts
         # The rig's second module (role second-meter-radio), a second smart meter: a route of
@@ -573,12 +580,30 @@ class HilIotRoute:
 
     @tended
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
+        """A probe under ``protection``. Secured, on a rig with an injector, a sniffer and the
+        group key: an ICMPv6 Echo Request as the smart meter sends it (``_injected_echo``);
+        on other rigs a secured DLMS GET through the module, which shows whether the terminal
+        takes a secured frame, not how it answers an Echo Request."""
         if (other := self._other(meter)) is not None:
             return other.probe_echo(meter, terminal, protection)
         self._check_meter(meter)
         if protection not in (Protection.SECURED, Protection.PLAINTEXT):
             self._need_injector(f"a request {protection.value}")
             return self._forged_probe(terminal, protection)
+        ended = terminal in self._ended_by_bench
+        if (
+            protection is Protection.SECURED
+            and not ended
+            and self._injector
+            and self._group_keys
+            and self._sniffed
+        ):
+            return self._injected_echo(terminal)
+        return self._module_get(terminal, protection)
+
+    def _module_get(self, terminal: bytes, protection: Protection) -> EchoProbe:
+        """A DLMS GET of the clock through the module, plaintext or secured (the module's own
+        counter): answered as ERXUDP, or heard on the air by the forged probes."""
         secured = protection is Protection.SECURED
         # A secured frame after the bench ended the session (NAT-3.4-CUT's "takes no part"):
         # the module sends secured only within a session, none after SKTERM, or the one the
@@ -696,6 +721,59 @@ class HilIotRoute:
         self._echo_probes[(probe.identifier, probe.sequence)] = terminal
         return air, probe
 
+    def _injected_echo(self, terminal: bytes) -> EchoProbe:
+        """An Echo Request from the module's address to the terminal, secured with the newest
+        group key at the module's next frame counter, as the twin's meter sends it.
+
+        The counter. The terminal keeps, per key and sender, the last counter it accepted and
+        drops a frame whose counter does not exceed it (IEEE 802.15.4-2015 §9.2.4, the
+        incoming frame security procedure's replay check). What it took from this address
+        is the module's frames and the bench's injected ones: the highest counter the
+        sniffer heard the module use in this scenario (after a join there is always one, the
+        GET that confirms it; else one is sent, ``_hear_module_counter``) and the last one
+        injected, which the sniffer may not have passed on yet. One above both passes the
+        replay check and is no higher than it must be: the module's own next frames up to
+        it (one per echo injected) are then the ones the terminal drops as replays, and
+        their nonces repeat the injected ones' (the monitors judge the terminal's nonces,
+        not the meter's). The scenarios that probe this way read nothing through the module
+        after their probes; a forgery's headroom (``forge.COUNTER_HEADROOM``) would cut the
+        module off for a million frames. A module frame the sniffer missed, or one sent
+        while the echo is in flight, can take the counter first: the echo is then dropped
+        and the probe unanswered, a risk a rig with a sniffer on the module's channel makes
+        small, not nil.
+        """
+        assert self._injector is not None
+        air, probe = self._air_echo_probe(terminal, "an Echo Request is answered on the air")
+        heard, key_index = forge.module_counter(air, self._module)
+        if not heard and not self._injected_counter:
+            heard, key_index = self._hear_module_counter(terminal)
+        self._injected_counter = max(heard, self._injected_counter) + 1
+        payload = forge.echo_payload(
+            self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8)
+        )
+        raw = self._from_module(terminal, payload, self._injected_counter, key_index)
+        self._injector.transmit(raw, self._channel)
+        return probe
+
+    def _hear_module_counter(self, terminal: bytes) -> tuple[int, int]:
+        """The module's counter where the sniffer heard none of its secured frames in this
+        scenario: a secured GET through the module, and the counter it was heard using."""
+        heard_before = len(self.air.frames())
+        first = self._module_get(terminal, Protection.SECURED)
+
+        def overheard() -> bool:
+            sent = forge.sent_to(
+                self.air, self._module, terminal, after=heard_before, invoke_id=first.identifier
+            )
+            return sent is not None
+
+        if not self._clock.wait_until(overheard, REPLAY_WAIT_S):
+            raise BenchError(
+                f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
+                "the module's frame counter is unknown, so a secured Echo Request cannot be built"
+            )
+        return forge.module_counter(self.air, self._module)
+
     def _to_all_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
         """An Echo Request to all nodes (ff02::1, a broadcast frame) from the module's address,
         in plaintext, or secured with the group key at a counter far above the module's and
@@ -729,7 +807,7 @@ class HilIotRoute:
         to_all = protection is Protection.BROADCAST_LAST_COUNTER
         air = self._air_for_echo("a frame at the module's last counter")
         heard_before = len(air.frames())
-        first = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        first = self._module_get(terminal, Protection.SECURED)
 
         def heard_and_answered() -> bool:
             overheard = forge.sent_to(
@@ -777,7 +855,7 @@ class HilIotRoute:
         if self._sniffed is None:
             raise NotApplicable("a replay needs a sniffer (role sniffer) to hear the frame it replays")
         heard_before = len(self.air.frames())
-        first = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        first = self._module_get(terminal, Protection.SECURED)
         heard: list[AirFrame] = []
 
         def overheard() -> bool:
@@ -792,7 +870,7 @@ class HilIotRoute:
                 f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
                 "nothing to replay"
             )
-        second = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        second = self._module_get(terminal, Protection.SECURED)
         self._clock.wait_until(lambda: bool(self.probe_replies(second)), REPLAY_WAIT_S)
         replayed = EchoProbe(first.identifier, first.sequence, self._clock.now())
         self._probes[first.identifier] = replayed
@@ -805,7 +883,7 @@ class HilIotRoute:
         key = (probe.identifier, probe.sequence)
         if self._second is not None and key in self._second._probe_terminals:
             return self._second.probe_replies(probe)
-        if key in self._echo_probes:  # a stranger's: answered to the stranger, on the air
+        if key in self._echo_probes:  # an Echo Request the bench injected: answered on the air
             return self.air.echo_replies(self._echo_probes[key], *key, since=probe.sent_at)
         replies = list(self._replies.get(key, []))
         if self._sniffed is not None and not replies and key in self._probe_terminals:
