@@ -282,6 +282,7 @@ class HilIotRoute:
         self._echo_probes: dict[tuple[int, int], bytes] = {}  # probe -> terminal: answers on the air
         self._stranger_counter = 0
         self._injected_counter = 0  # the last counter an injected echo took from the module's address
+        self._transmitted: set[bytes] = set()  # the frames the injector sent, as the sniffer hears them
         self._sniffed = sniffed(self) if sniffed is not None else None
         self._air_read = 0  # frames of the air log already looked at for PANA starts
         # The rig's second module (role second-meter-radio), a second smart meter: a route of
@@ -469,7 +470,13 @@ class HilIotRoute:
         self._need_injector("sending raw or forged frames")
         self._check_meter(meter)
         assert self._injector is not None
-        self._injector.transmit(frame, self._channel)
+        self._transmit(frame)
+
+    def _transmit(self, raw: bytes) -> None:
+        """Through the injector, kept apart from the module's own frames (``_module_counter``)."""
+        assert self._injector is not None
+        self._transmitted.add(raw)
+        self._injector.transmit(raw, self._channel)
 
     def _need_injector(self, what: str) -> None:
         if self._injector is None:
@@ -672,7 +679,7 @@ class HilIotRoute:
         raw = self._from_module(
             terminal, payload, counter + forge.COUNTER_HEADROOM, key_index, key=key, bad_mic=bad_mic
         )
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _from_module(
@@ -727,24 +734,26 @@ class HilIotRoute:
 
         The counter. The terminal keeps, per key and sender, the last counter it accepted and
         drops a frame whose counter does not exceed it (IEEE 802.15.4-2015 §9.2.4, the
-        incoming frame security procedure's replay check). What it took from this address
-        is the module's frames and the bench's injected ones: the highest counter the
-        sniffer heard the module use in this scenario (after a join there is always one, the
-        GET that confirms it; else one is sent, ``_hear_module_counter``) and the last one
-        injected, which the sniffer may not have passed on yet. One above both passes the
-        replay check and is no higher than it must be: the module's own next frames up to
-        it (one per echo injected) are then the ones the terminal drops as replays, and
-        their nonces repeat the injected ones' (the monitors judge the terminal's nonces,
-        not the meter's). The scenarios that probe this way read nothing through the module
-        after their probes; a forgery's headroom (``forge.COUNTER_HEADROOM``) would cut the
-        module off for a million frames. A module frame the sniffer missed, or one sent
-        while the echo is in flight, can take the counter first: the echo is then dropped
-        and the probe unanswered, a risk a rig with a sniffer on the module's channel makes
-        small, not nil.
+        incoming frame security procedure's replay check). The smart meter's frames from this
+        address are the module's and the bench's echoes: the highest counter the sniffer
+        heard the module itself use in this scenario (after a join there is always one, the
+        GET that confirms it; else one is sent, ``_hear_module_counter``) and the last echo
+        injected, which the sniffer may not have passed on yet. The bench's forgeries from the
+        address (far above the module's counter) are no counter of the meter's, as on the
+        twin: a terminal that took one into its replay window drops the meter's next echo.
+        One above both passes the replay check and is no higher than it must be: the
+        module's own next frames up to it (one per echo injected) are then the ones the
+        terminal drops as replays, and their nonces repeat the injected ones' (the monitors
+        judge the terminal's nonces, not the meter's). The scenarios that probe this way
+        read nothing through the module after their probes; a forgery's headroom
+        (``forge.COUNTER_HEADROOM``) would cut the module off for a million frames. A module
+        frame the sniffer missed, or one sent while the echo is in flight, can take the
+        counter first: the echo is then dropped and the probe unanswered, a risk a sniffer
+        on the module's channel makes small, not nil.
         """
         assert self._injector is not None
         air, probe = self._air_echo_probe(terminal, "an Echo Request is answered on the air")
-        heard, key_index = forge.module_counter(air, self._module)
+        heard, key_index = self._module_counter(air)
         if not heard and not self._injected_counter:
             heard, key_index = self._hear_module_counter(terminal)
         self._injected_counter = max(heard, self._injected_counter) + 1
@@ -752,7 +761,7 @@ class HilIotRoute:
             self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8)
         )
         raw = self._from_module(terminal, payload, self._injected_counter, key_index)
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _hear_module_counter(self, terminal: bytes) -> tuple[int, int]:
@@ -772,7 +781,18 @@ class HilIotRoute:
                 f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
                 "the module's frame counter is unknown, so a secured Echo Request cannot be built"
             )
-        return forge.module_counter(self.air, self._module)
+        return self._module_counter(self.air)
+
+    def _module_counter(self, air: AirLog) -> tuple[int, int]:
+        """The highest frame counter and the key index of the frames the module itself sent:
+        the bench's forgeries from its address (a bad MIC or a wrong key, far above its
+        counter) are no counter of the smart meter's, whatever the terminal made of them."""
+        counter, index = 0, 1
+        for frame in air.sent_by(self._module):
+            security = frame.frame.security if frame.frame is not None else None
+            if security is not None and frame.raw not in self._transmitted:
+                counter, index = max(counter, security.frame_counter), security.key_index
+        return counter, index
 
     def _to_all_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
         """An Echo Request to all nodes (ff02::1, a broadcast frame) from the module's address,
@@ -792,7 +812,7 @@ class HilIotRoute:
             raw = self._from_module(
                 terminal, payload, counter + forge.COUNTER_HEADROOM, key_index, to_all=True, bad_mic=True
             )
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _last_counter_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
@@ -824,7 +844,7 @@ class HilIotRoute:
             self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8), to_all=to_all
         )
         raw = self._from_module(terminal, payload, counter, key_index, to_all=to_all)
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _stranger_probe(self, terminal: bytes) -> EchoProbe:
@@ -845,7 +865,7 @@ class HilIotRoute:
             counter=self._stranger_counter,
             sequence=self._rng.randrange(256),
         )
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _replayed_probe(self, terminal: bytes) -> EchoProbe:

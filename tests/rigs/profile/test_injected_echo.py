@@ -182,6 +182,25 @@ def test_the_next_probe_follows_what_the_module_sent_in_between(bridge: socket.s
     assert counters == [MODULE_COUNTER + 1, MODULE_COUNTER + 6]
 
 
+@pytest.mark.parametrize("forgery", [Protection.WRONG_KEY, Protection.BAD_MIC])
+def test_a_forgery_from_the_modules_address_is_no_counter_of_the_meters(
+    bridge: socket.socket, forgery: Protection
+):
+    """A forgery runs far above the module's counter (``forge.COUNTER_HEADROOM``); the meter's
+    next echo follows the module's own frames, as the twin's meter's does, so a terminal that
+    took the forgery into its replay window drops it."""
+    sniffer = FakeSniffer()
+    route = rig_route(bridge, sniffer)
+    sniffer.hear(module_frame(b"\x00", MODULE_COUNTER))
+    route.probe_echo("SM-1", TERMINAL, forgery)
+    forged = injected(bridge).frame
+    sniffer.hear(forged)  # the sniffer hears the injector's frame on the module's channel
+    assert wpan.decode(forged).security.frame_counter > MODULE_COUNTER + forge.COUNTER_HEADROOM - 1  # type: ignore[union-attr]
+    route.probe_echo("SM-1", TERMINAL, Protection.SECURED)
+    header = wpan.decode(injected(bridge).frame)
+    assert header.security is not None and header.security.frame_counter == MODULE_COUNTER + 1
+
+
 def test_the_terminals_echo_reply_on_the_air_answers_the_probe(bridge: socket.socket):
     sniffer = FakeSniffer()
     route = rig_route(bridge, sniffer)
