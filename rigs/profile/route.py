@@ -90,6 +90,7 @@ in the clear passes it.
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 from collections.abc import Callable
@@ -904,7 +905,11 @@ class HilIotRoute:
         if self._second is not None and key in self._second._probe_terminals:
             return self._second.probe_replies(probe)
         if key in self._echo_probes:  # an Echo Request the bench injected: answered on the air
-            return self.air.echo_replies(self._echo_probes[key], *key, since=probe.sent_at)
+            # By identifier and sequence number alone, which are this probe's only (a new
+            # sequence number each): the sniffer's times settle as it goes (SniffedAir takes
+            # the smallest delivery delay seen), so on a loaded host a reply can be stamped
+            # before the probe's ``sent_at``, which was read off an earlier frame.
+            return self.air.echo_replies(self._echo_probes[key], *key, since=-math.inf)
         replies = list(self._replies.get(key, []))
         if self._sniffed is not None and not replies and key in self._probe_terminals:
             # The module reports what its stack took; the sniffer hears an answer it dropped.

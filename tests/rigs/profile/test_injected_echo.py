@@ -219,9 +219,13 @@ def test_the_terminals_echo_reply_on_the_air_answers_the_probe(bridge: socket.so
         counter=3,
         sequence=1,
     )
-    sniffer.hear(answer)
+    # Heard late, and the sniffer's offset settles lower (SniffedAir: the smallest delay
+    # seen): the reply is stamped before the probe's sent_at, and still answers it.
+    now = time.monotonic()
+    sniffer.heard.append(SniffedFrame(frame=answer, timestamp=now - 60.0, arrived=now, channel=FIRST_CHANNEL))
     replies = route.probe_replies(probe)
     assert len(replies) == 1
+    assert replies[0].time < probe.sent_at  # type: ignore[union-attr]
     assert replies[0].raw == answer and replies[0].decrypted  # type: ignore[union-attr]
 
 
