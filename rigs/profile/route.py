@@ -755,9 +755,10 @@ class HilIotRoute:
         assert self._injector is not None
         air, probe = self._air_echo_probe(terminal, "an Echo Request is answered on the air")
         heard, key_index = self._module_counter(air)
-        if not heard and not self._injected_counter:
+        if heard is None and not self._injected_counter:
             heard, key_index = self._hear_module_counter(terminal)
-        self._injected_counter = max(heard, self._injected_counter) + 1
+        # A module's first frame may carry counter 0: "none heard" is None, not 0.
+        self._injected_counter = max(-1 if heard is None else heard, self._injected_counter) + 1
         payload = forge.echo_payload(
             self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8)
         )
@@ -767,32 +768,30 @@ class HilIotRoute:
 
     def _hear_module_counter(self, terminal: bytes) -> tuple[int, int]:
         """The module's counter where the sniffer heard none of its secured frames in this
-        scenario: a secured GET through the module, and the counter it was heard using."""
-        heard_before = len(self.air.frames())
-        first = self._module_get(terminal, Protection.SECURED)
-
-        def overheard() -> bool:
-            sent = forge.sent_to(
-                self.air, self._module, terminal, after=heard_before, invoke_id=first.identifier
-            )
-            return sent is not None
-
-        if not self._clock.wait_until(overheard, REPLAY_WAIT_S):
+        scenario yet: a secured GET through the module, and the counter of the first of its
+        frames the sniffer passes on (that GET, or an earlier one it had not yet)."""
+        self._module_get(terminal, Protection.SECURED)
+        if not self._clock.wait_until(lambda: self._module_counter(self.air)[0] is not None, REPLAY_WAIT_S):
             raise BenchError(
                 f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
                 "the module's frame counter is unknown, so a secured Echo Request cannot be built"
             )
-        return self._module_counter(self.air)
+        counter, key_index = self._module_counter(self.air)
+        assert counter is not None
+        return counter, key_index
 
-    def _module_counter(self, air: AirLog) -> tuple[int, int]:
-        """The highest frame counter and the key index of the frames the module itself sent:
-        the bench's forgeries from its address (a bad MIC or a wrong key, far above its
-        counter) are no counter of the smart meter's, whatever the terminal made of them."""
-        counter, index = 0, 1
+    def _module_counter(self, air: AirLog) -> tuple[int | None, int]:
+        """The highest frame counter (None: none heard) and the key index of the frames the
+        module itself sent: the bench's forgeries from its address (a bad MIC or a wrong key,
+        far above its counter) are no counter of the smart meter's, whatever the terminal
+        made of them."""
+        counter: int | None = None
+        index = 1
         for frame in air.sent_by(self._module):
             security = frame.frame.security if frame.frame is not None else None
             if security is not None and frame.raw not in self._transmitted:
-                counter, index = max(counter, security.frame_counter), security.key_index
+                counter = security.frame_counter if counter is None else max(counter, security.frame_counter)
+                index = security.key_index
         return counter, index
 
     def _to_all_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:

@@ -239,6 +239,18 @@ def test_with_none_of_the_modules_frames_heard_a_secured_get_tells_its_counter(b
     assert header.security is not None and header.security.frame_counter == MODULE_COUNTER + 2
 
 
+def test_a_module_heard_at_counter_zero_is_heard(bridge: socket.socket):
+    """A module's first secured frame carries counter 0: the echo takes 1, no GET first."""
+    sniffer = FakeSniffer()
+    radio = FakeRadio()
+    route = rig_route(bridge, sniffer, radio)
+    sniffer.hear(module_frame(b"\x00", 0))
+    route.probe_echo("SM-1", TERMINAL, Protection.SECURED)
+    header = wpan.decode(injected(bridge).frame)
+    assert header.security is not None and header.security.frame_counter == 1
+    assert not [call for call in radio.calls if call[0] == "send_udp"]
+
+
 def test_a_module_the_sniffer_never_hears_is_a_bench_error(bridge: socket.socket):
     route = rig_route(bridge, FakeSniffer())
     with pytest.raises(BenchError, match="frame counter is unknown"):
