@@ -75,15 +75,22 @@ the rig file's ``max_power_dbm``: steady, or pulsed for a share of the frames (i
 pulse modulation, ``rigs.drivers.scpisignalgenerator``). Where the rig has an attenuator
 (role ``attenuator``), a smart meter's signal strength is set through it.
 
-Echo probes: the module cannot send ICMPv6 with a protection of the bench's choosing, so
-the probe is a DLMS/COSEM GET of the terminal's clock (IEC 62056-5-3), which every
-terminal answers to its meter, sent with SKSENDTO in plaintext (SEC 0) or secured
-(SEC 1). Its answer (the GET-Response with the probe's invoke-id, as ERXUDP on 4059) is
-what ``probe_replies`` returns; it is kept from the HES.
+Echo probes: the module cannot send ICMPv6 with a protection of the bench's choosing. Where
+the rig has an injector, a sniffer and the group key, a secured probe is what the scenario
+says: an ICMPv6 Echo Request (RFC 4443 §4.1) from the module's address, secured with the
+newest group key at the counter after the module's (``_injected_echo``), its Echo Reply
+read on the air and judged as on the twin (answered, secured, decrypted with the group
+key). Otherwise the probe is a DLMS/COSEM GET of the terminal's clock (IEC 62056-5-3),
+which every terminal answers to its meter, sent with SKSENDTO in plaintext (SEC 0) or
+secured (SEC 1); its answer (the GET-Response with the probe's invoke-id, as ERXUDP on
+4059) is what ``probe_replies`` returns, kept from the HES. That GET cannot see how the
+terminal treats ICMPv6: a terminal that answers a secured GET secured and an Echo Request
+in the clear passes it.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 from collections.abc import Callable
@@ -275,6 +282,8 @@ class HilIotRoute:
         self._rng = random.Random(seed)
         self._echo_probes: dict[tuple[int, int], bytes] = {}  # probe -> terminal: answers on the air
         self._stranger_counter = 0
+        self._injected_counter = 0  # the last counter an injected echo took from the module's address
+        self._transmitted: set[bytes] = set()  # the frames the injector sent, as the sniffer hears them
         self._sniffed = sniffed(self) if sniffed is not None else None
         self._air_read = 0  # frames of the air log already looked at for PANA starts
         # The rig's second module (role second-meter-radio), a second smart meter: a route of
@@ -462,7 +471,13 @@ class HilIotRoute:
         self._need_injector("sending raw or forged frames")
         self._check_meter(meter)
         assert self._injector is not None
-        self._injector.transmit(frame, self._channel)
+        self._transmit(frame)
+
+    def _transmit(self, raw: bytes) -> None:
+        """Through the injector, kept apart from the module's own frames (``_module_counter``)."""
+        assert self._injector is not None
+        self._transmitted.add(raw)
+        self._injector.transmit(raw, self._channel)
 
     def _need_injector(self, what: str) -> None:
         if self._injector is None:
@@ -573,12 +588,30 @@ class HilIotRoute:
 
     @tended
     def probe_echo(self, meter: str, terminal: bytes, protection: Protection) -> EchoProbe:
+        """A probe under ``protection``. Secured, on a rig with an injector, a sniffer and the
+        group key: an ICMPv6 Echo Request as the smart meter sends it (``_injected_echo``);
+        on other rigs a secured DLMS GET through the module, which shows whether the terminal
+        takes a secured frame, not how it answers an Echo Request."""
         if (other := self._other(meter)) is not None:
             return other.probe_echo(meter, terminal, protection)
         self._check_meter(meter)
         if protection not in (Protection.SECURED, Protection.PLAINTEXT):
             self._need_injector(f"a request {protection.value}")
             return self._forged_probe(terminal, protection)
+        ended = terminal in self._ended_by_bench
+        if (
+            protection is Protection.SECURED
+            and not ended
+            and self._injector
+            and self._group_keys
+            and self._sniffed
+        ):
+            return self._injected_echo(terminal)
+        return self._module_get(terminal, protection)
+
+    def _module_get(self, terminal: bytes, protection: Protection) -> EchoProbe:
+        """A DLMS GET of the clock through the module, plaintext or secured (the module's own
+        counter): answered as ERXUDP, or heard on the air by the forged probes."""
         secured = protection is Protection.SECURED
         # A secured frame after the bench ended the session (NAT-3.4-CUT's "takes no part"):
         # the module sends secured only within a session, none after SKTERM, or the one the
@@ -647,7 +680,7 @@ class HilIotRoute:
         raw = self._from_module(
             terminal, payload, counter + forge.COUNTER_HEADROOM, key_index, key=key, bad_mic=bad_mic
         )
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _from_module(
@@ -696,6 +729,71 @@ class HilIotRoute:
         self._echo_probes[(probe.identifier, probe.sequence)] = terminal
         return air, probe
 
+    def _injected_echo(self, terminal: bytes) -> EchoProbe:
+        """An Echo Request from the module's address to the terminal, secured with the newest
+        group key at the module's next frame counter, as the twin's meter sends it.
+
+        The counter. The terminal keeps, per key and sender, the last counter it accepted and
+        drops a frame whose counter does not exceed it (IEEE 802.15.4-2015 §9.2.4, the
+        incoming frame security procedure's replay check). The smart meter's frames from this
+        address are the module's and the bench's echoes: the highest counter the sniffer
+        heard the module itself use in this scenario (after a join there is always one, the
+        GET that confirms it; else one is sent, ``_hear_module_counter``) and the last echo
+        injected, which the sniffer may not have passed on yet. The bench's forgeries from the
+        address (far above the module's counter) are no counter of the meter's, as on the
+        twin: a terminal that took one into its replay window drops the meter's next echo.
+        One above both passes the replay check and is no higher than it must be: the
+        module's own next frames up to it (one per echo injected) are then the ones the
+        terminal drops as replays, and their nonces repeat the injected ones' (the monitors
+        judge the terminal's nonces, not the meter's). The scenarios that probe this way
+        read nothing through the module after their probes; a forgery's headroom
+        (``forge.COUNTER_HEADROOM``) would cut the module off for a million frames. A module
+        frame the sniffer missed, or one sent while the echo is in flight, can take the
+        counter first: the echo is then dropped and the probe unanswered, a risk a sniffer
+        on the module's channel makes small, not nil.
+        """
+        assert self._injector is not None
+        air, probe = self._air_echo_probe(terminal, "an Echo Request is answered on the air")
+        heard, key_index = self._module_counter(air)
+        if heard is None and not self._injected_counter:
+            heard, key_index = self._hear_module_counter(terminal)
+        # A module's first frame may carry counter 0: "none heard" is None, not 0.
+        self._injected_counter = max(-1 if heard is None else heard, self._injected_counter) + 1
+        payload = forge.echo_payload(
+            self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8)
+        )
+        raw = self._from_module(terminal, payload, self._injected_counter, key_index)
+        self._transmit(raw)
+        return probe
+
+    def _hear_module_counter(self, terminal: bytes) -> tuple[int, int]:
+        """The module's counter where the sniffer heard none of its secured frames in this
+        scenario yet: a secured GET through the module, and the counter of the first of its
+        frames the sniffer passes on (that GET, or an earlier one it had not yet)."""
+        self._module_get(terminal, Protection.SECURED)
+        if not self._clock.wait_until(lambda: self._module_counter(self.air)[0] is not None, REPLAY_WAIT_S):
+            raise BenchError(
+                f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
+                "the module's frame counter is unknown, so a secured Echo Request cannot be built"
+            )
+        counter, key_index = self._module_counter(self.air)
+        assert counter is not None
+        return counter, key_index
+
+    def _module_counter(self, air: AirLog) -> tuple[int | None, int]:
+        """The highest frame counter (None: none heard) and the key index of the frames the
+        module itself sent: the bench's forgeries from its address (a bad MIC or a wrong key,
+        far above its counter) are no counter of the smart meter's, whatever the terminal
+        made of them."""
+        counter: int | None = None
+        index = 1
+        for frame in air.sent_by(self._module):
+            security = frame.frame.security if frame.frame is not None else None
+            if security is not None and frame.raw not in self._transmitted:
+                counter = security.frame_counter if counter is None else max(counter, security.frame_counter)
+                index = security.key_index
+        return counter, index
+
     def _to_all_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
         """An Echo Request to all nodes (ff02::1, a broadcast frame) from the module's address,
         in plaintext, or secured with the group key at a counter far above the module's and
@@ -714,7 +812,7 @@ class HilIotRoute:
             raw = self._from_module(
                 terminal, payload, counter + forge.COUNTER_HEADROOM, key_index, to_all=True, bad_mic=True
             )
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _last_counter_probe(self, terminal: bytes, protection: Protection) -> EchoProbe:
@@ -729,7 +827,7 @@ class HilIotRoute:
         to_all = protection is Protection.BROADCAST_LAST_COUNTER
         air = self._air_for_echo("a frame at the module's last counter")
         heard_before = len(air.frames())
-        first = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        first = self._module_get(terminal, Protection.SECURED)
 
         def heard_and_answered() -> bool:
             overheard = forge.sent_to(
@@ -746,7 +844,7 @@ class HilIotRoute:
             self._module, terminal, probe.identifier, probe.sequence, self._rng.randbytes(8), to_all=to_all
         )
         raw = self._from_module(terminal, payload, counter, key_index, to_all=to_all)
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _stranger_probe(self, terminal: bytes) -> EchoProbe:
@@ -767,7 +865,7 @@ class HilIotRoute:
             counter=self._stranger_counter,
             sequence=self._rng.randrange(256),
         )
-        self._injector.transmit(raw, self._channel)
+        self._transmit(raw)
         return probe
 
     def _replayed_probe(self, terminal: bytes) -> EchoProbe:
@@ -777,7 +875,7 @@ class HilIotRoute:
         if self._sniffed is None:
             raise NotApplicable("a replay needs a sniffer (role sniffer) to hear the frame it replays")
         heard_before = len(self.air.frames())
-        first = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        first = self._module_get(terminal, Protection.SECURED)
         heard: list[AirFrame] = []
 
         def overheard() -> bool:
@@ -792,7 +890,7 @@ class HilIotRoute:
                 f"the sniffer did not hear the module's secured GET within {REPLAY_WAIT_S:g} s: "
                 "nothing to replay"
             )
-        second = self.probe_echo(self.meter or "", terminal, Protection.SECURED)
+        second = self._module_get(terminal, Protection.SECURED)
         self._clock.wait_until(lambda: bool(self.probe_replies(second)), REPLAY_WAIT_S)
         replayed = EchoProbe(first.identifier, first.sequence, self._clock.now())
         self._probes[first.identifier] = replayed
@@ -805,8 +903,12 @@ class HilIotRoute:
         key = (probe.identifier, probe.sequence)
         if self._second is not None and key in self._second._probe_terminals:
             return self._second.probe_replies(probe)
-        if key in self._echo_probes:  # a stranger's: answered to the stranger, on the air
-            return self.air.echo_replies(self._echo_probes[key], *key, since=probe.sent_at)
+        if key in self._echo_probes:  # an Echo Request the bench injected: answered on the air
+            # By identifier and sequence number alone, which are this probe's only (a new
+            # sequence number each): the sniffer's times settle as it goes (SniffedAir takes
+            # the smallest delivery delay seen), so on a loaded host a reply can be stamped
+            # before the probe's ``sent_at``, which was read off an earlier frame.
+            return self.air.echo_replies(self._echo_probes[key], *key, since=-math.inf)
         replies = list(self._replies.get(key, []))
         if self._sniffed is not None and not replies and key in self._probe_terminals:
             # The module reports what its stack took; the sniffer hears an answer it dropped.
