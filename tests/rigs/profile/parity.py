@@ -51,15 +51,9 @@ SLOW_PACE = 60
 # leaves them out and the test prints them. The 24 faults picked by requirement (2026-12-07)
 # each gave the twin's verdicts on the rig (the LED's after the shared clock's smaller step,
 # the firmware and re-enabled scenarios' as the reference's, KNOWN_DIFFERENCES in
-# test_parity.py); picked by the twin's fails (2026-12-08), one did not:
-NOT_HOSTED: dict[str, str] = {
-    "plaintext-after-auth": (
-        "it answers only ICMPv6 Echo Requests in the clear, and the HIL profile's secured probe is a "
-        "DLMS/COSEM GET through the module (rigs/profile/route.py, probe_echo), which it answers "
-        "secured as the reference does: on the rig it passes the scenario with SM-2 the twin fails "
-        "it in (a gap of the HIL profile's probe, not of the emulated rig)"
-    ),
-}
+# test_parity.py). Picked by the twin's fails (2026-12-08), plaintext-after-auth passed on the
+# rig until a rig's secured probe became an injected ICMPv6 Echo Request (route.probe_echo).
+NOT_HOSTED: dict[str, str] = {}
 
 
 def is_slow(name: str) -> bool:
