@@ -25,6 +25,7 @@ from pytest_bdd import parsers, then, when
 from conformance.errors import BenchError, NotApplicable, TerminalFailure
 from conformance.interfaces import Bench, Evidence
 from conformance.judge.incident import IncidentRecord, terminal_incident
+from conformance.judge.led import judge_led
 from conformance.measurements import (
     CUT_ATTEMPTS_PER_HOUR,
     CUT_RETRY_PAUSE,
@@ -583,15 +584,6 @@ def _meter_view(bench: Bench) -> list[tuple[float, bool]]:
     return sorted(changes)
 
 
-def _connected_at(view: list[tuple[float, bool]], time: float) -> bool:
-    state = False
-    for at, connected in view:
-        if at > time:
-            break
-        state = connected
-    return state
-
-
 @then(
     parsers.parse(
         "the LED showed the connection state the smart meter observed, "
@@ -607,28 +599,28 @@ def led_follows(bench: Bench, evidence: Evidence, led_samples: list[LedSample], 
     unknown = sorted({s.pattern for s in led_samples} - {declared.connected, *declared.not_connected})
     if unknown:
         raise TerminalFailure(f"the LED showed {', '.join(unknown)}, a pattern the declaration does not name")
-    view = _meter_view(bench)
-    starts = sorted(
-        {led_samples[0].time, *(t for t, _ in view if led_samples[0].time <= t <= led_samples[-1].time)}
+    judged = judge_led(
+        [(s.time, s.pattern) for s in led_samples],
+        _meter_view(bench),
+        connected_pattern=declared.connected,
+        lag_s=LED_LAG.high,
     )
-    worst = 0.0
-    for start, end in zip(starts, [*starts[1:], float("inf")], strict=True):
-        period = [s for s in led_samples if start <= s.time < end]
-        if not period:
-            continue
-        connected = _connected_at(view, start)
-        agrees = [(s.pattern == declared.connected) == connected for s in period]
+    if judged.unobserved is not None:
+        gap_from, gap_to = judged.unobserved
+        raise BenchError(
+            f"the bench took no LED sample from t={gap_from:.1f} s to t={gap_to:.1f} s, longer than "
+            f"the {LED_LAG.high:g} s lag: it could not observe the LED (asked every {WATCH_PERIOD_S:g} s)"
+        )
+    if judged.stale is not None:
+        start, connected, pattern = judged.stale
         shown = "connected" if connected else "not connected"
-        if not agrees[-1]:
-            evidence.measure(
-                LED_LAG,
-                None,
-                note=f"from t={start:.1f} s the smart meter saw the terminal {shown}; "
-                f"the LED kept showing {period[-1].pattern}",
-            )
-        settled = max((i for i, ok in enumerate(agrees) if not ok), default=-1) + 1
-        worst = max(worst, period[settled].time - start if settled else 0.0)
-    evidence.measure(LED_LAG, worst, note=f"{len(led_samples)} samples, {len(starts) - 1} changes")
+        evidence.measure(
+            LED_LAG,
+            None,
+            note=f"from t={start:.1f} s the smart meter saw the terminal {shown}; "
+            f"the LED kept showing {pattern}",
+        )
+    evidence.measure(LED_LAG, judged.worst, note=f"{len(led_samples)} samples, {judged.changes} changes")
 
 
 @then("the smart meter authenticated the terminal while the LED was watched")
