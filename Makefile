@@ -102,9 +102,9 @@ TEST_JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PYTEST := env PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
 # The twin/rig parity test (issue 13) runs every scenario the emulated rig can host on both
-# profiles, for the reference and 24 faults: about 42 minutes of mostly waiting at the
-# emulated rig's x300 (x60 for the floods: 7 of the faults' 22 minutes), more than the loop
-# can carry. make parity runs it on its own.
+# profiles, for the reference and the faults the twin saw fail them: about 42 minutes of
+# mostly waiting at the emulated rig's x300 (x60 for the floods) when it picked 24 faults
+# (2026-12-07), more than the loop can carry. make parity runs it on its own.
 PARITY := tests/rigs/profile/test_parity.py
 
 # The emulated-rig tests (tests/rigs/profile) run after the rest, alone: beside the CPU-bound
