@@ -18,8 +18,8 @@ import pytest
 from conformance.twin.faults import REFERENCE
 from reports.traceability import feature_scenarios
 from tests.rigs.profile.conftest import CI_PACE, ROOT
+from tests.rigs.profile.parity import rig_run, selection
 from tests.rigs.profile.test_air_and_home_setup import _namespaces
-from tests.rigs.profile.test_parity import rig_run, selection
 
 EVERY_FRAME = "Every frame after authentication is secured with the group key PANA delivered"
 # The other scenarios whose steps send "a properly secured echo request" (features/link_security/;
