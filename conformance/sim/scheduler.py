@@ -66,23 +66,7 @@ class Scheduler:
 
     def run_until(self, deadline: float) -> None:
         """Run every callback due up to ``deadline``; the clock then reads ``deadline``."""
-        # run_until_true's loop without a condition: days of simulated time and a flood's
-        # 10,000 paced waits call it, and asking a condition that is always false after
-        # every event was a tenth of the loop's own cost.
-        budget = MAX_EVENTS_PER_RUN
-        queue, pop = self._queue, heapq.heappop
-        while queue and queue[0][0] <= deadline:
-            _, _, timer = pop(queue)
-            if timer.cancelled:
-                continue
-            self._now = timer.when
-            timer.callback(*timer.args)
-            self.events_run += 1
-            budget -= 1
-            if budget == 0:
-                self._runaway(deadline)
-        if deadline > self._now:
-            self._now = deadline
+        self._run(None, deadline)
 
     def run_until_true(self, condition: Callable[[], bool], deadline: float) -> bool:
         """Run callbacks until ``condition()`` holds or ``deadline`` passes.
@@ -92,6 +76,14 @@ class Scheduler:
         """
         if condition():
             return True
+        return self._run(condition, deadline) or condition()
+
+    def _run(self, condition: Callable[[], bool] | None, deadline: float) -> bool:
+        """The loop of both: callbacks in time order up to ``deadline``; True as soon as
+        ``condition()`` holds after one (the clock at its time), else False with the clock
+        at ``deadline``. ``run_until`` passes None rather than a condition that is
+        always false: days of simulated time and a flood's 10,000 paced waits run here, and
+        calling such a condition after every event was a tenth of the loop's own cost."""
         budget = MAX_EVENTS_PER_RUN
         queue, pop = self._queue, heapq.heappop
         while queue and queue[0][0] <= deadline:
@@ -104,10 +96,11 @@ class Scheduler:
             budget -= 1
             if budget == 0:
                 self._runaway(deadline)
-            if condition():
+            if condition is not None and condition():
                 return True
-        self._now = max(self._now, deadline)
-        return condition()
+        if deadline > self._now:
+            self._now = deadline
+        return False
 
     @staticmethod
     def _runaway(deadline: float) -> None:
