@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -200,3 +201,12 @@ def full_rig() -> FullRig:
         return {v["scenario"]: v for v in rig_run(folder, dut=dut, pace=pace, expression=expression)}
 
     return run
+
+
+@pytest.fixture
+def bridge() -> Iterator[socket.socket]:
+    """A loopback UDP socket in the place of the injector's radio bridge."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(2.0)
+        yield sock

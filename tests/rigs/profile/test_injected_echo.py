@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -92,15 +91,6 @@ def module_frame(payload: bytes, counter: int) -> bytes:
         counter=counter,
         sequence=9,
     )
-
-
-@pytest.fixture
-def bridge() -> Iterator[socket.socket]:
-    """A loopback UDP socket in the place of the injector's radio bridge."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.settimeout(2.0)
-        yield sock
 
 
 def rig_route(

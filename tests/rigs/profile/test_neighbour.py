@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,15 +32,6 @@ from tests.tshark import run_tshark
 PAIRING_ID = "IOT99901"
 PACE = 100.0  # rig seconds per wall second: a request every 1 s of rig time is 10 ms here
 EVERY_S = 1.0
-
-
-@pytest.fixture
-def bridge() -> Iterator[socket.socket]:
-    """A loopback UDP socket in the place of the injector's radio bridge."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.settimeout(2.0)
-        yield sock
 
 
 def rig_route(injector: ZepInjector | None) -> HilIotRoute:
